@@ -1,0 +1,48 @@
+# The two commands a new user needs: `make run` and `make test`. Both create the virtual
+# environment and install what they need on first use; nothing beyond Python 3.11+, git and make
+# has to be installed beforehand.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Re-install whenever the declared or locked dependencies change.
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format lock bench clean help
+
+help:
+	@echo "make run    run the product with embedded PostgreSQL and Redis and demo data"
+	@echo "make test   run every test (and ruff) against the embedded servers"
+	@echo "make lint   ruff check and format check only"
+	@echo "make lock   refresh requirements.lock after changing pyproject.toml"
+	@echo "make clean  stop nothing, delete the virtualenv and var/ (all local data)"
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "). Set PYTHON=python3.x")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+.env:
+	cp .env.development .env
+
+run: $(STAMP) .env
+	$(BIN)/python manage.py serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(STAMP) .env lint
+	$(BIN)/python -m pytest
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+clean:
+	rm -rf $(VENV) var

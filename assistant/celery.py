@@ -1,0 +1,13 @@
+"""The Celery application. Its configuration is the CELERY_* block of assistant/settings.py."""
+
+import os
+
+from celery import Celery
+
+# The one place outside settings that touches the environment: Celery's own entry point needs
+# the settings module named before Django is imported (this is Celery's documented pattern).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assistant.settings")
+
+app = Celery("assistant")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

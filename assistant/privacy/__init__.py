@@ -1,0 +1,1 @@
+"""Redaction and pseudonymisation before outbound model calls; data-residency policy."""

@@ -1,0 +1,316 @@
+"""Django settings: every value comes from the environment, read once, here, and typed.
+
+Development needs no configuration at all: without ``DATABASE_URL`` and ``REDIS_URL`` the embedded
+PostgreSQL and Redis under ``VAR_DIR`` are used (see ``assistant/embedded.py``). With
+``DEBUG=false`` the production settings are required, and a missing or malformed one stops the
+process with a message naming the variable. Every variable is listed in the README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from assistant import embedded
+from assistant.llm.config import build_llm_config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A local .env file is honoured (make creates one for development); real environment variables win.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _typed(kind: str, name: str, **kwargs: Any) -> Any:
+    """Read one variable with django-environ, naming the variable when its value is malformed."""
+    try:
+        return getattr(env, kind)(name, **kwargs)
+    except (ValueError, TypeError) as error:
+        raise ImproperlyConfigured(f"{name} is malformed ({error}); see README.md") from error
+
+
+def _required_in_production(kind: str, name: str, development_default: Any, **kwargs: Any) -> Any:
+    if DEBUG:
+        return _typed(kind, name, default=development_default, **kwargs)
+    if name not in env.ENVIRON or env.ENVIRON[name] == "":
+        raise ImproperlyConfigured(
+            f"{name} must be set when DEBUG is false (production). See README.md, 'Configuration'."
+        )
+    return _typed(kind, name, **kwargs)
+
+
+DEBUG: bool = _typed("bool", "DEBUG", default=False)
+
+SECRET_KEY: str = _required_in_production(
+    "str", "DJANGO_SECRET_KEY", "dev-only-insecure-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+)
+ALLOWED_HOSTS: list[str] = _required_in_production(
+    "list", "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS: list[str] = _typed("list", "CSRF_TRUSTED_ORIGINS", default=[])
+# Where the embedded servers keep data and sockets; a relative path is taken from the checkout.
+VAR_DIR: Path = (BASE_DIR / _typed("str", "VAR_DIR", default="var")).resolve()
+
+# ------------------------------------------------------------------------------------------
+# Applications
+# ------------------------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "channels",
+    "assistant",
+    "assistant.chat",
+    "assistant.knowledge",
+    "tickets",
+    "analytics",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "assistant.urls"
+ASGI_APPLICATION = "assistant.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# ------------------------------------------------------------------------------------------
+# PostgreSQL (psycopg 3 with its connection pool)
+# ------------------------------------------------------------------------------------------
+
+DATABASE_EMBEDDED: bool = not env.str("DATABASE_URL", default="")
+if DATABASE_EMBEDDED:
+    if not DEBUG:
+        _required_in_production("str", "DATABASE_URL", "")
+    _database: dict[str, Any] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": embedded.DATABASE_NAME,
+        "USER": embedded.DATABASE_USER,
+        "HOST": str(embedded.postgres_socket_dir(VAR_DIR)),
+    }
+else:
+    _database = _typed("db_url", "DATABASE_URL")
+    if _database.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a postgres:// URL (PostgreSQL 15 or newer)."
+        )
+
+# Under ASGI every request may run in a different thread, so persistent connections
+# (CONN_MAX_AGE) leak; psycopg's pool is the supported way to reuse connections instead.
+_database["CONN_MAX_AGE"] = 0
+_database.setdefault("OPTIONS", {})["pool"] = {
+    "min_size": _typed("int", "DATABASE_POOL_MIN_SIZE", default=1),
+    "max_size": _typed("int", "DATABASE_POOL_MAX_SIZE", default=10),
+    "timeout": _typed("float", "DATABASE_POOL_TIMEOUT", default=10.0),
+}
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ------------------------------------------------------------------------------------------
+# Redis: Celery broker, channel layer, cache
+# ------------------------------------------------------------------------------------------
+
+REDIS_EMBEDDED: bool = not env.str("REDIS_URL", default="")
+if REDIS_EMBEDDED:
+    if not DEBUG:
+        _required_in_production("str", "REDIS_URL", "")
+    _socket = embedded.redis_socket_path(VAR_DIR)
+    REDIS_URL = f"unix://{_socket}"
+    CELERY_BROKER_URL = f"redis+socket://{_socket}"
+else:
+    REDIS_URL = _typed("str", "REDIS_URL")
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
+    CELERY_BROKER_URL = (
+        REDIS_URL.replace("unix://", "redis+socket://", 1)
+        if REDIS_URL.startswith("unix://")
+        else REDIS_URL
+    )
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "asgi", "capacity": 1000, "expiry": 60},
+    }
+}
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cache",
+    }
+}
+
+# ------------------------------------------------------------------------------------------
+# Celery (every CELERY_* setting is read by assistant/celery.py)
+# ------------------------------------------------------------------------------------------
+
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TIMEZONE = "UTC"
+# Late acknowledgement is opted into per task, only for idempotent ones (see docs/architecture.md).
+CELERY_TASK_ACKS_LATE = False
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = _typed("int", "CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = _typed("int", "CELERY_TASK_TIME_LIMIT", default=180)
+# Must exceed the longest task, or Redis hands an unacknowledged task to a second worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+
+# ------------------------------------------------------------------------------------------
+# Model providers (assistant/llm reads nothing from the environment itself)
+# ------------------------------------------------------------------------------------------
+
+
+def _route(name: str) -> list[str] | None:
+    value = _typed("list", name, default=[])
+    return value or None
+
+
+try:
+    LLM = build_llm_config(
+        dashscope_api_key=env.str("DASHSCOPE_API_KEY", default="") or None,
+        qwen_region=env.str("QWEN_REGION", default="intl"),
+        qwen_base_url=env.str("QWEN_BASE_URL", default="") or None,
+        qwen_reply_model=env.str("QWEN_REPLY_MODEL", default="qwen-plus"),
+        qwen_fast_model=env.str("QWEN_FAST_MODEL", default="qwen-flash"),
+        qwen_embedding_model=env.str("QWEN_EMBEDDING_MODEL", default="text-embedding-v4"),
+        embedding_dimensions=_typed("int", "EMBEDDING_DIMENSIONS", default=1024),
+        openai_base_url=env.str("OPENAI_BASE_URL", default="") or None,
+        openai_api_key=env.str("OPENAI_API_KEY", default="") or None,
+        openai_model=env.str("OPENAI_MODEL", default="") or None,
+        openai_embedding_model=env.str("OPENAI_EMBEDDING_MODEL", default="") or None,
+        openai_hosting=env.str("OPENAI_HOSTING", default="auto"),
+        openai_jurisdiction=env.str("OPENAI_JURISDICTION", default=""),
+        routes={
+            purpose: route
+            for purpose in ("reply", "summary", "classification", "embeddings")
+            if (route := _route(f"LLM_ROUTE_{purpose.upper()}")) is not None
+        }
+        or None,
+        connect_timeout=_typed("float", "LLM_CONNECT_TIMEOUT", default=5.0),
+        first_token_timeout=_typed("float", "LLM_FIRST_TOKEN_TIMEOUT", default=20.0),
+        total_timeout=_typed("float", "LLM_TOTAL_TIMEOUT", default=120.0),
+        max_retries=_typed("int", "LLM_MAX_RETRIES", default=1),
+        breaker_failures=_typed("int", "LLM_BREAKER_FAILURES", default=3),
+        breaker_cooldown=_typed("float", "LLM_BREAKER_COOLDOWN", default=30.0),
+    )
+except ValueError as error:
+    raise ImproperlyConfigured(f"Model configuration: {error}") from error
+
+# ------------------------------------------------------------------------------------------
+# Authentication, internationalisation, static files
+# ------------------------------------------------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("es", "Español"), ("de", "Deutsch"),
+             ("fr", "Français"), ("ja", "日本語")]  # fmt: skip
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = _typed("str", "TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+# In development whitenoise serves straight from the apps and static/ (its "finders" mode).
+STATIC_ROOT = None if DEBUG else BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# ------------------------------------------------------------------------------------------
+# Security (production values; `manage.py check --deploy --fail-level WARNING` is clean)
+# ------------------------------------------------------------------------------------------
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if not DEBUG:
+    SECURE_SSL_REDIRECT = _typed("bool", "SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = _typed("int", "SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _typed("bool", "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = _typed("bool", "SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (the usual deployment).
+    if _typed("bool", "BEHIND_TLS_PROXY", default=True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Liveness and readiness probes come from the orchestrator over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# ------------------------------------------------------------------------------------------
+# Logging and the run command
+# ------------------------------------------------------------------------------------------
+
+LOG_LEVEL: str = _typed("str", "LOG_LEVEL", default="INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+WEB_HOST: str = _typed("str", "WEB_HOST", default="127.0.0.1")
+WEB_PORT: int = _typed("int", "WEB_PORT", default=8000)
+
+# The largest WebSocket frame the server accepts (the ASGI server enforces it; Daphne before
+# 4.2.2 had no limit at all). A 4,000-character message in any script fits with room to spare.
+WEBSOCKET_MAX_FRAME_BYTES: int = _typed("int", "WEBSOCKET_MAX_FRAME_BYTES", default=65_536)

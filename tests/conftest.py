@@ -1,0 +1,127 @@
+"""Shared test fixtures: the embedded servers, a real Celery worker, and the browser.
+
+The embedded PostgreSQL and Redis under ``var/test`` (see ``[tool.pytest_env]`` in
+pyproject.toml) are started once per run and stopped at the end if this run started them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from assistant.embedded import EmbeddedServices
+
+ROOT = Path(__file__).resolve().parent.parent
+_services: EmbeddedServices | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _services
+    _services = EmbeddedServices(
+        var_dir=settings.VAR_DIR,
+        postgres=settings.DATABASE_EMBEDDED,
+        redis=settings.REDIS_EMBEDDED,
+    )
+    _services.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _services is not None:
+        _services.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes that share the test database
+# ---------------------------------------------------------------------------------------------
+
+
+def child_process_environment(database_name: str) -> dict[str, str]:
+    """Environment for a child process (worker, web server) that must see the test database."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    host = database["HOST"] or database.get("OPTIONS", {}).get("host", "")
+    if host.startswith("/"):
+        url = f"postgres://{database['USER']}@/{database_name}?host={host}"
+    else:
+        password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+        port = f":{database['PORT']}" if database["PORT"] else ""
+        url = f"postgres://{database['USER']}{password}@{host}{port}/{database_name}"
+    environment = dict(os.environ)
+    environment.update({"DATABASE_URL": url, "DEBUG": "true", "VAR_DIR": str(settings.VAR_DIR)})
+    if settings.REDIS_EMBEDDED:
+        environment["REDIS_URL"] = settings.REDIS_URL
+    return environment
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: Any, django_db_blocker: Any
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``celery worker`` process on the test database and the test Redis."""
+    from django.db import connection
+
+    from assistant.celery import app
+
+    with django_db_blocker.unblock():
+        environment = child_process_environment(connection.settings_dict["NAME"])
+    # Old tasks of an earlier, interrupted run must not be executed by this worker.
+    app.control.purge()
+    log_path = settings.VAR_DIR / "test-worker.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "assistant", "worker", "--pool", "solo",
+             "--loglevel", "INFO", "--hostname", f"test-{os.getpid()}@%h", "--without-gossip",
+             "--without-mingle"],
+            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+    yield process
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+# ---------------------------------------------------------------------------------------------
+# The browser: Debian's Chromium driven by Playwright; never a downloaded browser.
+# ---------------------------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+_skipped_browser_tests: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium): browser test skipped")
+    return CHROMIUM
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "Chromium is not installed" in str(report.longrepr):
+        _skipped_browser_tests.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _skipped_browser_tests:
+        terminalreporter.write_sep("!", "BROWSER TESTS SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(
+            f"{len(_skipped_browser_tests)} browser tests did not run because Debian's chromium "
+            "is not installed. Install it with: apt-get install chromium",
+            red=True,
+        )

@@ -1,0 +1,68 @@
+"""Settings come from the environment, fail loudly, and pass Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "DJANGO_SECRET_KEY": "k3y-" + "q9Zr2vX8mW4tL7pB1nC6yH0sJ5dF3gK" * 2,
+    "ALLOWED_HOSTS": "support.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://support.example.com",
+    "DATABASE_URL": "postgres://assistant:secret@db.internal:5432/assistant",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+}
+
+
+def _run(args: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # A clean environment: only what the test gives, plus what Python needs to start.
+    base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "assistant.settings", **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _load_settings(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return _run(["-c", "import django; django.setup()"], environment)
+
+
+def test_production_settings_pass_the_deploy_check() -> None:
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_a_missing_production_variable_is_named() -> None:
+    for name in ("DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
+        environment = {key: value for key, value in PRODUCTION.items() if key != name}
+        result = _load_settings(environment)
+        assert result.returncode != 0
+        assert f"{name} must be set when DEBUG is false" in result.stderr
+
+
+def test_a_malformed_variable_is_named() -> None:
+    result = _load_settings({**PRODUCTION, "DATABASE_POOL_MAX_SIZE": "many"})
+    assert result.returncode != 0
+    assert "DATABASE_POOL_MAX_SIZE is malformed" in result.stderr
+
+
+def test_a_non_postgres_database_is_refused() -> None:
+    result = _load_settings({**PRODUCTION, "DATABASE_URL": "sqlite:///db.sqlite3"})
+    assert "DATABASE_URL must be a postgres:// URL" in result.stderr
+
+
+def test_a_bad_model_region_is_refused_at_start() -> None:
+    result = _load_settings({**PRODUCTION, "DASHSCOPE_API_KEY": "sk-test", "QWEN_REGION": "mars"})
+    assert result.returncode != 0
+    assert "QWEN_REGION" in result.stderr
+
+
+def test_development_needs_no_configuration() -> None:
+    result = _load_settings({"DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
