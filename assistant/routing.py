@@ -1,5 +1,5 @@
 """WebSocket routes. Each app adds its consumers here (the widget, the desk)."""
 
-from django.urls import URLPattern
+from assistant.chat.routing import websocket_urlpatterns as chat_websockets
 
-websocket_urlpatterns: list[URLPattern] = []
+websocket_urlpatterns = [*chat_websockets]

@@ -295,6 +295,17 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # ------------------------------------------------------------------------------------------
+# The widget's limits (counted in Redis across all web processes, per minute)
+# ------------------------------------------------------------------------------------------
+
+WIDGET_RATE_LIMITS: dict[str, int] = {
+    "visitor": _typed("int", "WIDGET_MESSAGES_PER_MINUTE_PER_VISITOR", default=20),
+    "ip": _typed("int", "WIDGET_MESSAGES_PER_MINUTE_PER_IP", default=60),
+    "inbox": _typed("int", "WIDGET_MESSAGES_PER_MINUTE_PER_INBOX", default=1200),
+    "session_ip": _typed("int", "WIDGET_SESSIONS_PER_MINUTE_PER_IP", default=30),
+}
+
+# ------------------------------------------------------------------------------------------
 # Logging and the run command
 # ------------------------------------------------------------------------------------------
 

@@ -125,3 +125,30 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             "is not installed. Install it with: apt-get install chromium",
             red=True,
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Isolation between tests
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Rate-limit counters live in Redis across tests; each test starts with none."""
+    from assistant.kv import sync_redis
+
+    client = sync_redis()
+    for key in client.scan_iter("ratelimit:*"):
+        client.delete(key)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_model_registry() -> Iterator[None]:
+    """Breakers and clients live in the process-wide registry; tests that change settings.LLM
+    must not see another test's registry."""
+    from assistant.providers import reset_registry
+
+    reset_registry()
+    yield
+    reset_registry()

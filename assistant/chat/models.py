@@ -1,11 +1,13 @@
-"""The conversational side's data. The customer-chat work extends this with contacts,
-conversations, messages and model calls."""
+"""The conversational side's data: inboxes, contacts, conversations, messages, model calls."""
 
 from __future__ import annotations
 
 import secrets
+import uuid
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,6 +42,13 @@ class Inbox(models.Model):
         _("identity verification secret"), max_length=128, default=new_identity_secret
     )
     model_route = models.CharField(_("model route"), max_length=64, default="reply")
+    token_budget = models.PositiveIntegerField(
+        _("token budget per conversation"),
+        default=60_000,
+        help_text=_(
+            "Model tokens (input and output) one conversation may use before a human takes over."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -49,3 +58,204 @@ class Inbox(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def allows_origin(self, origin: str | None) -> bool:
+        return bool(origin) and origin.rstrip("/") in {o.rstrip("/") for o in self.allowed_origins}
+
+
+class Contact(models.Model):
+    """A person who wrote to an inbox: an anonymous visitor or a verified customer."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="contacts")
+    # The company's own customer id, set only through identity verification (HMAC).
+    # NULL, not "": anonymous contacts must not collide in the unique constraint below.
+    external_id = models.CharField(_("customer id"), max_length=200, null=True, blank=True)  # noqa: DJ001
+    name = models.CharField(_("name"), max_length=200, blank=True, default="")
+    email = models.EmailField(_("email"), blank=True, default="")
+    # SHA-256 of the secret this visitor's browser holds; the secret itself is never stored.
+    visitor_secret_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    language = models.CharField(_("language"), max_length=16, blank=True, default="")
+    is_vip = models.BooleanField(_("VIP"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inbox", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="contact_unique_external_id_per_inbox",
+            ),
+            models.UniqueConstraint(
+                fields=["visitor_secret_hash"],
+                condition=Q(visitor_secret_hash__isnull=False),
+                name="contact_unique_visitor_secret",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            self.name
+            or self.email
+            or self.external_id
+            or _("Visitor %(id)s") % {"id": str(self.id)[:8]}
+        )
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+
+class Conversation(models.Model):
+    """One thread between a contact and the company, first with the assistant, maybe a human."""
+
+    class State(models.TextChoices):
+        BOT = "bot", _("With the assistant")
+        WAITING = "waiting", _("Waiting for a human")
+        AGENT = "agent", _("With an agent")
+        RESOLVED = "resolved", _("Resolved")
+
+    OPEN_STATES = (State.BOT, State.WAITING, State.AGENT)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.BOT)
+    language = models.CharField(_("language"), max_length=16, default="en")
+    model_route = models.CharField(_("model route"), max_length=64, default="reply")
+    # The highest sequence number given to a message; messages get last_seq + 1 under a row lock.
+    last_seq = models.PositiveIntegerField(default=0)
+    tokens_used = models.PositiveIntegerField(_("model tokens used"), default=0)
+    assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+    )
+    handoff_reason = models.CharField(_("handoff reason"), max_length=64, blank=True, default="")
+    csat_score = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    csat_comment = models.TextField(_("rating comment"), blank=True, default="")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    first_human_response_at = models.DateTimeField(_("first human response"), null=True, blank=True)
+    handoff_at = models.DateTimeField(_("handed off"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        indexes = [
+            # The desk's queues: open conversations of an inbox by state, newest activity first.
+            models.Index(fields=["inbox", "state", "-updated_at"], name="conv_inbox_state_updated"),
+            # A contact's current and earlier conversations.
+            models.Index(fields=["contact", "-created_at"], name="conv_contact_created"),
+            # Analytics scans by creation time.
+            models.Index(fields=["created_at"], name="conv_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} ({self.get_state_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class Message(models.Model):
+    """One message in a conversation, in the order its sequence number gives."""
+
+    class Author(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        ASSISTANT = "assistant", _("Assistant")
+        AGENT = "agent", _("Agent")
+        SYSTEM = "system", _("System")
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    seq = models.PositiveIntegerField()
+    # The sending client's id for this message, so a retried send is stored once.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    author_kind = models.CharField(max_length=16, choices=Author.choices)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The name shown with the message, kept as it was when the message was sent.
+    author_name = models.CharField(max_length=200, blank=True, default="")
+    text = models.TextField()
+    citations = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["conversation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_unique_seq"),
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="message_unique_client_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="message_created")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.author_kind}: {self.text[:40]}"
+
+
+class ModelCall(models.Model):
+    """One call to a model provider: what it cost, how fast it was, how it ended."""
+
+    class Purpose(models.TextChoices):
+        REPLY = "reply", _("Reply")
+        SUMMARY = "summary", _("Summary")
+        CLASSIFICATION = "classification", _("Classification")
+        EMBEDDINGS = "embeddings", _("Embeddings")
+        SUGGESTION = "suggestion", _("Suggested reply")
+
+    inbox = models.ForeignKey(
+        Inbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.SET_NULL, null=True, blank=True, related_name="model_calls"
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    purpose = models.CharField(max_length=32, choices=Purpose.choices)
+    provider = models.CharField(max_length=64)
+    model = models.CharField(max_length=128)
+    hosting = models.CharField(max_length=16, blank=True, default="")
+    jurisdiction = models.CharField(max_length=64, blank=True, default="")
+    region = models.CharField(max_length=64, blank=True, default="")
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cached_input_tokens = models.PositiveIntegerField(default=0)
+    # Unknown (null) when the model has no price on file, never a made-up zero.
+    cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    time_to_first_token_ms = models.FloatField(null=True, blank=True)
+    duration_ms = models.FloatField(default=0)
+    outcome = models.CharField(max_length=32)
+    fallback_used = models.BooleanField(default=False)
+    error_kind = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("model call")
+        verbose_name_plural = _("model calls")
+        indexes = [
+            models.Index(fields=["created_at"], name="modelcall_created"),
+            models.Index(
+                fields=["provider", "model", "created_at"], name="modelcall_provider_model"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.provider}/{self.model} {self.outcome}"

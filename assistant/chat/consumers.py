@@ -1,0 +1,302 @@
+"""The widget's WebSocket: a thin consumer that parses frames and calls one service each.
+
+The protocol is documented in docs/widget-protocol.md. Nothing is trusted before a valid
+``hello``: the first frame must carry a session token minted by the session endpoint, and the
+connection's Origin must be on that token's inbox allowlist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from assistant.chat import events, ratelimit, services, tokens
+from assistant.chat.models import Contact, Conversation
+from assistant.chat.reply import answer_conversation
+
+logger = logging.getLogger(__name__)
+
+HELLO_TIMEOUT = 10.0
+HISTORY_LIMIT = 500
+
+CLOSE_BAD_HELLO = 4400
+CLOSE_BAD_TOKEN = 4401
+CLOSE_ORIGIN = 4403
+CLOSE_HELLO_TIMEOUT = 4408
+
+# Reply turns outlive the socket that started them (the customer may close the tab; the answer
+# is still stored and shown in their other tabs and in the desk), so they are kept here, not on
+# the consumer, until they finish.
+_reply_tasks: dict[uuid.UUID, set[asyncio.Task[None]]] = {}
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+@database_sync_to_async
+def _load_contact(claims: tokens.SessionClaims) -> Contact | None:
+    return (
+        Contact.objects.select_related("inbox")
+        .filter(pk=claims.contact_id, inbox_id=claims.inbox_id)
+        .first()
+    )
+
+
+@database_sync_to_async
+def _welcome(contact_id: uuid.UUID, last_seq: int, conversation_id: str | None) -> dict[str, Any]:
+    conversation = services.current_conversation(contact_id=contact_id)
+    if conversation is None:
+        return {"type": "welcome", "conversation": None, "messages": [], "agent": None}
+    if conversation_id != str(conversation.id):
+        last_seq = 0  # the client's sequence numbers belong to another conversation
+    agent = services.agent_name(conversation)
+    messages = services.messages_after(
+        conversation=conversation, last_seq=last_seq, limit=HISTORY_LIMIT
+    )
+    return {
+        "type": "welcome",
+        "conversation": events.conversation_payload(conversation, agent),
+        "messages": [events.message_payload(m) for m in messages],
+        "agent": agent,
+    }
+
+
+def _limits(contact: Contact, ip: str) -> list[tuple[ratelimit.Limit, str]]:
+    return [
+        (ratelimit.per_minute("visitor"), str(contact.id)),
+        (ratelimit.per_minute("ip"), ip),
+        (ratelimit.per_minute("inbox"), str(contact.inbox_id)),
+    ]
+
+
+class WidgetConsumer(AsyncWebsocketConsumer):
+    contact: Contact | None = None
+
+    async def connect(self) -> None:
+        self.origin = _header(self.scope, b"origin")
+        client = self.scope.get("client") or ("unknown", 0)
+        self.ip = str(client[0])
+        self.conversation_id: str | None = None
+        await self.accept()
+        self.hello_timer = asyncio.get_running_loop().call_later(
+            HELLO_TIMEOUT, lambda: asyncio.ensure_future(self._close_if_anonymous())
+        )
+
+    async def _close_if_anonymous(self) -> None:
+        if self.contact is None:
+            await self.close(code=CLOSE_HELLO_TIMEOUT)
+
+    async def disconnect(self, code: int) -> None:
+        self.hello_timer.cancel()
+        if self.contact is not None:
+            await self.channel_layer.group_discard(
+                events.contact_group(self.contact.id), self.channel_name
+            )
+
+    # -- frames in -------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            frame = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            frame = None
+        if not isinstance(frame, dict):
+            if self.contact is None:
+                await self.close(code=CLOSE_BAD_HELLO)
+            else:
+                await self._error("bad_json", "Frames must be JSON objects.")
+            return
+        kind = frame.get("type")
+        if self.contact is None:
+            if kind == "hello":
+                await self.on_hello(frame)
+            else:
+                await self.close(code=CLOSE_BAD_HELLO)
+            return
+        handler = self._handlers().get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            await self._error("unknown_type", "Unknown message type.")
+            return
+        await handler(frame)
+
+    def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
+        return {
+            "message": self.on_message,
+            "typing": self.on_typing,
+            "handoff": self.on_handoff,
+            "rate": self.on_rate,
+            "resume": self.on_resume,
+            "ping": self.on_ping,
+            "hello": self.on_repeated_hello,
+        }
+
+    async def on_hello(self, frame: dict[str, Any]) -> None:
+        try:
+            claims = tokens.read_session_token(frame.get("token"))
+        except tokens.InvalidToken:
+            await self.close(code=CLOSE_BAD_TOKEN)
+            return
+        contact = await _load_contact(claims)
+        if contact is None:
+            await self.close(code=CLOSE_BAD_TOKEN)
+            return
+        if not contact.inbox.allows_origin(self.origin):
+            await self.close(code=CLOSE_ORIGIN)
+            return
+        self.contact = contact
+        self.hello_timer.cancel()
+        # Join before reading the gap: a message committed in between arrives twice at worst,
+        # and clients drop a sequence number they already have.
+        await self.channel_layer.group_add(events.contact_group(contact.id), self.channel_name)
+        await self._send_welcome(frame)
+
+    async def _send_welcome(self, frame: dict[str, Any]) -> None:
+        assert self.contact is not None
+        last_seq = frame.get("last_seq")
+        last_seq = (
+            last_seq
+            if isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq > 0
+            else 0
+        )
+        conversation_id = frame.get("conversation_id")
+        welcome = await _welcome(
+            self.contact.id, last_seq, conversation_id if isinstance(conversation_id, str) else None
+        )
+        if welcome["conversation"] is not None:
+            self.conversation_id = welcome["conversation"]["id"]
+        await self.send(text_data=events.encode(welcome))
+
+    async def on_repeated_hello(self, frame: dict[str, Any]) -> None:
+        await self._error("invalid", "Already authenticated.")
+
+    async def on_resume(self, frame: dict[str, Any]) -> None:
+        await self._send_welcome(frame)
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data='{"type":"pong"}')
+
+    async def on_message(self, frame: dict[str, Any]) -> None:
+        assert self.contact is not None
+        client_id, text = frame.get("client_id"), frame.get("text")
+        if (
+            not isinstance(client_id, str)
+            or not 0 < len(client_id) <= 64
+            or not isinstance(text, str)
+        ):
+            await self._error(
+                "invalid", "A message needs a client_id (at most 64 characters) and a text."
+            )
+            return
+        if len(text) > services.MAX_MESSAGE_CHARS:
+            await self._error(
+                "too_long",
+                f"Messages can be at most {services.MAX_MESSAGE_CHARS} characters.",
+                client_id=client_id,
+            )
+            return
+        verdict = await ratelimit.ahit(_limits(self.contact, self.ip))
+        if not verdict.allowed:
+            await self._error(
+                "rate_limited",
+                "Too many messages; please wait a moment.",
+                client_id=client_id,
+                retry_after=verdict.retry_after,
+            )
+            return
+        try:
+            stored = await database_sync_to_async(services.customer_message_create)(
+                contact_id=self.contact.id, text=text, client_id=client_id
+            )
+        except services.ChatError as error:
+            await self._error(error.code, error.message, client_id=client_id)
+            return
+        self.conversation_id = str(stored.conversation.id)
+        await self.send(
+            text_data=events.encode(
+                {"type": "ack", "client_id": client_id, "seq": stored.message.seq}
+            )
+        )
+        if stored.conversation.state == Conversation.State.BOT:
+            self._start_reply(stored.conversation.id)
+
+    def _start_reply(self, conversation_id: uuid.UUID) -> None:
+        # Always start one: if a turn is already running, this one finds the lock taken and
+        # ends at once, and the running turn answers the new message before it lets go.
+        task = asyncio.create_task(answer_conversation(conversation_id))
+        _reply_tasks.setdefault(conversation_id, set()).add(task)
+        task.add_done_callback(lambda done: _forget_reply(conversation_id, done))
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        assert self.contact is not None
+        if not isinstance(frame.get("active"), bool) or self.conversation_id is None:
+            return
+        event = {
+            "type": "typing",
+            "author": {"kind": "customer", "name": self.contact.name},
+            "active": frame["active"],
+        }
+        # Only agents care that the customer is typing; the other tabs of this visitor don't.
+        await self.channel_layer.group_send(
+            events.conversation_group(self.conversation_id),
+            {"type": events.FORWARD, "text": events.encode(event)},
+        )
+
+    async def on_handoff(self, frame: dict[str, Any]) -> None:
+        assert self.contact is not None
+        conversation = await database_sync_to_async(services.customer_handoff_request)(
+            contact_id=self.contact.id
+        )
+        self.conversation_id = str(conversation.id)
+
+    async def on_rate(self, frame: dict[str, Any]) -> None:
+        assert self.contact is not None
+        score, comment = frame.get("score"), frame.get("comment", "")
+        if (
+            not isinstance(score, int)
+            or isinstance(score, bool)
+            or not 1 <= score <= 5
+            or not isinstance(comment, str)
+        ):
+            await self._error("invalid", "A rating needs a score from 1 to 5.")
+            return
+        try:
+            await database_sync_to_async(services.conversation_rate)(
+                contact_id=self.contact.id, score=score, comment=comment
+            )
+        except services.ChatError as error:
+            await self._error(error.code, error.message)
+
+    # -- events out ------------------------------------------------------------------------
+
+    async def forward_event(self, envelope: dict[str, Any]) -> None:
+        await self.send(text_data=envelope["text"])
+        if envelope.get("stop_reply_for"):
+            for task in _reply_tasks.get(uuid.UUID(envelope["stop_reply_for"]), ()):
+                task.cancel()
+
+    async def _error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send(
+            text_data=events.encode({"type": "error", "code": code, "message": message, **extra})
+        )
+
+
+def _forget_reply(conversation_id: uuid.UUID, task: asyncio.Task[None]) -> None:
+    tasks = _reply_tasks.get(conversation_id, set())
+    tasks.discard(task)
+    if not tasks:
+        _reply_tasks.pop(conversation_id, None)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error(
+            "Reply turn failed for conversation %s", conversation_id, exc_info=task.exception()
+        )

@@ -1,0 +1,82 @@
+"""What the chat side tells connected clients, and through which channel-layer groups.
+
+Every payload crosses processes as plain JSON. Events are encoded once, here, and consumers
+forward the text as it is: one encoding per event, not one per connected socket.
+
+Groups:
+* ``widget.contact.<contact id>``: every widget tab of one contact.
+* ``conversation.<conversation id>``: everyone watching one conversation in the desk.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from assistant.chat.models import Conversation, Message
+
+# The channel-layer message type; consumers implement it as ``forward_event``.
+FORWARD = "forward.event"
+
+
+def contact_group(contact_id: uuid.UUID | str) -> str:
+    return f"widget.contact.{contact_id}"
+
+
+def conversation_group(conversation_id: uuid.UUID | str) -> str:
+    return f"conversation.{conversation_id}"
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    return {
+        "id": f"{message.conversation_id}:{message.seq}",
+        "seq": message.seq,
+        "client_id": message.client_id,
+        "author": {"kind": message.author_kind, "name": message.author_name},
+        "text": message.text,
+        "citations": message.citations,
+        "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def conversation_payload(
+    conversation: Conversation, agent_name: str | None = None
+) -> dict[str, Any]:
+    return {
+        "id": str(conversation.id),
+        "state": conversation.state,
+        "language": conversation.language,
+        "agent": agent_name,
+        "last_seq": conversation.last_seq,
+        "rated": conversation.csat_score is not None,
+    }
+
+
+def encode(event: dict[str, Any]) -> str:
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+
+
+async def publish(
+    *, contact_id: uuid.UUID | str, conversation_id: uuid.UUID | str, event: dict[str, Any]
+) -> None:
+    """Send one event to the contact's widget tabs and to the conversation's watchers."""
+    layer = get_channel_layer()
+    envelope = {"type": FORWARD, "text": encode(event)}
+    await layer.group_send(contact_group(contact_id), envelope)
+    await layer.group_send(conversation_group(conversation_id), envelope)
+
+
+def publish_on_commit(
+    *, contact_id: uuid.UUID, conversation_id: uuid.UUID, event: dict[str, Any]
+) -> None:
+    """Publish after the surrounding transaction commits (never announce what may roll back)."""
+
+    def send() -> None:
+        async_to_sync(publish)(contact_id=contact_id, conversation_id=conversation_id, event=event)
+
+    transaction.on_commit(send)

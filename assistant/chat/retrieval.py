@@ -1,0 +1,11 @@
+"""The knowledge hook of the reply turn: which passages the assistant may answer from."""
+
+from __future__ import annotations
+
+from assistant.llm.types import Passage
+
+
+async def passages_for(question: str, *, language: str) -> list[Passage]:
+    """Knowledge passages relevant enough to answer from, best first (empty: "don't know")."""
+    del question, language
+    return []

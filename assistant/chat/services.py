@@ -1,0 +1,443 @@
+"""Writes of the chat side, each a function with keyword-only arguments, each one transaction.
+
+Ordering rule: the database is the truth, so every message is committed first and broadcast
+after (``events.publish_on_commit``, or an ``await events.publish`` once the call returned).
+Sequence numbers are allocated under a row lock on the conversation, so they are gap-free and
+ordered; all writes for one contact also lock the contact row, which makes "find the open
+conversation or start one" and "have we stored this client id" safe against concurrent tabs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from assistant.chat import events, tokens
+from assistant.chat.models import Contact, Conversation, Inbox, Message, ModelCall
+from assistant.chat.signals import handoff_requested, message_stored
+from assistant.llm.types import CallResult
+
+MAX_MESSAGE_CHARS = 4000
+
+
+class ChatError(Exception):
+    """A request the chat side refuses; ``code`` is the protocol's error code."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str
+    visitor_secret: str
+    inbox: Inbox
+    contact: Contact
+    language: str
+
+
+def _clean_language(language: object, fallback: str) -> str:
+    if not isinstance(language, str) or not language.strip():
+        return fallback
+    return language.strip()[:16]
+
+
+@transaction.atomic
+def session_start(
+    *,
+    inbox_key: str,
+    origin: str | None,
+    visitor_secret: str | None,
+    identity: dict[str, Any] | None,
+    language: str | None,
+) -> Session:
+    inbox = Inbox.objects.filter(public_key=inbox_key).first()
+    if inbox is None:
+        raise ChatError("unknown_inbox", "No inbox has this key.", status=404)
+    if not inbox.allows_origin(origin):
+        raise ChatError("origin_not_allowed", "This website may not use this inbox.", status=403)
+
+    contact: Contact | None = None
+    if visitor_secret:
+        contact = (
+            Contact.objects.select_for_update()
+            .filter(inbox=inbox, visitor_secret_hash=tokens.hash_visitor_secret(visitor_secret))
+            .first()
+        )
+    if identity is not None:
+        contact = _identified_contact(inbox=inbox, identity=identity, visitor_contact=contact)
+    new_secret = None
+    if contact is None:
+        new_secret = tokens.new_visitor_secret()
+        contact = Contact.objects.create(
+            inbox=inbox, visitor_secret_hash=tokens.hash_visitor_secret(new_secret)
+        )
+    elif visitor_secret is None or contact.visitor_secret_hash != tokens.hash_visitor_secret(
+        visitor_secret
+    ):
+        # An identified customer on a new browser: give this browser its own secret for them.
+        new_secret = tokens.new_visitor_secret()
+        contact.visitor_secret_hash = tokens.hash_visitor_secret(new_secret)
+    contact.language = _clean_language(language, contact.language or inbox.default_language)
+    contact.save()
+    return Session(
+        token=tokens.mint_session_token(inbox_id=inbox.id, contact_id=contact.id),
+        visitor_secret=new_secret or visitor_secret or "",
+        inbox=inbox,
+        contact=contact,
+        language=contact.language,
+    )
+
+
+def _identified_contact(
+    *, inbox: Inbox, identity: dict[str, Any], visitor_contact: Contact | None
+) -> Contact:
+    customer_id = identity.get("id")
+    claimed = identity.get("hash")
+    if not isinstance(customer_id, str) or not isinstance(claimed, str) or not customer_id:
+        raise ChatError("bad_request", "identity needs a string id and hash.")
+    if not tokens.identity_is_valid(
+        secret=inbox.identity_secret, customer_id=customer_id, claimed_hash=claimed
+    ):
+        raise ChatError("invalid_identity", "The identity could not be verified.", status=403)
+    contact = (
+        Contact.objects.select_for_update().filter(inbox=inbox, external_id=customer_id).first()
+    )
+    if contact is None:
+        if visitor_contact is not None and visitor_contact.external_id is None:
+            # The anonymous visitor just logged in: keep their conversation.
+            contact = visitor_contact
+            contact.external_id = customer_id
+        else:
+            contact = Contact(inbox=inbox, external_id=customer_id)
+    name, email = identity.get("name"), identity.get("email")
+    if isinstance(name, str):
+        contact.name = name.strip()[:200]
+    if isinstance(email, str):
+        contact.email = email.strip()[:254]
+    contact.save()
+    return contact
+
+
+# ---------------------------------------------------------------------------------------------
+# Selectors
+# ---------------------------------------------------------------------------------------------
+
+
+def current_conversation(*, contact_id: uuid.UUID) -> Conversation | None:
+    """The contact's open conversation, else the latest one (so a resolved one can be rated)."""
+    conversations = Conversation.objects.filter(contact_id=contact_id).select_related(
+        "assigned_agent"
+    )
+    return (
+        conversations.filter(state__in=Conversation.OPEN_STATES).order_by("-created_at").first()
+        or conversations.order_by("-created_at").first()
+    )
+
+
+def messages_after(*, conversation: Conversation, last_seq: int, limit: int = 500) -> list[Message]:
+    return list(conversation.messages.filter(seq__gt=last_seq).order_by("seq")[:limit])
+
+
+def agent_name(conversation: Conversation) -> str | None:
+    agent = conversation.assigned_agent
+    if conversation.state != Conversation.State.AGENT or agent is None:
+        return None
+    return agent.get_short_name() or agent.get_username()
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages
+# ---------------------------------------------------------------------------------------------
+
+
+def _append_message(
+    *,
+    conversation: Conversation,
+    author_kind: str,
+    text: str,
+    author_name: str = "",
+    client_id: str | None = None,
+    citations: list[dict[str, str]] | None = None,
+    author_user_id: int | None = None,
+    announce: bool = True,
+) -> Message:
+    """Append to a conversation whose row the caller holds locked (select_for_update)."""
+    conversation.last_seq += 1
+    conversation.save(update_fields=["last_seq", "updated_at"])
+    message = Message.objects.create(
+        conversation=conversation,
+        seq=conversation.last_seq,
+        client_id=client_id,
+        author_kind=author_kind,
+        author_name=author_name,
+        author_user_id=author_user_id,
+        text=text,
+        citations=citations or [],
+    )
+    if announce:
+        event = {"type": "message", "message": events.message_payload(message)}
+        events.publish_on_commit(
+            contact_id=conversation.contact_id, conversation_id=conversation.id, event=event
+        )
+    transaction.on_commit(
+        lambda: message_stored.send(
+            sender=Message,
+            conversation_id=conversation.id,
+            message_seq=message.seq,
+            author_kind=author_kind,
+        )
+    )
+    return message
+
+
+def _locked_conversation(conversation_id: uuid.UUID) -> Conversation:
+    return Conversation.objects.select_for_update().select_related("inbox").get(pk=conversation_id)
+
+
+@dataclass(frozen=True)
+class StoredCustomerMessage:
+    message: Message
+    conversation: Conversation
+    created: bool
+    conversation_created: bool
+
+
+@transaction.atomic
+def customer_message_create(
+    *, contact_id: uuid.UUID, text: str, client_id: str
+) -> StoredCustomerMessage:
+    """Store a customer's message once per client id, in their open conversation or a new one."""
+    text = text.strip()
+    if not text:
+        raise ChatError("invalid", _("The message is empty."))
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ChatError(
+            "too_long", _("Messages can be at most %(n)d characters.") % {"n": MAX_MESSAGE_CHARS}
+        )
+    contact = Contact.objects.select_for_update().select_related("inbox").get(pk=contact_id)
+    duplicate = (
+        Message.objects.filter(conversation__contact=contact, client_id=client_id)
+        .select_related("conversation")
+        .first()
+    )
+    if duplicate is not None:
+        return StoredCustomerMessage(
+            duplicate, duplicate.conversation, created=False, conversation_created=False
+        )
+
+    conversation = (
+        Conversation.objects.select_for_update()
+        .filter(contact=contact, state__in=Conversation.OPEN_STATES)
+        .order_by("-created_at")
+        .first()
+    )
+    conversation_created = conversation is None
+    if conversation is None:
+        inbox = contact.inbox
+        conversation = Conversation.objects.create(
+            inbox=inbox,
+            contact=contact,
+            language=contact.language or inbox.default_language,
+            model_route=inbox.model_route,
+            state=Conversation.State.BOT if inbox.bot_enabled else Conversation.State.WAITING,
+        )
+        if not inbox.bot_enabled:
+            _mark_handoff(conversation, reason="bot_disabled")
+    message = _append_message(
+        conversation=conversation,
+        author_kind=Message.Author.CUSTOMER,
+        author_name=contact.name,
+        text=text,
+        client_id=client_id,
+    )
+    if conversation_created:
+        _publish_state(conversation)
+    return StoredCustomerMessage(
+        message, conversation, created=True, conversation_created=conversation_created
+    )
+
+
+def _publish_state(conversation: Conversation) -> None:
+    event = {
+        "type": "state",
+        "conversation": events.conversation_payload(conversation, agent_name(conversation)),
+    }
+    events.publish_on_commit(
+        contact_id=conversation.contact_id, conversation_id=conversation.id, event=event
+    )
+
+
+def _mark_handoff(conversation: Conversation, *, reason: str) -> None:
+    conversation.state = Conversation.State.WAITING
+    conversation.handoff_at = timezone.now()
+    conversation.handoff_reason = reason
+    conversation.save(update_fields=["state", "handoff_at", "handoff_reason", "updated_at"])
+    conversation_id = conversation.id
+    transaction.on_commit(
+        lambda: handoff_requested.send(
+            sender=Conversation, conversation_id=conversation_id, reason=reason
+        )
+    )
+
+
+def _system_text(conversation: Conversation, text: str) -> str:
+    with translation.override(conversation.language):
+        return str(text)
+
+
+@transaction.atomic
+def conversation_handoff(
+    *, conversation_id: uuid.UUID, reason: str, note: str | None = None
+) -> bool:
+    """Hand the conversation to a human; returns False if it was not with the assistant."""
+    conversation = _locked_conversation(conversation_id)
+    if conversation.state != Conversation.State.BOT:
+        return False
+    _mark_handoff(conversation, reason=reason)
+    with translation.override(conversation.language):
+        text = note or _("I'm connecting you with a person from our team. They'll reply here.")
+    _append_message(conversation=conversation, author_kind=Message.Author.SYSTEM, text=text)
+    _publish_state(conversation)
+    return True
+
+
+@transaction.atomic
+def customer_handoff_request(*, contact_id: uuid.UUID) -> Conversation:
+    """ "Talk to a person": hand the open conversation over, starting one if there is none."""
+    contact = Contact.objects.select_for_update().select_related("inbox").get(pk=contact_id)
+    conversation = (
+        Conversation.objects.filter(contact=contact, state__in=Conversation.OPEN_STATES)
+        .order_by("-created_at")
+        .first()
+    )
+    if conversation is None:
+        conversation = Conversation.objects.create(
+            inbox=contact.inbox,
+            contact=contact,
+            language=contact.language or contact.inbox.default_language,
+            model_route=contact.inbox.model_route,
+        )
+    conversation_handoff(conversation_id=conversation.id, reason="customer_request")
+    conversation.refresh_from_db()
+    return conversation
+
+
+@transaction.atomic
+def conversation_rate(*, contact_id: uuid.UUID, score: int, comment: str = "") -> Conversation:
+    conversation = (
+        Conversation.objects.select_for_update()
+        .filter(contact_id=contact_id, state=Conversation.State.RESOLVED)
+        .order_by("-resolved_at")
+        .first()
+    )
+    if conversation is None:
+        raise ChatError("conversation_resolved", _("There is no resolved conversation to rate."))
+    conversation.csat_score = score
+    conversation.csat_comment = comment.strip()[:1000]
+    conversation.save(update_fields=["csat_score", "csat_comment", "updated_at"])
+    _publish_state(conversation)
+    return conversation
+
+
+# ---------------------------------------------------------------------------------------------
+# The assistant's side of a turn
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assistant_message_store(
+    *,
+    conversation_id: uuid.UUID,
+    text: str,
+    citations: list[dict[str, str]],
+    result: CallResult | None,
+) -> Message | None:
+    """Store the assistant's answer and its model call. Returns None (stores only the call) if
+    a human took the conversation over while the answer was being written."""
+    conversation = _locked_conversation(conversation_id)
+    message = None
+    if conversation.state == Conversation.State.BOT:
+        message = _append_message(
+            conversation=conversation,
+            author_kind=Message.Author.ASSISTANT,
+            author_name=_system_text(conversation, _("Assistant")),
+            text=text,
+            citations=citations,
+            # The reply turn announces it with stream_end, which carries the stored message.
+            announce=False,
+        )
+        if conversation.first_response_at is None:
+            conversation.first_response_at = message.created_at
+            conversation.save(update_fields=["first_response_at"])
+    if result is not None:
+        model_call_record(conversation=conversation, message=message, result=result)
+    return message
+
+
+@transaction.atomic
+def model_call_store(*, conversation_id: uuid.UUID, result: CallResult) -> ModelCall:
+    """Record a call that produced no message (cancelled by a takeover, for example)."""
+    conversation = _locked_conversation(conversation_id)
+    return model_call_record(conversation=conversation, message=None, result=result)
+
+
+@transaction.atomic
+def assistant_failure_handoff(*, conversation_id: uuid.UUID, result: CallResult | None) -> None:
+    """Every provider failed: record the attempt, apologise, and hand over to a human."""
+    conversation = _locked_conversation(conversation_id)
+    if result is not None:
+        model_call_record(conversation=conversation, message=None, result=result)
+    with translation.override(conversation.language):
+        note = _("Sorry, I can't answer right now. I'm connecting you with a person from our team.")
+    conversation_handoff(conversation_id=conversation_id, reason="model_error", note=note)
+
+
+def model_call_record(
+    *, conversation: Conversation | None, message: Message | None, result: CallResult
+) -> ModelCall:
+    if conversation is not None:
+        used = result.input_tokens + result.output_tokens
+        Conversation.objects.filter(pk=conversation.pk).update(tokens_used=F("tokens_used") + used)
+        conversation.tokens_used += used
+    return ModelCall.objects.create(
+        inbox_id=conversation.inbox_id if conversation else None,
+        conversation=conversation,
+        message=message,
+        purpose=result.purpose,
+        provider=result.provider,
+        model=result.model,
+        hosting=result.hosting,
+        jurisdiction=result.jurisdiction,
+        region=result.region,
+        input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens,
+        cached_input_tokens=result.cached_input_tokens,
+        cost=result.cost,
+        currency=result.currency or "",
+        time_to_first_token_ms=(
+            result.time_to_first_token * 1000 if result.time_to_first_token is not None else None
+        ),
+        duration_ms=result.duration * 1000,
+        outcome=result.outcome,
+        fallback_used=result.fallback_used,
+        error_kind=result.error_kind,
+    )
+
+
+def token_budget_left(conversation: Conversation) -> int:
+    return max(0, conversation.inbox.token_budget - conversation.tokens_used)

@@ -1,0 +1,11 @@
+"""Signals the chat side sends so that other apps (tickets) can react without chat importing them.
+
+All are sent after the transaction that caused them has committed, with plain ids.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: conversation_id (UUID), reason (str)
+handoff_requested = Signal()
+# kwargs: conversation_id (UUID), message_seq (int), author_kind (str)
+message_stored = Signal()

@@ -1,0 +1,88 @@
+"""Helpers for widget WebSocket tests: connect, say hello, read frames as JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing.websocket import WebsocketCommunicator
+
+from assistant.asgi import application
+from assistant.chat.models import Inbox
+from tests import factories
+
+
+class Widget:
+    """One widget tab: a WebSocket to the real ASGI application and the real Redis layer."""
+
+    def __init__(
+        self, origin: str | None = factories.SITE, client: tuple[str, int] = ("203.0.113.7", 5000)
+    ):
+        headers = [(b"origin", origin.encode())] if origin else []
+        self.socket = WebsocketCommunicator(application, "/ws/widget/", headers=headers)
+        self.socket.scope["client"] = client
+
+    async def open(self) -> None:
+        connected, _ = await self.socket.connect()
+        assert connected
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        await self.socket.send_to(text_data=json.dumps(frame))
+
+    async def receive(self, timeout: float = 10) -> dict[str, Any]:
+        return json.loads(await self.socket.receive_from(timeout=timeout))
+
+    async def receive_until(
+        self, kind: str, timeout: float = 15
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Frames up to and including the first of this type."""
+        seen = []
+        while True:
+            frame = await self.receive(timeout)
+            seen.append(frame)
+            if frame["type"] == kind:
+                return frame, seen
+
+    async def drain(self, seconds: float) -> list[dict[str, Any]]:
+        """Every frame that arrives within the next ``seconds``."""
+        # receive_nothing() waits without cancelling the application on a timeout, as
+        # receive_from() would.
+        frames = []
+        deadline = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < deadline:
+            if not await self.socket.receive_nothing(timeout=0.05):
+                frames.append(await self.receive())
+        return frames
+
+    async def hello(self, token: str, **extra: Any) -> dict[str, Any]:
+        await self.open()
+        await self.send({"type": "hello", "token": token, **extra})
+        welcome = await self.receive()
+        assert welcome["type"] == "welcome", welcome
+        return welcome
+
+    async def say(self, text: str, client_id: str) -> dict[str, Any]:
+        await self.send({"type": "message", "client_id": client_id, "text": text})
+        ack, _ = await self.receive_until("ack")
+        return ack
+
+    async def closed_with(self, timeout: float = 10) -> int:
+        output = await self.socket.receive_output(timeout)
+        assert output["type"] == "websocket.close", output
+        return output["code"]
+
+    async def close(self) -> None:
+        await self.socket.disconnect()
+
+
+@pytest.fixture
+def inbox(db: Any) -> Inbox:
+    return factories.make_inbox()
+
+
+@pytest.fixture
+def new_session():
+    return database_sync_to_async(factories.make_session)
