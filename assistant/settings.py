@@ -222,6 +222,8 @@ try:
         openai_embedding_model=env.str("OPENAI_EMBEDDING_MODEL", default="") or None,
         openai_hosting=env.str("OPENAI_HOSTING", default="auto"),
         openai_jurisdiction=env.str("OPENAI_JURISDICTION", default=""),
+        openai_extra_body=_typed("json", "OPENAI_EXTRA_BODY", default={}) or None,
+        price_file=env.str("LLM_PRICE_FILE", default="") or None,
         routes={
             purpose: route
             for purpose in ("reply", "summary", "classification", "embeddings")

@@ -152,3 +152,25 @@ def _fresh_model_registry() -> Iterator[None]:
     reset_registry()
     yield
     reset_registry()
+
+
+# ---------------------------------------------------------------------------------------------
+# A real web server on the test database
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_server_environment(django_db_setup: Any, django_db_blocker: Any) -> dict[str, str]:
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        return child_process_environment(connection.settings_dict["NAME"])
+
+
+@pytest.fixture(scope="session")
+def web_server(live_server_environment: dict[str, str]) -> Iterator[Any]:
+    """One uvicorn process for the whole run, on the offline model."""
+    from tests.live import LiveServer
+
+    with LiveServer(live_server_environment) as server:
+        yield server

@@ -1,0 +1,170 @@
+"""The offline responder: answers without any network, from the passages it is given.
+
+It is the default when no model key is configured and the last fallback when every provider
+fails, so the widget is never silent. It never invents: it either quotes the most relevant
+sentences of the best-matching passage with a citation, or says plainly that it does not know and
+offers a human. It streams in small chunks like a model, and its calls cost nothing.
+
+For the "summary" purpose it lists what the customer wrote; for "classification" it declines
+(finish reason "no_answer") so the caller falls back to its rules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from .config import OFFLINE, OFFLINE_MODEL
+from .textmatch import best_sentences, estimate_tokens, has_cjk, pieces, rank
+from .types import (
+    ChatOptions,
+    Finished,
+    Message,
+    Passage,
+    ProviderInfo,
+    StreamEvent,
+    TextDelta,
+    ToolSpec,
+    Usage,
+)
+
+# The finish reason used when the responder has no answer, so the caller can offer a handoff
+# without parsing the text.
+NO_ANSWER = "no_answer"
+
+# The share of the question's terms the best passage must contain before it is quoted. Lower
+# values answer more questions with less related text; the knowledge base should rather say
+# "I don't know" than answer a neighbouring question.
+MIN_COVERAGE = 0.3
+
+# Callers translate these through their own i18n and pass them in; the defaults keep the package
+# usable on its own. Full-width punctuation in the Chinese texts is intended.
+DEFAULT_TEXTS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "dont_know": (
+            "I'm sorry, I don't know the answer to that from our help articles. "
+            "Would you like me to connect you with a member of our team?"
+        ),
+        "source": "Source",
+        "summary_intro": "Summary written without a language model. The customer wrote:",
+    },
+    "zh": {
+        "dont_know": "抱歉，我在帮助文档中没有找到这个问题的答案。需要我为您转接人工客服吗？",  # noqa: RUF001
+        "source": "来源",
+        "summary_intro": "（未使用语言模型生成的摘要）客户的留言：",  # noqa: RUF001
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineAnswer:
+    text: str
+    passage: Passage | None  # the passage quoted, None when the answer is "don't know"
+
+
+def answer(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    texts: Mapping[str, Mapping[str, str]] = DEFAULT_TEXTS,
+) -> OfflineAnswer:
+    """Pick the passage that best covers the question and quote its most relevant sentences."""
+    language = "zh" if has_cjk(question) else "en"
+    words = texts.get(language, DEFAULT_TEXTS[language])
+    matches = rank(question, [f"{p.title}\n{p.text}" for p in passages])
+    if not matches or matches[0].score <= 0 or matches[0].coverage < MIN_COVERAGE:
+        return OfflineAnswer(words["dont_know"], None)
+    passage = passages[matches[0].index]
+    quoted = best_sentences(question, passage.text, limit=2)
+    joiner = "" if has_cjk(passage.text) else " "
+    citation = passage.title + (f" ({passage.url})" if passage.url else "")
+    separator = "：" if language == "zh" else ": "  # noqa: RUF001
+    return OfflineAnswer(
+        f"{joiner.join(quoted)}\n\n{words['source']}{separator}{citation}",
+        passage,
+    )
+
+
+def summarize(
+    messages: Sequence[Message], *, texts: Mapping[str, Mapping[str, str]] = DEFAULT_TEXTS
+) -> str:
+    said = [m.content.strip() for m in messages if m.role == "user" and m.content.strip()]
+    language = "zh" if any(has_cjk(s) for s in said) else "en"
+    lines = [_shorten(s, 200) for s in said[-5:]]
+    intro = texts.get(language, DEFAULT_TEXTS[language])["summary_intro"]
+    return "\n".join([intro, *(f"- {line}" for line in lines)])
+
+
+class OfflineResponder:
+    """A ChatModel that needs no network. `chunk_delay` paces the stream like a real model."""
+
+    def __init__(
+        self,
+        *,
+        purpose: str = "reply",
+        chunk_delay: float = 0.02,
+        texts: Mapping[str, Mapping[str, str]] = DEFAULT_TEXTS,
+    ) -> None:
+        self._purpose = purpose
+        self._chunk_delay = chunk_delay
+        self._texts = texts
+        self._info = ProviderInfo(
+            name=OFFLINE,
+            kind="offline",
+            model=OFFLINE_MODEL,
+            hosting="internal",
+            jurisdiction="in-process (no network)",
+        )
+
+    @property
+    def info(self) -> ProviderInfo:
+        return self._info
+
+    async def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[ToolSpec] | None = None,
+        options: ChatOptions | None = None,
+        passages: Sequence[Passage] | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """Answer the last user message from `passages` (the knowledge passages of this turn).
+        Tools are never called: an extractive answer has nothing to decide."""
+        del tools
+        finish_reason = "stop"
+        if self._purpose == "summary":
+            text = summarize(messages, texts=self._texts)
+        elif self._purpose == "classification":
+            text, finish_reason = "", NO_ANSWER
+        else:
+            question = next((m.content for m in reversed(messages) if m.role == "user"), "")
+            result = answer(question, passages or (), texts=self._texts)
+            text = result.text
+            if result.passage is None:
+                finish_reason = NO_ANSWER
+
+        limit = options.max_output_tokens if options and options.max_output_tokens else None
+        parts = pieces(text)
+        if limit is not None and len(parts) > limit:
+            parts, finish_reason = parts[:limit], "length"
+        # Two pieces per chunk is about the granularity hosted models stream at.
+        for start in range(0, len(parts), 2):
+            await asyncio.sleep(self._chunk_delay if start else 0)
+            yield TextDelta("".join(parts[start : start + 2]))
+
+        prompt = "\n".join(m.content for m in messages)
+        yield Finished(
+            usage=Usage(
+                input_tokens=estimate_tokens(prompt),
+                output_tokens=estimate_tokens("".join(parts)),
+            ),
+            finish_reason=finish_reason,
+            provider=OFFLINE,
+            model=OFFLINE_MODEL,
+        )
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,46 @@
+"""A customer on one web process and a watcher on another see each other's messages (Redis)."""
+
+import asyncio
+import json
+
+import pytest
+import websockets
+from channels.db import database_sync_to_async
+
+from tests import factories
+from tests.chat.conftest import Widget
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+async def _frames_until(socket, kind: str) -> dict:
+    while True:
+        frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=15))
+        if frame["type"] == kind:
+            return frame
+
+
+async def test_two_tabs_on_two_web_processes_share_the_conversation(inbox, new_session, web_server) -> None:
+    session = await new_session(inbox)
+    url = web_server.url.replace("http", "ws") + "/ws/widget/"
+    async with websockets.connect(url, origin=factories.SITE) as remote:
+        await remote.send(json.dumps({"type": "hello", "token": session.token}))
+        assert json.loads(await remote.recv())["type"] == "welcome"
+
+        local = Widget()  # this test process is the second web process
+        await local.hello(session.token)
+
+        await remote.send(json.dumps({"type": "message", "client_id": "r1", "text": "from process one"}))
+        seen, _ = await local.receive_until("message")
+        assert seen["message"]["text"] == "from process one"
+        # The answer is streamed by the process that took the message, token by token, here too.
+        end, frames = await local.receive_until("stream_end")
+        assert any(f["type"] == "stream_delta" for f in frames)
+
+        await local.say("from process two", client_id="l1")
+        echoed = await _frames_until(remote, "message")
+        while echoed["message"]["text"] != "from process two":
+            echoed = await _frames_until(remote, "message")
+        assert echoed["message"]["seq"] > end["message"]["seq"]
+        await local.close()
+    await database_sync_to_async(lambda: None)()
