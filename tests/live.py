@@ -56,7 +56,10 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")[-5000:]
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
     ) -> None:
         assert self.process is not None
         self.process.terminate()

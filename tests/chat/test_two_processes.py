@@ -20,7 +20,9 @@ async def _frames_until(socket, kind: str) -> dict:
             return frame
 
 
-async def test_two_tabs_on_two_web_processes_share_the_conversation(inbox, new_session, web_server) -> None:
+async def test_two_tabs_on_two_web_processes_share_the_conversation(
+    inbox, new_session, web_server
+) -> None:
     session = await new_session(inbox)
     url = web_server.url.replace("http", "ws") + "/ws/widget/"
     async with websockets.connect(url, origin=factories.SITE) as remote:
@@ -30,7 +32,9 @@ async def test_two_tabs_on_two_web_processes_share_the_conversation(inbox, new_s
         local = Widget()  # this test process is the second web process
         await local.hello(session.token)
 
-        await remote.send(json.dumps({"type": "message", "client_id": "r1", "text": "from process one"}))
+        await remote.send(
+            json.dumps({"type": "message", "client_id": "r1", "text": "from process one"})
+        )
         seen, _ = await local.receive_until("message")
         assert seen["message"]["text"] == "from process one"
         # The answer is streamed by the process that took the message, token by token, here too.
