@@ -16,7 +16,11 @@ from assistant.chat.models import Inbox
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_INBOX_KEY = "pk_demo_northwind"
-DEMO_ORIGINS = ["http://localhost:8000", "http://127.0.0.1:8000"]
+
+
+def demo_origins(port: int) -> list[str]:
+    """Where the demo page is served from, so its widget is on the inbox's allowlist."""
+    return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ DEMO_USERS = (
 
 
 @transaction.atomic
-def load_demo_data() -> Inbox:
+def load_demo_data(*, port: int = 8000) -> Inbox:
     user_model = get_user_model()
     for demo in DEMO_USERS:
         group, _ = Group.objects.get_or_create(name=demo.group)
@@ -59,11 +63,16 @@ def load_demo_data() -> Inbox:
         public_key=DEMO_INBOX_KEY,
         defaults={
             "name": "Northwind Cycles website",
-            "allowed_origins": DEMO_ORIGINS,
+            "allowed_origins": demo_origins(port),
             "greeting": "Hi! I'm Northwind's assistant. Ask me about orders, deliveries, "
             "returns or your bike, or ask for a person at any time.",
             "instructions": "You are the support assistant of Northwind Cycles, a bicycle shop. "
             "Be brief, friendly and precise.",
         },
     )
+    missing = [origin for origin in demo_origins(port) if origin not in inbox.allowed_origins]
+    if missing:
+        # Served on another port this time: allow it too, keep what an admin configured.
+        inbox.allowed_origins = [*inbox.allowed_origins, *missing]
+        inbox.save(update_fields=["allowed_origins"])
     return inbox

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -174,3 +175,48 @@ def web_server(live_server_environment: dict[str, str]) -> Iterator[Any]:
 
     with LiveServer(live_server_environment) as server:
         yield server
+
+
+# ---------------------------------------------------------------------------------------------
+# The model provider: the simulator, a real OpenAI-compatible server that the openai SDK calls
+# ---------------------------------------------------------------------------------------------
+
+SIMULATOR_RULES = [
+    {"pattern": "tell me a long story", "reply": " ".join(f"word{i}" for i in range(120))},
+]
+
+
+@pytest.fixture(scope="session")
+def model_simulator() -> Iterator[Any]:
+    from assistant.llm.simulator import Rule, run_in_thread
+
+    rules = [Rule.from_dict(rule) for rule in SIMULATOR_RULES]
+    with run_in_thread(ttft=0.05, tokens_per_second=200, rules=rules, embedding_dimensions=64) as sim:
+        yield sim
+
+
+@pytest.fixture
+def simulated_llm(settings: Any, model_simulator: Any) -> Iterator[Any]:
+    """settings.LLM pointing at the simulator (then the offline responder), as production
+    would point at Qwen; short timeouts so failure paths stay quick."""
+    from assistant.llm.config import build_llm_config
+    from assistant.providers import reset_registry
+
+    def configure(**overrides: Any) -> None:
+        options: dict[str, Any] = {
+            "dashscope_api_key": None,
+            "openai_base_url": model_simulator.base_url,
+            "openai_api_key": "sk-simulator",
+            "openai_model": "qwen-plus",
+            "first_token_timeout": 2.0,
+            "total_timeout": 10.0,
+            "max_retries": 0,
+        }
+        options.update(overrides)
+        settings.LLM = build_llm_config(**options)
+        reset_registry()
+
+    model_simulator.app.reset()
+    configure()
+    yield SimpleNamespace(app=model_simulator.app, base_url=model_simulator.base_url, configure=configure)
+    model_simulator.app.reset()

@@ -19,7 +19,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from assistant.chat import events, ratelimit, services, tokens
 from assistant.chat.models import Contact, Conversation
-from assistant.chat.reply import answer_conversation
+from assistant.chat.reply import answer_conversation, request_stop
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +282,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     async def forward_event(self, envelope: dict[str, Any]) -> None:
         await self.send(text_data=envelope["text"])
         if envelope.get("stop_reply_for"):
-            for task in _reply_tasks.get(uuid.UUID(envelope["stop_reply_for"]), ()):
+            conversation_id = uuid.UUID(envelope["stop_reply_for"])
+            request_stop(conversation_id)
+            for task in _reply_tasks.get(conversation_id, ()):
                 task.cancel()
 
     async def _error(self, code: str, message: str, **extra: Any) -> None:

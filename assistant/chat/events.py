@@ -62,21 +62,40 @@ def encode(event: dict[str, Any]) -> str:
 
 
 async def publish(
-    *, contact_id: uuid.UUID | str, conversation_id: uuid.UUID | str, event: dict[str, Any]
+    *,
+    contact_id: uuid.UUID | str,
+    conversation_id: uuid.UUID | str,
+    event: dict[str, Any],
+    stop_reply: bool = False,
 ) -> None:
-    """Send one event to the contact's widget tabs and to the conversation's watchers."""
+    """Send one event to the contact's widget tabs and to the conversation's watchers.
+
+    ``stop_reply`` tells the process running this conversation's reply turn to stop it at once
+    (a human took over); the consumer that started the turn receives it through its group.
+    """
     layer = get_channel_layer()
-    envelope = {"type": FORWARD, "text": encode(event)}
+    envelope: dict[str, Any] = {"type": FORWARD, "text": encode(event)}
+    if stop_reply:
+        envelope["stop_reply_for"] = str(conversation_id)
     await layer.group_send(contact_group(contact_id), envelope)
     await layer.group_send(conversation_group(conversation_id), envelope)
 
 
 def publish_on_commit(
-    *, contact_id: uuid.UUID, conversation_id: uuid.UUID, event: dict[str, Any]
+    *,
+    contact_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    event: dict[str, Any],
+    stop_reply: bool = False,
 ) -> None:
     """Publish after the surrounding transaction commits (never announce what may roll back)."""
 
     def send() -> None:
-        async_to_sync(publish)(contact_id=contact_id, conversation_id=conversation_id, event=event)
+        async_to_sync(publish)(
+            contact_id=contact_id,
+            conversation_id=conversation_id,
+            event=event,
+            stop_reply=stop_reply,
+        )
 
     transaction.on_commit(send)

@@ -36,6 +36,16 @@ LOCK_SECONDS = 180
 MAX_TURNS_PER_RUN = 10
 
 
+# Conversations whose running turn must stop (a human took over). Cancelling the task alone is
+# not enough: a cancellation that lands while the task waits in sync_to_async is absorbed by
+# asgiref, so the streaming loop also checks this set before forwarding each piece.
+_stop_requested: set[uuid.UUID] = set()
+
+
+def request_stop(conversation_id: uuid.UUID) -> None:
+    _stop_requested.add(conversation_id)
+
+
 @dataclass(frozen=True)
 class TurnContext:
     conversation_id: uuid.UUID
@@ -87,6 +97,7 @@ def _translated(language: str, text: str) -> str:
 
 async def answer_conversation(conversation_id: uuid.UUID) -> None:
     """Answer every unanswered customer message of the conversation, one turn at a time."""
+    _stop_requested.discard(conversation_id)
     lock = async_lock(f"reply:{conversation_id}", timeout=LOCK_SECONDS)
     for _attempt in range(MAX_TURNS_PER_RUN):
         if not await lock.acquire(blocking=False):
@@ -143,6 +154,8 @@ async def run_turn(context: TurnContext) -> None:
     try:
         async with call:
             async for event in call:
+                if context.conversation_id in _stop_requested:
+                    raise asyncio.CancelledError
                 if isinstance(event, TextDelta) and event.text:
                     if not parts:
                         await _publish(

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -272,13 +273,13 @@ def customer_message_create(
     )
 
 
-def _publish_state(conversation: Conversation) -> None:
-    event = {
-        "type": "state",
-        "conversation": events.conversation_payload(conversation, agent_name(conversation)),
-    }
+def _publish_state(conversation: Conversation, *, stop_reply: bool = False) -> None:
+    payload = events.conversation_payload(conversation, agent_name(conversation))
     events.publish_on_commit(
-        contact_id=conversation.contact_id, conversation_id=conversation.id, event=event
+        contact_id=conversation.contact_id,
+        conversation_id=conversation.id,
+        event={"type": "state", "conversation": payload},
+        stop_reply=stop_reply,
     )
 
 
@@ -314,6 +315,32 @@ def conversation_handoff(
     _append_message(conversation=conversation, author_kind=Message.Author.SYSTEM, text=text)
     _publish_state(conversation)
     return True
+
+
+@transaction.atomic
+def conversation_takeover(*, conversation_id: uuid.UUID, agent: AbstractBaseUser) -> Conversation:
+    """An agent takes the conversation: the assistant stops at once, mid-answer if need be."""
+    conversation = _locked_conversation(conversation_id)
+    if conversation.state == Conversation.State.RESOLVED:
+        raise ChatError("conversation_resolved", _("This conversation is already resolved."))
+    joined = (
+        conversation.state != Conversation.State.AGENT or conversation.assigned_agent_id != agent.pk
+    )
+    conversation.state = Conversation.State.AGENT
+    conversation.assigned_agent = agent
+    if conversation.handoff_at is None:
+        conversation.handoff_at = timezone.now()
+        conversation.handoff_reason = conversation.handoff_reason or "agent_takeover"
+    conversation.save(
+        update_fields=["state", "assigned_agent", "handoff_at", "handoff_reason", "updated_at"]
+    )
+    if joined:
+        name = agent.get_short_name() or agent.get_username()
+        with translation.override(conversation.language):
+            text = _("%(name)s joined the conversation.") % {"name": name}
+        _append_message(conversation=conversation, author_kind=Message.Author.SYSTEM, text=text)
+    _publish_state(conversation, stop_reply=True)
+    return conversation
 
 
 @transaction.atomic

@@ -85,7 +85,7 @@ class Command(BaseCommand):
             services.start()
             call_command("migrate", interactive=False, verbosity=0)
             if not no_demo:
-                call_command("seed_demo", verbosity=0)
+                call_command("seed_demo", port=port, verbosity=0)
             for name, command in child_commands(host, port).items():
                 children[name] = subprocess.Popen(command)
             self._announce(host, port, no_demo)

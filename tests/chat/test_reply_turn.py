@@ -1,0 +1,100 @@
+"""The reply turn against a real OpenAI-compatible server (the simulator) over HTTP."""
+
+import asyncio
+import time
+
+import pytest
+from channels.db import database_sync_to_async
+
+from assistant.chat import services
+from assistant.chat.models import Conversation, Message, ModelCall
+from tests import factories
+from tests.chat.conftest import Widget
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+async def test_tokens_reach_the_widget_as_the_model_produces_them(inbox, new_session, simulated_llm) -> None:
+    session = await new_session(inbox)
+    tab = Widget()
+    await tab.hello(session.token)
+    await tab.send({"type": "message", "client_id": "1", "text": "tell me a long story"})
+    arrivals = []
+    while True:
+        frame = await tab.receive()
+        if frame["type"] == "stream_delta":
+            arrivals.append(time.monotonic())
+        if frame["type"] == "stream_end":
+            break
+    # 120 words at 200 tokens/s take about half a second to generate; forwarded one by one,
+    # they arrive spread over that time, not in one burst at the end.
+    assert len(arrivals) >= 60
+    assert arrivals[-1] - arrivals[0] > 0.25
+    assert frame["message"]["text"].startswith("word0 word1")
+    call = await database_sync_to_async(ModelCall.objects.get)()
+    assert (call.provider, call.model, call.outcome, call.fallback_used) == ("openai", "qwen-plus", "ok", False)
+    assert call.input_tokens > 0 and call.output_tokens > 0
+    assert call.time_to_first_token_ms >= 40
+    await tab.close()
+
+
+async def test_a_failing_provider_falls_back_to_the_offline_responder(inbox, new_session, simulated_llm) -> None:
+    simulated_llm.app.queue_fault("500", count=5)
+    session = await new_session(inbox)
+    tab = Widget()
+    await tab.hello(session.token)
+    await tab.send({"type": "message", "client_id": "1", "text": "Where is my parcel?"})
+    end, _ = await tab.receive_until("stream_end")
+    assert end["message"]["author"]["kind"] == "assistant"
+    call = await database_sync_to_async(ModelCall.objects.get)()
+    assert (call.provider, call.fallback_used) == ("offline", True)
+    await tab.close()
+
+
+@pytest.mark.parametrize("fault", ["500", "429", "hang", "malformed"])
+async def test_when_every_provider_fails_the_customer_gets_an_apology_and_a_human(
+    inbox, new_session, simulated_llm, fault
+) -> None:
+    simulated_llm.configure(routes={"reply": ["openai"]}, first_token_timeout=0.5, total_timeout=2.0)
+    simulated_llm.app.queue_fault(fault, count=5)
+    session = await new_session(inbox)
+    tab = Widget()
+    await tab.hello(session.token)
+    started = time.monotonic()
+    await tab.send({"type": "message", "client_id": "1", "text": "Where is my parcel?"})
+    frames = []
+    while not any(f["type"] == "state" and f["conversation"]["state"] == "waiting" for f in frames):
+        frames.append(await tab.receive())
+    apology = [f for f in frames if f["type"] == "message" and f["message"]["author"]["kind"] == "system"]
+    assert apology and "person" in apology[-1]["message"]["text"]
+    assert time.monotonic() - started < 10  # bounded by the timeouts, never a hang
+    conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
+    assert conversation.handoff_reason == "model_error"
+    call = await database_sync_to_async(ModelCall.objects.get)()
+    assert call.outcome != "ok"
+    await tab.close()
+
+
+async def test_a_takeover_stops_the_assistant_mid_answer(inbox, new_session, simulated_llm) -> None:
+    agent = await database_sync_to_async(factories.make_user)("agent-takeover", first_name="Alex")
+    session = await new_session(inbox)
+    tab = Widget()
+    await tab.hello(session.token)
+    await tab.send({"type": "message", "client_id": "1", "text": "tell me a long story"})
+    await tab.receive_until("stream_delta")
+    conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
+    await database_sync_to_async(services.conversation_takeover)(conversation_id=conversation.id, agent=agent)
+
+    end, frames = await tab.receive_until("stream_end")
+    assert end["message"] is None  # the partial answer is withdrawn
+    states = [f for f in frames if f["type"] == "state"]
+    assert states and states[-1]["conversation"]["state"] == "agent"
+    assert states[-1]["conversation"]["agent"] == "Alex"
+    await asyncio.sleep(0.3)
+    kinds = await database_sync_to_async(
+        lambda: list(Message.objects.filter(conversation=conversation).values_list("author_kind", flat=True))
+    )()
+    assert kinds == ["customer", "system"]
+    call = await database_sync_to_async(ModelCall.objects.get)()
+    assert call.outcome == "cancelled"
+    await tab.close()
