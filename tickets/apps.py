@@ -6,3 +6,8 @@ class TicketsConfig(AppConfig):
 
     name = "tickets"
     verbose_name = "Tickets"
+
+    def ready(self) -> None:
+        from tickets import receivers
+
+        receivers.connect()

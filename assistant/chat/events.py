@@ -6,6 +6,7 @@ forward the text as it is: one encoding per event, not one per connected socket.
 Groups:
 * ``widget.contact.<contact id>``: every widget tab of one contact.
 * ``conversation.<conversation id>``: everyone watching one conversation in the desk.
+* ``desk.inbox.<inbox id>``: every desk that lists this inbox's conversations.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ def contact_group(contact_id: uuid.UUID | str) -> str:
 
 def conversation_group(conversation_id: uuid.UUID | str) -> str:
     return f"conversation.{conversation_id}"
+
+
+def inbox_group(inbox_id: int) -> str:
+    """Desks showing this inbox's queues: new messages and state changes, never stream tokens."""
+    return f"desk.inbox.{inbox_id}"
 
 
 def message_payload(message: Message) -> dict[str, Any]:
@@ -67,8 +73,10 @@ async def publish(
     conversation_id: uuid.UUID | str,
     event: dict[str, Any],
     stop_reply: bool = False,
+    inbox_id: int | None = None,
 ) -> None:
-    """Send one event to the contact's widget tabs and to the conversation's watchers.
+    """Send one event to the contact's widget tabs and to the conversation's watchers (and to
+    the inbox's desks when ``inbox_id`` is given).
 
     ``stop_reply`` tells the process running this conversation's reply turn to stop it at once
     (a human took over); the consumer that started the turn receives it through its group.
@@ -79,6 +87,8 @@ async def publish(
         envelope["stop_reply_for"] = str(conversation_id)
     await layer.group_send(contact_group(contact_id), envelope)
     await layer.group_send(conversation_group(conversation_id), envelope)
+    if inbox_id is not None:
+        await layer.group_send(inbox_group(inbox_id), {"type": FORWARD, "text": envelope["text"]})
 
 
 def publish_on_commit(
@@ -87,6 +97,7 @@ def publish_on_commit(
     conversation_id: uuid.UUID,
     event: dict[str, Any],
     stop_reply: bool = False,
+    inbox_id: int | None = None,
 ) -> None:
     """Publish after the surrounding transaction commits (never announce what may roll back)."""
 
@@ -96,6 +107,29 @@ def publish_on_commit(
             conversation_id=conversation_id,
             event=event,
             stop_reply=stop_reply,
+            inbox_id=inbox_id,
+        )
+
+    transaction.on_commit(send)
+
+
+async def publish_to_desks(
+    *, conversation_id: uuid.UUID | str | None, inbox_id: int, event: dict[str, Any]
+) -> None:
+    """Desk-only events (notes, ticket changes, presence): never sent to a widget group."""
+    layer = get_channel_layer()
+    envelope = {"type": FORWARD, "text": encode(event)}
+    if conversation_id is not None:
+        await layer.group_send(conversation_group(conversation_id), envelope)
+    await layer.group_send(inbox_group(inbox_id), envelope)
+
+
+def publish_to_desks_on_commit(
+    *, conversation_id: uuid.UUID | str | None, inbox_id: int, event: dict[str, Any]
+) -> None:
+    def send() -> None:
+        async_to_sync(publish_to_desks)(
+            conversation_id=conversation_id, inbox_id=inbox_id, event=event
         )
 
     transaction.on_commit(send)

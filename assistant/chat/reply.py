@@ -50,6 +50,7 @@ def request_stop(conversation_id: uuid.UUID) -> None:
 class TurnContext:
     conversation_id: uuid.UUID
     contact_id: uuid.UUID
+    inbox_id: int
     state: str
     language: str
     company: str
@@ -81,6 +82,7 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
     return TurnContext(
         conversation_id=conversation.id,
         contact_id=conversation.contact_id,
+        inbox_id=conversation.inbox_id,
         state=conversation.state,
         language=conversation.language,
         company=conversation.inbox.name,
@@ -115,9 +117,12 @@ async def answer_conversation(conversation_id: uuid.UUID) -> None:
             return
 
 
-async def _publish(context: TurnContext, event: dict) -> None:
+async def _publish(context: TurnContext, event: dict, *, to_desks: bool = False) -> None:
     await events.publish(
-        contact_id=context.contact_id, conversation_id=context.conversation_id, event=event
+        contact_id=context.contact_id,
+        conversation_id=context.conversation_id,
+        event=event,
+        inbox_id=context.inbox_id if to_desks else None,
     )
 
 
@@ -188,7 +193,8 @@ async def run_turn(context: TurnContext) -> None:
         conversation_id=context.conversation_id, text=text, citations=citations, result=call.result
     )
     payload = events.message_payload(message) if message is not None else None
-    await _publish(context, {"type": "stream_end", "stream_id": stream_id, "message": payload})
+    end = {"type": "stream_end", "stream_id": stream_id, "message": payload}
+    await _publish(context, {**end, "conversation_id": str(context.conversation_id)}, to_desks=True)
 
 
 async def _finish_cancelled(

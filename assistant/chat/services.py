@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
@@ -191,9 +192,16 @@ def _append_message(
         citations=citations or [],
     )
     if announce:
-        event = {"type": "message", "message": events.message_payload(message)}
+        event = {
+            "type": "message",
+            "conversation_id": str(conversation.id),
+            "message": events.message_payload(message),
+        }
         events.publish_on_commit(
-            contact_id=conversation.contact_id, conversation_id=conversation.id, event=event
+            contact_id=conversation.contact_id,
+            conversation_id=conversation.id,
+            event=event,
+            inbox_id=conversation.inbox_id,
         )
     transaction.on_commit(
         lambda: message_stored.send(
@@ -280,6 +288,7 @@ def _publish_state(conversation: Conversation, *, stop_reply: bool = False) -> N
         conversation_id=conversation.id,
         event={"type": "state", "conversation": payload},
         stop_reply=stop_reply,
+        inbox_id=conversation.inbox_id,
     )
 
 
@@ -335,12 +344,99 @@ def conversation_takeover(*, conversation_id: uuid.UUID, agent: AbstractBaseUser
         update_fields=["state", "assigned_agent", "handoff_at", "handoff_reason", "updated_at"]
     )
     if joined:
-        name = agent.get_short_name() or agent.get_username()
+        name = _agent_display_name(agent)
         with translation.override(conversation.language):
             text = _("%(name)s joined the conversation.") % {"name": name}
         _append_message(conversation=conversation, author_kind=Message.Author.SYSTEM, text=text)
     _publish_state(conversation, stop_reply=True)
     return conversation
+
+
+def _agent_display_name(agent: AbstractBaseUser) -> str:
+    return agent.get_short_name() or agent.get_username()
+
+
+@transaction.atomic
+def agent_message_create(
+    *, conversation_id: uuid.UUID, agent: AbstractBaseUser, text: str
+) -> Message:
+    """An agent replies; the customer sees it live. Replying takes the conversation over."""
+    text = text.strip()
+    if not text:
+        raise ChatError("invalid", _("The reply is empty."))
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ChatError(
+            "too_long", _("Replies can be at most %(n)d characters.") % {"n": MAX_MESSAGE_CHARS}
+        )
+    conversation = _locked_conversation(conversation_id)
+    if conversation.state == Conversation.State.RESOLVED:
+        raise ChatError("conversation_resolved", _("This conversation is already resolved."))
+    if conversation.state != Conversation.State.AGENT or conversation.assigned_agent_id != agent.pk:
+        conversation_takeover(conversation_id=conversation_id, agent=agent)
+        conversation.refresh_from_db()
+    message = _append_message(
+        conversation=conversation,
+        author_kind=Message.Author.AGENT,
+        author_name=_agent_display_name(agent),
+        author_user_id=agent.pk,
+        text=text,
+    )
+    now = message.created_at
+    if conversation.first_human_response_at is None:
+        conversation.first_human_response_at = now
+    if conversation.first_response_at is None:
+        conversation.first_response_at = now
+    conversation.save(update_fields=["first_human_response_at", "first_response_at"])
+    return message
+
+
+@transaction.atomic
+def conversation_handback(*, conversation_id: uuid.UUID) -> Conversation:
+    """Give the conversation back to the assistant."""
+    conversation = _locked_conversation(conversation_id)
+    if conversation.state == Conversation.State.RESOLVED:
+        raise ChatError("conversation_resolved", _("This conversation is already resolved."))
+    conversation.state = Conversation.State.BOT
+    conversation.assigned_agent = None
+    conversation.save(update_fields=["state", "assigned_agent", "updated_at"])
+    with translation.override(conversation.language):
+        text = _("You're chatting with our assistant again.")
+    _append_message(conversation=conversation, author_kind=Message.Author.SYSTEM, text=text)
+    _publish_state(conversation)
+    return conversation
+
+
+@transaction.atomic
+def conversation_resolve(*, conversation_id: uuid.UUID, by: str = "agent") -> Conversation:
+    """Close the conversation; the widget asks the customer for a rating."""
+    conversation = _locked_conversation(conversation_id)
+    if conversation.state == Conversation.State.RESOLVED:
+        return conversation
+    conversation.state = Conversation.State.RESOLVED
+    conversation.resolved_at = timezone.now()
+    conversation.save(update_fields=["state", "resolved_at", "updated_at"])
+    with translation.override(conversation.language):
+        text = _("This conversation has been resolved. Thank you for contacting us!")
+    _append_message(conversation=conversation, author_kind=Message.Author.SYSTEM, text=text)
+    _publish_state(conversation, stop_reply=True)
+    events.publish_on_commit(
+        contact_id=conversation.contact_id,
+        conversation_id=conversation.id,
+        event={"type": "csat_request", "conversation_id": str(conversation.id)},
+    )
+    return conversation
+
+
+def agent_typing(*, conversation: Conversation, agent: AbstractBaseUser, active: bool) -> None:
+    """Tell the customer (and other agents) that an agent is typing. Nothing is stored."""
+    event = {
+        "type": "typing",
+        "author": {"kind": Message.Author.AGENT.value, "name": _agent_display_name(agent)},
+        "active": active,
+    }
+    async_to_sync(events.publish)(
+        contact_id=conversation.contact_id, conversation_id=conversation.id, event=event
+    )
 
 
 @transaction.atomic
