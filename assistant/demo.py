@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import transaction
 
 from assistant.chat.models import Inbox
@@ -28,23 +27,37 @@ class DemoUser:
     username: str
     first_name: str
     last_name: str
-    group: str
+    role: str
     is_superuser: bool = False
 
 
 DEMO_USERS = (
-    DemoUser("admin", "Ada", "Admin", "admins", is_superuser=True),
-    DemoUser("manager", "Mina", "Manager", "managers"),
-    DemoUser("agent", "Alex", "Agent", "agents"),
-    DemoUser("agent2", "Sam", "Support", "agents"),
+    DemoUser("admin", "Ada", "Admin", "admin", is_superuser=True),
+    DemoUser("manager", "Mina", "Manager", "manager"),
+    DemoUser("agent", "Alex", "Agent", "agent"),
+    DemoUser("agent2", "Sam", "Support", "agent"),
+)
+
+DEMO_CANNED_REPLIES = (
+    (
+        "Greeting",
+        "Hi {customer_name}, this is {agent_name} from Northwind Cycles. I'm looking into it now.",
+    ),
+    (
+        "Order number",
+        "Could you send me your order number (it starts with NW-)? Then I can check right away.",
+    ),
+    ("Closing", "Is there anything else I can help you with, {customer_name}? Happy riding!"),
 )
 
 
 @transaction.atomic
 def load_demo_data(*, port: int = 8000) -> Inbox:
+    from tickets.models import AgentProfile, CannedReply, Team
+
     user_model = get_user_model()
+    team, _ = Team.objects.get_or_create(name="Northwind support")
     for demo in DEMO_USERS:
-        group, _ = Group.objects.get_or_create(name=demo.group)
         user, created = user_model.objects.get_or_create(
             username=demo.username,
             defaults={
@@ -58,7 +71,10 @@ def load_demo_data(*, port: int = 8000) -> Inbox:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        user.groups.add(group)
+        AgentProfile.objects.get_or_create(
+            user=user, defaults={"role": demo.role, "availability": "online"}
+        )
+        team.members.add(user)
     inbox, _ = Inbox.objects.get_or_create(
         public_key=DEMO_INBOX_KEY,
         defaults={
@@ -70,6 +86,9 @@ def load_demo_data(*, port: int = 8000) -> Inbox:
             "Be brief, friendly and precise.",
         },
     )
+    team.inboxes.add(inbox)
+    for title, text in DEMO_CANNED_REPLIES:
+        CannedReply.objects.get_or_create(title=title, defaults={"text": text})
     missing = [origin for origin in demo_origins(port) if origin not in inbox.allowed_origins]
     if missing:
         # Served on another port this time: allow it too, keep what an admin configured.

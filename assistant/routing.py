@@ -1,5 +1,6 @@
-"""WebSocket routes. Each app adds its consumers here (the widget, the desk)."""
+"""WebSocket routes: the widget (origin checked per inbox after its hello) and the desk."""
 
-from assistant.chat.routing import websocket_urlpatterns as chat_websockets
+from assistant.chat.routing import websocket_urlpatterns as widget_routes
+from tickets.routing import websocket_urlpatterns as desk_routes
 
-websocket_urlpatterns = [*chat_websockets]
+websocket_urlpatterns = [*widget_routes, *desk_routes]

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "channels",
+    "django_htmx",
     "assistant",
     "assistant.chat",
     "assistant.knowledge",
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -250,7 +252,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/desk/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("es", "Español"), ("de", "Deutsch"),
@@ -327,3 +331,72 @@ WEB_PORT: int = _typed("int", "WEB_PORT", default=8000)
 # The largest WebSocket frame the server accepts (the ASGI server enforces it; Daphne before
 # 4.2.2 had no limit at all). A 4,000-character message in any script fits with room to spare.
 WEBSOCKET_MAX_FRAME_BYTES: int = _typed("int", "WEBSOCKET_MAX_FRAME_BYTES", default=65_536)
+
+# --- API and webhooks (tickets.api, tickets.webhooks) ---
+# The REST API (docs/api.md): DRF with token and session authentication, the OpenAPI schema by
+# drf-spectacular (Swagger UI and Redoc served from the sidecar package's static files, never
+# from a CDN), and outgoing webhooks delivered by Celery.
+INSTALLED_APPS += [
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "tickets.webhooks",
+]
+REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes a missing login a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tickets.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Safe by default: any DRF view is for desk staff unless it says otherwise.
+    "DEFAULT_PERMISSION_CLASSES": ["tickets.api.permissions.IsDeskUser"],
+    "DEFAULT_THROTTLE_CLASSES": ["tickets.api.throttling.ApiClientThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": _typed("str", "API_RATE_PER_TOKEN", default="600/minute"),
+        "api_session": _typed("str", "API_RATE_PER_SESSION", default="1200/minute"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "tickets.api.pagination.PagePagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "tickets.api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "tickets.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+for _variable, _rate in (
+    ("API_RATE_PER_TOKEN", REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_token"]),
+    ("API_RATE_PER_SESSION", REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_session"]),
+):
+    _count, _, _period = _rate.partition("/")
+    if not _count.isdigit() or _period[:1] not in ("s", "m", "h", "d"):
+        raise ImproperlyConfigured(f"{_variable} must look like 600/minute (got {_rate!r})")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Assistant API",
+    "DESCRIPTION": "Tickets, conversations and messages of the desk. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["tickets.api.schema.only_api_v1"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TicketPriorityEnum": "tickets.models.Ticket.Priority",
+        "TicketChannelEnum": "tickets.models.Ticket.Channel",
+        "ConversationStateEnum": "assistant.chat.models.Conversation.State",
+        "MessageAuthorKindEnum": "assistant.chat.models.Message.Author",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Webhooks (tickets/webhooks): see docs/api.md, "Webhooks".
+# Tests only: deliver to loopback/private addresses (the local test receiver). Never in production.
+WEBHOOK_ALLOW_PRIVATE_TARGETS: bool = _typed("bool", "WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOK_MAX_ATTEMPTS: int = _typed("int", "WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS: float = _typed("float", "WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOK_RETRY_MAX_SECONDS: float = _typed("float", "WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOK_TIMEOUT_SECONDS: float = _typed("float", "WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE["webhooks.requeue_overdue"] = {
+    "task": "webhooks.requeue_overdue",
+    "schedule": 300.0,
+}

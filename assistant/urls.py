@@ -12,4 +12,6 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("assistant.chat.urls")),
+    path("", include("tickets.desk.urls")),
 ]
+urlpatterns += [path("", include("tickets.api.urls"))]

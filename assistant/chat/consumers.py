@@ -222,11 +222,13 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self._error(error.code, error.message, client_id=client_id)
             return
         self.conversation_id = str(stored.conversation.id)
-        await self.send(
-            text_data=events.encode(
-                {"type": "ack", "client_id": client_id, "seq": stored.message.seq}
-            )
-        )
+        ack = {
+            "type": "ack",
+            "client_id": client_id,
+            "seq": stored.message.seq,
+            "conversation_id": self.conversation_id,
+        }
+        await self.send(text_data=events.encode(ack))
         if stored.conversation.state == Conversation.State.BOT:
             self._start_reply(stored.conversation.id)
 

@@ -6,6 +6,8 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -203,7 +205,11 @@ class Message(models.Model):
                 name="message_unique_client_id",
             ),
         ]
-        indexes = [models.Index(fields=["created_at"], name="message_created")]
+        indexes = [
+            models.Index(fields=["created_at"], name="message_created"),
+            # The desk's full-text search over everything customers and agents wrote.
+            GinIndex(SearchVector("text", config="simple"), name="message_text_search"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.author_kind}: {self.text[:40]}"

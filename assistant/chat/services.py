@@ -531,7 +531,11 @@ def assistant_failure_handoff(*, conversation_id: uuid.UUID, result: CallResult 
 
 
 def model_call_record(
-    *, conversation: Conversation | None, message: Message | None, result: CallResult
+    *,
+    conversation: Conversation | None,
+    message: Message | None,
+    result: CallResult,
+    purpose: str | None = None,
 ) -> ModelCall:
     if conversation is not None:
         used = result.input_tokens + result.output_tokens
@@ -541,7 +545,7 @@ def model_call_record(
         inbox_id=conversation.inbox_id if conversation else None,
         conversation=conversation,
         message=message,
-        purpose=result.purpose,
+        purpose=purpose or result.purpose,
         provider=result.provider,
         model=result.model,
         hosting=result.hosting,

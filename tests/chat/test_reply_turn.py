@@ -14,7 +14,9 @@ from tests.chat.conftest import Widget
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
-async def test_tokens_reach_the_widget_as_the_model_produces_them(inbox, new_session, simulated_llm) -> None:
+async def test_tokens_reach_the_widget_as_the_model_produces_them(
+    inbox, new_session, simulated_llm
+) -> None:
     session = await new_session(inbox)
     tab = Widget()
     await tab.hello(session.token)
@@ -32,13 +34,20 @@ async def test_tokens_reach_the_widget_as_the_model_produces_them(inbox, new_ses
     assert arrivals[-1] - arrivals[0] > 0.25
     assert frame["message"]["text"].startswith("word0 word1")
     call = await database_sync_to_async(ModelCall.objects.get)()
-    assert (call.provider, call.model, call.outcome, call.fallback_used) == ("openai", "qwen-plus", "ok", False)
+    assert (call.provider, call.model, call.outcome, call.fallback_used) == (
+        "openai",
+        "qwen-plus",
+        "ok",
+        False,
+    )
     assert call.input_tokens > 0 and call.output_tokens > 0
     assert call.time_to_first_token_ms >= 40
     await tab.close()
 
 
-async def test_a_failing_provider_falls_back_to_the_offline_responder(inbox, new_session, simulated_llm) -> None:
+async def test_a_failing_provider_falls_back_to_the_offline_responder(
+    inbox, new_session, simulated_llm
+) -> None:
     simulated_llm.app.queue_fault("500", count=5)
     session = await new_session(inbox)
     tab = Widget()
@@ -55,7 +64,9 @@ async def test_a_failing_provider_falls_back_to_the_offline_responder(inbox, new
 async def test_when_every_provider_fails_the_customer_gets_an_apology_and_a_human(
     inbox, new_session, simulated_llm, fault
 ) -> None:
-    simulated_llm.configure(routes={"reply": ["openai"]}, first_token_timeout=0.5, total_timeout=2.0)
+    simulated_llm.configure(
+        routes={"reply": ["openai"]}, first_token_timeout=0.5, total_timeout=2.0
+    )
     simulated_llm.app.queue_fault(fault, count=5)
     session = await new_session(inbox)
     tab = Widget()
@@ -65,7 +76,9 @@ async def test_when_every_provider_fails_the_customer_gets_an_apology_and_a_huma
     frames = []
     while not any(f["type"] == "state" and f["conversation"]["state"] == "waiting" for f in frames):
         frames.append(await tab.receive())
-    apology = [f for f in frames if f["type"] == "message" and f["message"]["author"]["kind"] == "system"]
+    apology = [
+        f for f in frames if f["type"] == "message" and f["message"]["author"]["kind"] == "system"
+    ]
     assert apology and "person" in apology[-1]["message"]["text"]
     assert time.monotonic() - started < 10  # bounded by the timeouts, never a hang
     conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
@@ -83,7 +96,9 @@ async def test_a_takeover_stops_the_assistant_mid_answer(inbox, new_session, sim
     await tab.send({"type": "message", "client_id": "1", "text": "tell me a long story"})
     await tab.receive_until("stream_delta")
     conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
-    await database_sync_to_async(services.conversation_takeover)(conversation_id=conversation.id, agent=agent)
+    await database_sync_to_async(services.conversation_takeover)(
+        conversation_id=conversation.id, agent=agent
+    )
 
     end, frames = await tab.receive_until("stream_end")
     assert end["message"] is None  # the partial answer is withdrawn
@@ -92,7 +107,9 @@ async def test_a_takeover_stops_the_assistant_mid_answer(inbox, new_session, sim
     assert states[-1]["conversation"]["agent"] == "Alex"
     await asyncio.sleep(0.3)
     kinds = await database_sync_to_async(
-        lambda: list(Message.objects.filter(conversation=conversation).values_list("author_kind", flat=True))
+        lambda: list(
+            Message.objects.filter(conversation=conversation).values_list("author_kind", flat=True)
+        )
     )()
     assert kinds == ["customer", "system"]
     call = await database_sync_to_async(ModelCall.objects.get)()

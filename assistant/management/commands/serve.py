@@ -25,6 +25,10 @@ from assistant.llm.registry import Registry
 CHILD_STOP_TIMEOUT = 15.0
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -77,8 +81,10 @@ class Command(BaseCommand):
             redis=settings.REDIS_EMBEDDED,
         )
         children: dict[str, subprocess.Popen[bytes]] = {}
-        # SIGTERM (from a process manager) is handled like Ctrl-C.
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        # SIGTERM (from a process manager) is handled like Ctrl-C, and Ctrl-C is handled even
+        # when the shell started us with SIGINT ignored (as it does for background jobs).
+        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)
         try:
             self.stdout.write("Starting embedded services…" if services.postgres or services.redis
                               else "Using external PostgreSQL and Redis.")  # fmt: skip

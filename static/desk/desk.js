@@ -1,0 +1,318 @@
+/* The agent desk's behaviour: live updates over the desk WebSocket, the composer, shortcuts.
+   No inline scripts (the desk runs under a strict Content-Security-Policy); all text from
+   customers and models is inserted with textContent, never as HTML. */
+(function () {
+  "use strict";
+  const body = document.body;
+  const csrf = body.dataset.csrf;
+  const page = body.dataset.page;
+  const conversationId = body.dataset.conversation || null;
+  // Translated strings come from the page (Django's translations), with "%s" for a name.
+  const strings = JSON.parse(document.getElementById("desk-strings").textContent);
+  const text = (key, value) => (strings[key] || key).replace("%s", value || "");
+
+  // -- htmx: CSRF header, forms that reset after success ------------------------------------
+  document.addEventListener("htmx:configRequest", (event) => {
+    event.detail.headers["X-CSRFToken"] = csrf;
+  });
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const form = event.detail.elt.closest && event.detail.elt.closest("form[data-reset-on-success]");
+    if (form && event.detail.successful && event.detail.elt === form) form.reset();
+    if (!event.detail.successful && event.detail.xhr && event.detail.xhr.status >= 400) {
+      flash(event.detail.xhr.responseText || text("failed"));
+    }
+  });
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
+
+  function flash(text) {
+    const banner = document.querySelector("[data-connection]");
+    if (!banner) return;
+    banner.textContent = text.slice(0, 200);
+    banner.hidden = false;
+    setTimeout(() => { banner.hidden = true; }, 4000);
+  }
+
+  async function post(url, data) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrf, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(data || {}),
+      credentials: "same-origin",
+    });
+    if (!response.ok) throw new Error(await response.text());
+    return response.text();
+  }
+
+  // -- the desk socket ------------------------------------------------------------------------
+  let socket = null;
+  let retry = 1000;
+  const handlers = [];
+  function connect() {
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + body.dataset.ws;
+    socket = new WebSocket(url);
+    socket.addEventListener("open", () => {
+      retry = 1000;
+      document.querySelector("[data-connection]").hidden = true;
+      body.dataset.socket = "open";
+      if (conversationId) send({ type: "watch", conversation_id: conversationId });
+    });
+    socket.addEventListener("message", (event) => {
+      let frame;
+      try { frame = JSON.parse(event.data); } catch (_) { return; }
+      handlers.forEach((handle) => handle(frame));
+    });
+    socket.addEventListener("close", (event) => {
+      body.dataset.socket = "closed";
+      if (event.code === 4403) return;
+      const banner = document.querySelector("[data-connection]");
+      banner.textContent = text("reconnecting");
+      banner.hidden = false;
+      setTimeout(connect, retry + Math.random() * 500);
+      retry = Math.min(retry * 2, 30000);
+    });
+  }
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  }
+
+  // -- queues: refresh the list when something changes ----------------------------------------
+  if (page === "queue") {
+    const rows = document.querySelector("[data-rows]");
+    let pending = null;
+    const refresh = () => {
+      pending = null;
+      const url = rows.dataset.refreshUrl + location.search;
+      htmx.ajax("GET", url, { target: "#rows", swap: "innerHTML" });
+    };
+    handlers.push((frame) => {
+      if (["message", "state", "ticket", "stream_end"].includes(frame.type) && !pending) {
+        pending = setTimeout(refresh, 400);
+      }
+    });
+  }
+
+  // -- a conversation: live transcript, presence, typing, composer ----------------------------
+  if (page === "conversation") {
+    const transcript = document.querySelector("[data-transcript]");
+    const typingLine = document.querySelector("[data-typing]");
+    const presenceLine = document.querySelector("[data-presence]");
+    const contactName = body.dataset.contactName;
+    const streams = new Map();
+    let typingTimer = null;
+
+    const scrollDown = () => { transcript.scrollTop = transcript.scrollHeight; };
+    scrollDown();
+
+    function renderText(target, text) {
+      target.textContent = "";
+      text.split("\n").forEach((line, index) => {
+        if (index) target.appendChild(document.createElement("br"));
+        target.appendChild(document.createTextNode(line));
+      });
+    }
+
+    function messageElement(message) {
+      const item = document.createElement("li");
+      item.className = "msg msg-" + message.author.kind;
+      item.dataset.seq = message.seq;
+      item.dataset.author = message.author.kind;
+      item.dataset.testid = "transcript-message";
+      item.setAttribute("data-testid", "transcript-message");
+      const head = document.createElement("div");
+      head.className = "msg-head";
+      const author = document.createElement("span");
+      author.className = "msg-author";
+      author.textContent = message.author.kind === "customer" ? contactName : (message.author.name || message.author.kind);
+      const time = document.createElement("time");
+      const created = new Date(message.created_at);
+      time.dateTime = message.created_at;
+      time.textContent = created.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      head.append(author, time);
+      const text = document.createElement("div");
+      text.className = "msg-text";
+      renderText(text, message.text);
+      item.append(head, text);
+      const citations = (message.citations || []).filter((c) => /^https?:\/\//i.test(c.url || ""));
+      if (citations.length) {
+        const list = document.createElement("ul");
+        list.className = "cites";
+        citations.forEach((citation) => {
+          const link = document.createElement("a");
+          link.href = citation.url;
+          link.rel = "noopener noreferrer";
+          link.target = "_blank";
+          link.textContent = citation.title || citation.url;
+          const entry = document.createElement("li");
+          entry.appendChild(link);
+          list.appendChild(entry);
+        });
+        item.appendChild(list);
+      }
+      return item;
+    }
+
+    function addMessage(message) {
+      if (transcript.querySelector('[data-seq="' + message.seq + '"]')) return;
+      const item = messageElement(message);
+      const later = Array.from(transcript.children).find((el) => Number(el.dataset.seq) > message.seq);
+      transcript.insertBefore(item, later || null);
+      scrollDown();
+    }
+
+    handlers.push((frame) => {
+      if (frame.conversation_id && frame.conversation_id !== conversationId) return;
+      switch (frame.type) {
+        case "message":
+          addMessage(frame.message);
+          if (frame.message.author.kind === "customer") typingLine.hidden = true;
+          break;
+        case "stream_start": {
+          const item = messageElement({ seq: 1e9, author: frame.author, text: "", created_at: new Date().toISOString() });
+          item.classList.add("streaming");
+          item.removeAttribute("data-seq");
+          transcript.appendChild(item);
+          streams.set(frame.stream_id, { item, text: "" });
+          scrollDown();
+          break;
+        }
+        case "stream_delta": {
+          const stream = streams.get(frame.stream_id);
+          if (!stream) break;
+          stream.text += frame.text;
+          renderText(stream.item.querySelector(".msg-text"), stream.text);
+          scrollDown();
+          break;
+        }
+        case "stream_end": {
+          const stream = streams.get(frame.stream_id);
+          if (stream) { stream.item.remove(); streams.delete(frame.stream_id); }
+          if (frame.message) addMessage(frame.message);
+          break;
+        }
+        case "typing":
+          if (frame.author.kind === "customer") {
+            typingLine.textContent = frame.active ? text("customerTyping", contactName) : "";
+            typingLine.hidden = !frame.active;
+          }
+          break;
+        case "state": {
+          const label = document.querySelector("[data-state-label]");
+          label.className = "pill state-" + frame.conversation.state;
+          label.dataset.state = frame.conversation.state;
+          const composerEmpty = !document.querySelector("[data-reply]") || !document.querySelector("[data-reply]").value;
+          // Actions depend on the state; reload to show the right ones unless a draft would be lost.
+          if (composerEmpty) location.reload();
+          break;
+        }
+        case "presence": {
+          const others = frame.agents.filter((agent) => String(agent.id) !== body.dataset.userId);
+          if (!others.length) { presenceLine.hidden = true; break; }
+          const typing = others.filter((agent) => agent.typing).map((agent) => agent.name);
+          presenceLine.textContent = typing.length
+            ? text("typing", typing.join(", "))
+            : text("viewing", others.map((agent) => agent.name).join(", "));
+          presenceLine.hidden = false;
+          break;
+        }
+        case "note": {
+          const notes = document.querySelector("[data-notes]");
+          if (notes && !notes.querySelector('[data-note-id="' + frame.note.id + '"]')) {
+            const item = document.createElement("li");
+            item.className = "note";
+            item.dataset.noteId = frame.note.id;
+            const head = document.createElement("div");
+            head.className = "note-head";
+            head.textContent = frame.note.author;
+            const text = document.createElement("div");
+            renderText(text, frame.note.text);
+            item.append(head, text);
+            notes.appendChild(item);
+          }
+          break;
+        }
+      }
+    });
+
+    // The composer: tabs, typing signal, canned replies, suggestions, Ctrl+Enter.
+    const reply = document.querySelector("[data-reply]");
+    document.querySelectorAll("[data-tab]").forEach((tab) => {
+      tab.addEventListener("click", () => {
+        document.querySelectorAll("[data-tab]").forEach((other) => other.setAttribute("aria-selected", String(other === tab)));
+        document.querySelectorAll("[data-tab-panel]").forEach((panel) => { panel.hidden = panel.dataset.tabPanel !== tab.dataset.tab; });
+        const area = document.querySelector('[data-tab-panel="' + tab.dataset.tab + '"] textarea');
+        if (area) area.focus();
+      });
+    });
+    if (reply) {
+      reply.addEventListener("input", () => {
+        if (!typingTimer) send({ type: "typing", conversation_id: conversationId, active: true });
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(() => {
+          send({ type: "typing", conversation_id: conversationId, active: false });
+          typingTimer = null;
+        }, 3000);
+      });
+      reply.form.addEventListener("submit", () => {
+        clearTimeout(typingTimer);
+        typingTimer = null;
+        send({ type: "typing", conversation_id: conversationId, active: false });
+      });
+    }
+    document.querySelectorAll(".compose textarea").forEach((area) => {
+      area.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+          event.preventDefault();
+          htmx.trigger(area.form, "submit");
+        }
+      });
+    });
+    const canned = document.querySelector("[data-canned]");
+    if (canned) {
+      canned.addEventListener("change", async () => {
+        if (!canned.value) return;
+        try { reply.value = await post(canned.value); reply.focus(); } catch (error) { flash(error.message); }
+        canned.value = "";
+      });
+    }
+    const suggest = document.querySelector("[data-suggest]");
+    if (suggest) {
+      suggest.addEventListener("click", async () => {
+        suggest.disabled = true;
+        try { reply.value = await post(suggest.dataset.suggest); reply.focus(); } catch (error) { flash(error.message); }
+        suggest.disabled = false;
+      });
+    }
+    setInterval(() => send({ type: "heartbeat", conversation_id: conversationId }), 20000);
+  }
+
+  // -- keyboard shortcuts ------------------------------------------------------------------------
+  const help = document.getElementById("shortcuts");
+  document.querySelector("[data-close-help]").addEventListener("click", () => { help.hidden = true; });
+  let lastKey = "";
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (event.key === "Escape") { help.hidden = true; if (target.blur) target.blur(); return; }
+    if (target.closest && target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
+    const rows = Array.from(document.querySelectorAll("[data-row]"));
+    const selected = rows.findIndex((row) => row.classList.contains("selected"));
+    const select = (index) => {
+      rows.forEach((row) => row.classList.remove("selected"));
+      if (rows[index]) { rows[index].classList.add("selected"); rows[index].focus(); }
+    };
+    const key = event.key;
+    if (lastKey === "g" && key === "w") { location.href = "/desk/q/waiting/"; return; }
+    if (lastKey === "g" && key === "m") { location.href = "/desk/q/mine/"; return; }
+    lastKey = key;
+    if (key === "?") { help.hidden = false; }
+    else if (key === "/") { const search = document.querySelector("[data-search]"); if (search) { event.preventDefault(); search.focus(); } }
+    else if (key === "j" && rows.length) { select(Math.min(selected + 1, rows.length - 1)); }
+    else if (key === "k" && rows.length) { select(Math.max(selected - 1, 0)); }
+    else if (key === "t") { const button = document.querySelector('[data-shortcut="t"]'); if (button) button.click(); }
+    else if (key === "r") { const area = document.querySelector("[data-reply]"); if (area) { event.preventDefault(); document.querySelector('[data-tab="reply"]').click(); } }
+    else if (key === "n") { const area = document.querySelector("[data-note]"); if (area) { event.preventDefault(); const tab = document.querySelector('[data-tab="note"]'); if (tab) tab.click(); else area.focus(); } }
+  });
+
+  connect();
+})();

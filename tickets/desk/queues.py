@@ -1,0 +1,130 @@
+"""The desk's queues: what each view lists, filtered and searched, for one agent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assistant.chat.models import Conversation, Message
+from tickets import access
+from tickets.models import Ticket
+
+LIVE_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Queue:
+    slug: str
+    title: str
+    kind: str  # "tickets" or "conversations"
+    description: str
+
+
+QUEUES = (
+    Queue("mine", _("Mine"), "tickets", _("Open tickets assigned to you.")),
+    Queue(
+        "waiting",
+        _("Waiting for a human"),
+        "conversations",
+        _("Handed over by the assistant, not yet taken."),
+    ),
+    Queue("unassigned", _("Unassigned"), "tickets", _("Open tickets nobody owns yet.")),
+    Queue("teams", _("My teams"), "tickets", _("Open tickets of your teams.")),
+    Queue(
+        "live",
+        _("Live with the assistant"),
+        "conversations",
+        _("Watch the assistant answer, step in any time."),
+    ),
+    Queue("solved", _("Solved"), "tickets", _("Solved and closed tickets.")),
+)
+BY_SLUG = {queue.slug: queue for queue in QUEUES}
+
+
+def tickets_in(queue: str, user: Any) -> QuerySet[Ticket]:
+    tickets = access.visible_tickets(user).select_related(
+        "contact", "assignee", "team", "inbox", "conversation"
+    )
+    open_tickets = tickets.filter(status__in=Ticket.OPEN_STATUSES)
+    if queue == "mine":
+        return open_tickets.filter(assignee=user)
+    if queue == "unassigned":
+        return open_tickets.filter(assignee__isnull=True)
+    if queue == "teams":
+        return open_tickets.filter(team__members=user)
+    if queue == "solved":
+        return tickets.exclude(status__in=Ticket.OPEN_STATUSES)
+    raise ValueError(queue)
+
+
+def conversations_in(queue: str, user: Any) -> QuerySet[Conversation]:
+    last_customer_text = (
+        Message.objects.filter(conversation=OuterRef("pk"), author_kind=Message.Author.CUSTOMER)
+        .order_by("-seq")
+        .values("text")[:1]
+    )
+    conversations = (
+        access.visible_conversations(user)
+        .select_related("contact", "inbox", "assigned_agent")
+        .annotate(last_customer_text=Subquery(last_customer_text))
+    )
+    if queue == "waiting":
+        return conversations.filter(state=Conversation.State.WAITING).order_by("handoff_at")
+    if queue == "live":
+        since = timezone.now() - LIVE_WINDOW
+        return conversations.filter(state=Conversation.State.BOT, updated_at__gte=since).order_by(
+            "-updated_at"
+        )
+    raise ValueError(queue)
+
+
+def filtered(
+    rows: QuerySet[Any], *, kind: str, inbox: str = "", priority: str = "", q: str = ""
+) -> QuerySet[Any]:
+    if inbox.isdigit():
+        rows = rows.filter(inbox_id=int(inbox))
+    if kind == "tickets" and priority.isdigit():
+        rows = rows.filter(priority=int(priority))
+    q = q.strip()[:200]
+    if q:
+        rows = rows.filter(_search(q, kind))
+    return rows
+
+
+def _search(q: str, kind: str) -> Q:
+    """Full-text over message texts (PostgreSQL, simple configuration) plus subject and tags."""
+    matching_messages = (
+        Message.objects.annotate(document=SearchVector("text", config="simple"))
+        .filter(document=SearchQuery(q, config="simple", search_type="websearch"))
+        .values("conversation_id")
+    )
+    if kind == "tickets":
+        return (
+            Q(subject__icontains=q)
+            | Q(tags__contains=[q.lower()])
+            | Q(conversation_id__in=matching_messages)
+            | Q(contact__name__icontains=q)
+        )
+    return (
+        Q(pk__in=matching_messages) | Q(contact__name__icontains=q) | Q(contact__email__icontains=q)
+    )
+
+
+def counts(user: Any) -> dict[str, int]:
+    result = {}
+    for queue in QUEUES:
+        if queue.slug == "solved":
+            continue
+        rows = (
+            tickets_in(queue.slug, user)
+            if queue.kind == "tickets"
+            else conversations_in(queue.slug, user)
+        )
+        result[queue.slug] = rows.count()
+    return result

@@ -1,0 +1,28 @@
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from tickets.desk import views
+from tickets.desk.auth import RateLimitedLoginView
+
+urlpatterns = [
+    path("accounts/login/", RateLimitedLoginView.as_view(), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("desk/", views.home, name="desk-home"),
+    path("desk/q/<slug:queue>/", views.queue, name="desk-queue"),
+    path("desk/c/<uuid:conversation_id>/", views.conversation_page, name="desk-conversation"),
+    path("desk/c/<uuid:conversation_id>/takeover", views.takeover, name="desk-takeover"),
+    path("desk/c/<uuid:conversation_id>/handback", views.handback, name="desk-handback"),
+    path("desk/c/<uuid:conversation_id>/resolve", views.resolve, name="desk-resolve"),
+    path("desk/c/<uuid:conversation_id>/reply", views.reply, name="desk-reply"),
+    path("desk/c/<uuid:conversation_id>/suggest", views.suggest, name="desk-suggest"),
+    path("desk/c/<uuid:conversation_id>/note", views.add_note, name="desk-conversation-note"),
+    path(
+        "desk/c/<uuid:conversation_id>/ticket", views.update_ticket, name="desk-conversation-ticket"
+    ),
+    path("desk/c/<uuid:conversation_id>/canned/<int:canned_id>", views.canned, name="desk-canned"),
+    path("desk/t/new/", views.new_ticket, name="desk-new-ticket"),
+    path("desk/t/<int:ticket_id>/", views.ticket_page, name="desk-ticket"),
+    path("desk/t/<int:ticket_id>/note", views.add_note, name="desk-ticket-note"),
+    path("desk/t/<int:ticket_id>/update", views.update_ticket, name="desk-ticket-update"),
+    path("desk/availability", views.availability, name="desk-availability"),
+]

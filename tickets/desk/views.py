@@ -1,0 +1,354 @@
+"""The desk's pages and actions. Thin: check access, parse the form, call one service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from assistant.chat import services as chat
+from assistant.chat.models import Contact, Conversation
+from tickets import access, services
+from tickets.desk import queues
+from tickets.desk.decorators import desk_required
+from tickets.desk.forms import NewTicketForm, NoteForm, ReplyForm, TicketFieldsForm
+from tickets.models import Availability, CannedReply, Team, Ticket
+
+PAGE_SIZE = 50
+
+
+def desk_strings() -> dict[str, str]:
+    """Texts desk.js shows, translated for this request."""
+    return {
+        "typing": _("%s is typing a reply in this conversation."),
+        "viewing": _("%s is also viewing this conversation."),
+        "customerTyping": _("%s is typing…"),
+        "reconnecting": _("Reconnecting…"),
+        "failed": _("Something went wrong. Please try again."),
+    }
+
+
+TRANSCRIPT_LIMIT = 500
+
+
+def _shell(request: HttpRequest) -> dict[str, Any]:
+    """What every desk page shows around its content."""
+    profile = services.profile_for(request.user)
+    return {
+        "queues": queues.QUEUES,
+        "counts": queues.counts(request.user),
+        "profile": profile,
+        "availabilities": Availability.choices,
+        "is_manager": access.is_manager(request.user),
+        "inboxes": access.visible_inboxes(request.user),
+        "desk_strings": desk_strings(),
+    }
+
+
+@require_GET
+@desk_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("desk-queue", queue="waiting")
+
+
+@require_GET
+@desk_required
+def queue(request: HttpRequest, queue: str) -> HttpResponse:
+    definition = queues.BY_SLUG.get(queue)
+    if definition is None:
+        raise Http404
+    if definition.kind == "tickets":
+        rows = queues.tickets_in(queue, request.user)
+    else:
+        rows = queues.conversations_in(queue, request.user)
+    rows = queues.filtered(
+        rows,
+        kind=definition.kind,
+        inbox=request.GET.get("inbox", ""),
+        priority=request.GET.get("priority", ""),
+        q=request.GET.get("q", ""),
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "queue": definition,
+        "page": page,
+        "filters": request.GET,
+        "priorities": Ticket.Priority.choices,
+    }
+    if request.htmx:
+        return render(request, "desk/_queue_rows.html", context)
+    return render(request, "desk/queue.html", {**_shell(request), **context})
+
+
+def _conversation_or_404(request: HttpRequest, conversation_id: str) -> Conversation:
+    conversation = access.conversation_for(request.user, conversation_id)
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+def _ticket_panel_context(
+    request: HttpRequest, ticket: Ticket | None, inbox_id: int
+) -> dict[str, Any]:
+    teams = Team.objects.filter(inboxes__id=inbox_id)
+    agents = (
+        get_user_model()
+        .objects.filter(teams__in=teams, is_active=True)
+        .distinct()
+        .order_by("first_name")
+    )
+    form = None
+    if ticket is not None:
+        form = TicketFieldsForm(
+            initial={
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "assignee": ticket.assignee_id,
+                "team": ticket.team_id,
+                "tags": ", ".join(ticket.tags),
+            },
+            agents=agents,
+            teams=teams,
+        )
+    return {"ticket": ticket, "ticket_form": form, "agents": agents, "teams": teams}
+
+
+@require_GET
+@desk_required
+def conversation_page(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    conversation = _conversation_or_404(request, conversation_id)
+    ticket = (
+        Ticket.objects.filter(conversation=conversation).select_related("assignee", "team").first()
+    )
+    messages = list(conversation.messages.order_by("-seq")[:TRANSCRIPT_LIMIT])[::-1]
+    earlier = (
+        Conversation.objects.filter(contact=conversation.contact)
+        .exclude(pk=conversation.pk)
+        .order_by("-created_at")[:10]
+    )
+    context = {
+        **_shell(request),
+        **_ticket_panel_context(request, ticket, conversation.inbox_id),
+        "conversation": conversation,
+        "contact": conversation.contact,
+        "messages": messages,
+        "notes": ticket.notes.select_related("author") if ticket else [],
+        "activity": ticket.events.select_related("actor").order_by("-created_at")[:30]
+        if ticket
+        else [],
+        "earlier": earlier,
+        "canned": _canned_replies(conversation.inbox_id),
+        "is_mine": conversation.state == Conversation.State.AGENT
+        and conversation.assigned_agent_id == request.user.pk,
+    }
+    return render(request, "desk/conversation.html", context)
+
+
+def _canned_replies(inbox_id: int) -> list[CannedReply]:
+    return list(
+        CannedReply.objects.filter(team__isnull=True)
+        | CannedReply.objects.filter(team__inboxes__id=inbox_id)
+    )
+
+
+@require_GET
+@desk_required
+def ticket_page(request: HttpRequest, ticket_id: str) -> HttpResponse:
+    ticket = access.ticket_for(request.user, ticket_id)
+    if ticket is None:
+        raise Http404
+    if ticket.conversation_id:
+        return redirect("desk-conversation", conversation_id=ticket.conversation_id)
+    context = {
+        **_shell(request),
+        **_ticket_panel_context(request, ticket, ticket.inbox_id),
+        "contact": ticket.contact,
+        "notes": ticket.notes.select_related("author"),
+        "activity": ticket.events.select_related("actor").order_by("-created_at")[:30],
+        "earlier": Conversation.objects.filter(contact=ticket.contact).order_by("-created_at")[:10],
+    }
+    return render(request, "desk/ticket.html", context)
+
+
+# -- conversation actions ---------------------------------------------------------------------
+
+
+def _back_to(conversation: Conversation) -> HttpResponse:
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = reverse(
+        "desk-conversation", kwargs={"conversation_id": conversation.pk}
+    )
+    return response
+
+
+@require_POST
+@desk_required
+def takeover(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    conversation = _conversation_or_404(request, conversation_id)
+    try:
+        services.takeover(conversation=conversation, agent=request.user)
+    except chat.ChatError as error:
+        return HttpResponseBadRequest(error.message)
+    return _back_to(conversation)
+
+
+@require_POST
+@desk_required
+def handback(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    conversation = _conversation_or_404(request, conversation_id)
+    try:
+        services.handback(conversation=conversation, agent=request.user)
+    except chat.ChatError as error:
+        return HttpResponseBadRequest(error.message)
+    return _back_to(conversation)
+
+
+@require_POST
+@desk_required
+def resolve(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    conversation = _conversation_or_404(request, conversation_id)
+    services.resolve(conversation=conversation, agent=request.user)
+    return _back_to(conversation)
+
+
+@require_POST
+@desk_required
+def reply(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    conversation = _conversation_or_404(request, conversation_id)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            " ".join(e for errors in form.errors.values() for e in errors)
+        )
+    try:
+        services.reply(
+            conversation=conversation, agent=request.user, text=form.cleaned_data["text"]
+        )
+    except chat.ChatError as error:
+        return HttpResponseBadRequest(error.message)
+    # The message reaches this page (and the customer) through the desk socket.
+    return HttpResponse(status=204)
+
+
+def _ticket_of(request: HttpRequest, conversation_id: str | None, ticket_id: str | None) -> Ticket:
+    if ticket_id is not None:
+        ticket = access.ticket_for(request.user, ticket_id)
+        if ticket is None:
+            raise Http404
+        return ticket
+    conversation = _conversation_or_404(request, conversation_id or "")
+    ticket, _changed = services.ticket_for_conversation(
+        conversation_id=conversation.pk, actor=request.user
+    )
+    return ticket
+
+
+@require_POST
+@desk_required
+def add_note(
+    request: HttpRequest, conversation_id: str | None = None, ticket_id: str | None = None
+) -> HttpResponse:
+    ticket = _ticket_of(request, conversation_id, ticket_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            " ".join(e for errors in form.errors.values() for e in errors)
+        )
+    note = services.note_add(ticket=ticket, author=request.user, text=form.cleaned_data["text"])
+    return render(request, "desk/_note.html", {"note": note})
+
+
+@require_POST
+@desk_required
+def update_ticket(
+    request: HttpRequest, conversation_id: str | None = None, ticket_id: str | None = None
+) -> HttpResponse:
+    ticket = _ticket_of(request, conversation_id, ticket_id)
+    panel = _ticket_panel_context(request, ticket, ticket.inbox_id)
+    form = TicketFieldsForm(request.POST, agents=panel["agents"], teams=panel["teams"])
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            " ".join(e for errors in form.errors.values() for e in errors)
+        )
+    try:
+        ticket = services.ticket_update(ticket=ticket, by=request.user, **form.changes())
+    except services.TicketError as error:
+        return HttpResponseBadRequest(error.message)
+    return render(
+        request, "desk/_ticket_panel.html", _ticket_panel_context(request, ticket, ticket.inbox_id)
+    )
+
+
+@require_POST
+@desk_required
+def canned(request: HttpRequest, conversation_id: str, canned_id: int) -> HttpResponse:
+    """A canned reply with its placeholders filled, for the composer (not sent)."""
+    conversation = _conversation_or_404(request, conversation_id)
+    reply_text = next(
+        (c.text for c in _canned_replies(conversation.inbox_id) if c.pk == canned_id), None
+    )
+    if reply_text is None:
+        raise Http404
+    return HttpResponse(
+        services.render_canned(reply_text, contact=conversation.contact, agent=request.user),
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+@require_POST
+@desk_required
+def availability(request: HttpRequest) -> HttpResponse:
+    value = request.POST.get("availability", "")
+    if value not in Availability.values:
+        return HttpResponseBadRequest("Unknown availability.")
+    services.set_availability(user=request.user, availability=value)
+    return redirect(request.POST.get("next") or "desk-home")
+
+
+@desk_required
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    inboxes = access.visible_inboxes(request.user)
+    form = NewTicketForm(request.POST or None, inboxes=inboxes)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contact = Contact.objects.filter(
+            inbox=data["inbox"], email__iexact=data["contact_email"]
+        ).first()
+        if contact is None:
+            contact = Contact.objects.create(
+                inbox=data["inbox"], name=data["contact_name"], email=data["contact_email"]
+            )
+        ticket = services.ticket_create(
+            inbox=data["inbox"],
+            contact=contact,
+            subject=data["subject"],
+            description=data["description"],
+            priority=data["priority"],
+            by=request.user,
+            assignee=request.user,
+        )
+        return redirect("desk-ticket", ticket_id=ticket.pk)
+    return render(request, "desk/ticket_new.html", {**_shell(request), "form": form})
+
+
+@desk_required
+@require_POST
+def suggest(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    """A draft reply from the knowledge base and transcript, for the agent to edit."""
+    from asgiref.sync import async_to_sync
+
+    from assistant.chat.suggestions import draft_reply
+    from assistant.llm.base import ModelError
+
+    conversation = _conversation_or_404(request, conversation_id)
+    try:
+        text = async_to_sync(draft_reply)(conversation.pk)
+    except ModelError:
+        return HttpResponse(status=503, content=b"The model is not available right now.")
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")

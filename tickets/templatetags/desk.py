@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+
+from assistant.chat.reasons import label_for
+from tickets.models import Ticket, TicketEvent
+
+register = template.Library()
+
+
+@register.filter
+def get(mapping: dict[str, Any], key: str) -> Any:
+    return mapping.get(key, "")
+
+
+@register.filter
+def reason_label(reason: str) -> str:
+    return label_for(reason)
+
+
+def _value(kind: str, value: Any) -> str:
+    if value in (None, "", []):
+        return _("nobody") if kind == "assignee" else "—"
+    if kind == "status":
+        return str(Ticket.Status(value).label)
+    if kind == "priority":
+        return str(Ticket.Priority(value).label)
+    if kind == "tags":
+        return ", ".join(value)
+    return str(value)
+
+
+@register.filter
+def describe_event(event: TicketEvent) -> str:
+    """One readable line of the audit trail."""
+    kind = event.kind
+    if kind == "created":
+        reason = (event.after or {}).get("reason")
+        return _("created the ticket") + (f" ({label_for(reason)})" if reason else "")
+    if kind in ("status", "priority", "tags", "subject"):
+        return _("changed %(field)s: %(before)s → %(after)s") % {
+            "field": kind,
+            "before": _value(kind, event.before),
+            "after": _value(kind, event.after),
+        }
+    if kind in ("assignee", "team"):
+        return _("changed %(field)s") % {"field": kind}
+    return {
+        "note": _("added a private note"),
+        "takeover": _("took over the conversation"),
+        "handback": _("handed the conversation back to the assistant"),
+        "reopened": _("reopened the ticket"),
+    }.get(kind, kind)

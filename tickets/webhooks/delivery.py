@@ -1,0 +1,147 @@
+"""One attempt at sending one delivery, and what to do next.
+
+The task (tasks.deliver) is thin: it calls ``attempt`` and schedules the next try if asked to.
+``attempt`` claims the delivery with a conditional UPDATE first, so two copies of the same task
+(a late acknowledgement redelivered, or the sweeper's re-queue) never send at the same time and a
+finished delivery is never sent again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from tickets.webhooks import netguard, signing, transport
+from tickets.webhooks.models import WebhookAttempt, WebhookDelivery
+
+Status = WebhookDelivery.Status
+# Statuses worth another try: the receiver is overloaded, rate limiting or broken right now.
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "delivered", "failed", "pending" (will retry) or "skipped" (not ours to send)
+    retry_in: float | None = None
+
+
+def backoff(attempt_number: int, retry_after: float | None = None) -> float:
+    """Seconds to wait after the n-th failed attempt: base * 2^(n-1), at least what the
+    receiver asked for in Retry-After, never more than the cap."""
+    delay = settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempt_number - 1)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return min(delay, settings.WEBHOOK_RETRY_MAX_SECONDS)
+
+
+def body_of(delivery: WebhookDelivery) -> bytes:
+    return json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _claim(delivery_id: uuid.UUID | str) -> WebhookDelivery | None:
+    now = timezone.now()
+    # Long enough for the slowest request; a worker that dies holding it frees it after this.
+    lease = timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 2 + 30)
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + lease, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    return WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
+
+
+def _send(delivery: WebhookDelivery) -> tuple[int | None, str, bool, float | None]:
+    """(status code, error, retryable, retry-after) of one POST."""
+    webhook = delivery.webhook
+    try:
+        target = netguard.vet(webhook.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS)
+    except netguard.UnsafeTarget as error:
+        return None, f"refused: {error}", False, None
+    except netguard.UnresolvedTarget as error:
+        return None, str(error), True, None
+    body = body_of(delivery)
+    headers = {
+        signing.SIGNATURE_HEADER: signing.sign(webhook.secret, body),
+        signing.EVENT_HEADER: delivery.event,
+        signing.DELIVERY_HEADER: str(delivery.pk),
+        signing.ATTEMPT_HEADER: str(delivery.attempts),
+    }
+    try:
+        response = transport.post(target, body, headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    except httpx.HTTPError as error:
+        return None, f"{type(error).__name__}: {error}"[:1000], True, None
+    if 200 <= response.status_code < 300:
+        return response.status_code, "", False, None
+    error = f"HTTP {response.status_code}"
+    if 300 <= response.status_code < 400:
+        error += " (redirects are not followed)"
+    if response.body_snippet:
+        error += f": {response.body_snippet}"
+    retryable = response.status_code in RETRYABLE_STATUSES
+    return response.status_code, error, retryable, response.retry_after
+
+
+def attempt(delivery_id: uuid.UUID | str) -> Outcome:
+    """Try to send the delivery once, record the attempt, and say whether to try again."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return Outcome("skipped")
+    started = time.monotonic()
+    if not delivery.webhook.active:
+        status_code, error, retryable, retry_after = None, "the webhook is disabled", False, None
+    else:
+        status_code, error, retryable, retry_after = _send(delivery)
+    duration_ms = (time.monotonic() - started) * 1000
+
+    now = timezone.now()
+    retry_in = None
+    if not error:
+        delivery.status = Status.DELIVERED
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+    elif retryable and delivery.attempts < settings.WEBHOOK_MAX_ATTEMPTS:
+        retry_in = backoff(delivery.attempts, retry_after)
+        delivery.next_attempt_at = now + timedelta(seconds=retry_in)
+    else:
+        delivery.status = Status.FAILED
+        delivery.next_attempt_at = None
+    delivery.last_status_code = status_code
+    delivery.last_error = error
+    delivery.claimed_until = None
+    WebhookAttempt.objects.create(
+        delivery=delivery,
+        number=delivery.attempts,
+        status_code=status_code,
+        error=error,
+        duration_ms=duration_ms,
+        retry_in_seconds=retry_in,
+    )
+    delivery.save(
+        update_fields=[
+            "status", "delivered_at", "next_attempt_at", "last_status_code", "last_error",
+            "claimed_until",
+        ]
+    )  # fmt: skip
+    return Outcome(delivery.status, retry_in)
+
+
+def due_for_requeue(*, grace: timedelta) -> list[uuid.UUID]:
+    """Pending deliveries whose next attempt is overdue by ``grace``: their task was lost (a
+    broker restart without persistence, a failed enqueue after commit)."""
+    cutoff = timezone.now() - grace
+    return list(
+        WebhookDelivery.objects.filter(status=Status.PENDING, next_attempt_at__lt=cutoff)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now()))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:500]
+    )

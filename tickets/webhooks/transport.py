@@ -1,0 +1,69 @@
+"""One HTTP POST to a vetted, pinned address (see netguard): no proxies, no redirects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from tickets.webhooks.netguard import Target
+
+USER_AGENT = "Assistant-Webhooks/1.0"
+# Enough of the receiver's answer to tell an admin what went wrong; never more.
+MAX_RESPONSE_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class Response:
+    status_code: int
+    retry_after: float | None
+    body_snippet: str
+
+
+def _retry_after(value: str | None) -> float | None:
+    # Only the delta-seconds form; an HTTP date would need the receiver's clock to agree.
+    if value is None or not value.strip().isdigit():
+        return None
+    return float(value.strip())
+
+
+def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float) -> Response:
+    """Send to ``target.address``, naming ``target.hostname`` in Host and in TLS SNI.
+
+    Raises httpx.HTTPError (network trouble, timeouts, TLS failures) for the caller to classify.
+    """
+    # raw_path, not join(): a path such as "//elsewhere/x" must stay a path, not become a host.
+    url = httpx.URL(
+        scheme=target.scheme,
+        host=str(target.address),
+        port=target.port,
+        raw_path=target.path.encode("ascii"),
+    )
+    extensions = {"sni_hostname": target.hostname} if target.scheme == "https" else {}
+    request_headers = {
+        **headers,
+        "Host": target.host_header,
+        "User-Agent": USER_AGENT,
+        "Content-Type": "application/json",
+    }
+    # trust_env=False: an HTTP(S)_PROXY variable must not route deliveries around the pinning.
+    with (
+        httpx.Client(
+            trust_env=False,
+            follow_redirects=False,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+        ) as client,
+        client.stream(
+            "POST", url, content=body, headers=request_headers, extensions=extensions
+        ) as response,
+    ):
+        snippet = b""
+        for chunk in response.iter_raw():
+            snippet += chunk
+            if len(snippet) >= MAX_RESPONSE_BYTES:
+                break
+        return Response(
+            status_code=response.status_code,
+            retry_after=_retry_after(response.headers.get("Retry-After")),
+            body_snippet=snippet[:MAX_RESPONSE_BYTES].decode("utf-8", "replace"),
+        )
