@@ -41,6 +41,7 @@ def inbox_group(inbox_id: int) -> str:
 def message_payload(message: Message) -> dict[str, Any]:
     return {
         "id": f"{message.conversation_id}:{message.seq}",
+        "conversation_id": str(message.conversation_id),
         "seq": message.seq,
         "client_id": message.client_id,
         "author": {"kind": message.author_kind, "name": message.author_name},
