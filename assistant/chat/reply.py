@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from assistant.chat import events, services
 from assistant.chat.models import Conversation, Message
 from assistant.chat.prompting import HistoryItem, build_prompt, cited_passages
-from assistant.chat.retrieval import passages_for
+from assistant.chat.retrieval import apassages_for
 from assistant.kv import async_lock
 from assistant.llm.base import ModelError
 from assistant.llm.types import ChatOptions, TextDelta
@@ -140,7 +140,7 @@ async def run_turn(context: TurnContext) -> None:
         "name": _translated(context.language, "Assistant"),
     }
     await _publish(context, {"type": "typing", "author": assistant, "active": True})
-    passages = await passages_for(context.question, language=context.language)
+    passages = await apassages_for(context.question, language=context.language)
     prompt = build_prompt(
         company=context.company,
         instructions=context.instructions,

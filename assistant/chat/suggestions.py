@@ -1,17 +1,19 @@
-"""Draft replies for agents: the same grounding as the assistant, but the agent edits and sends."""
+"""Draft replies for agents: the same grounding as the assistant, but the agent edits and sends.
+
+Called from a (synchronous) desk view: the database work happens here, in the request's thread,
+and only the model call itself runs on the event loop.
+"""
 
 from __future__ import annotations
 
-import uuid
-
-from channels.db import database_sync_to_async
+from asgiref.sync import async_to_sync
 
 from assistant.chat import services
 from assistant.chat.models import Conversation
 from assistant.chat.prompting import HistoryItem, build_prompt
 from assistant.chat.retrieval import passages_for
 from assistant.llm.base import ModelError
-from assistant.llm.types import ChatOptions
+from assistant.llm.types import ChatOptions, Message
 from assistant.providers import registry
 
 DRAFT_INSTRUCTIONS = (
@@ -20,41 +22,32 @@ DRAFT_INSTRUCTIONS = (
 )
 
 
-@database_sync_to_async
-def _load(conversation_id: uuid.UUID) -> tuple[Conversation, list[HistoryItem]]:
-    conversation = Conversation.objects.select_related("inbox").get(pk=conversation_id)
+def draft_reply(conversation: Conversation) -> str:
+    """A draft answer; raises ModelError when no provider could write one."""
     recent = conversation.messages.order_by("-seq").values_list("author_kind", "text")[:40]
-    return conversation, [HistoryItem(kind, text) for kind, text in reversed(recent)]
-
-
-async def draft_reply(conversation_id: uuid.UUID) -> str:
-    conversation, history = await _load(conversation_id)
+    history = [HistoryItem(kind, text) for kind, text in reversed(recent)]
     question = next((h.text for h in reversed(history) if h.author_kind == "customer"), "")
-    passages = await passages_for(question, language=conversation.language)
-    prompt = build_prompt(
+    passages = passages_for(question, language=conversation.language)
+    prompt: list[Message] = build_prompt(
         company=conversation.inbox.name,
         instructions=f"{conversation.inbox.instructions}\n\n{DRAFT_INSTRUCTIONS}",
         language=conversation.language,
         passages=passages,
         history=history,
     )
+    complete = registry().route("reply").complete
     try:
-        result = (
-            await registry()
-            .route("reply")
-            .complete(prompt, passages=passages, options=ChatOptions(max_output_tokens=600))
+        result = async_to_sync(complete)(
+            prompt, passages=passages, options=ChatOptions(max_output_tokens=600)
         )
     except ModelError as error:
-        result = error.result
-        if result is not None:
-            await database_sync_to_async(_record)(conversation, result, "suggestion")
+        if error.result is not None:
+            services.model_call_record(
+                conversation=conversation, message=None, result=error.result, purpose="suggestion"
+            )
         raise
-    await database_sync_to_async(_record)(conversation, result, "suggestion")
-    return result.text.strip()
-
-
-def _record(conversation: Conversation, result: object, purpose: str) -> None:
-    # The call counts against the conversation's cost like any other, under its own purpose.
+    # The draft's cost counts against the conversation like any other call, under its own name.
     services.model_call_record(
-        conversation=conversation, message=None, result=result, purpose=purpose
+        conversation=conversation, message=None, result=result, purpose="suggestion"
     )
+    return result.text.strip()

@@ -11,7 +11,7 @@ from assistant.chat.models import Conversation, Message, ModelCall
 from tests import factories
 from tests.chat.conftest import Widget
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def test_tokens_reach_the_widget_as_the_model_produces_them(

@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from tests import factories
 from tests.chat.conftest import Widget
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def _frames_until(socket, kind: str) -> dict:

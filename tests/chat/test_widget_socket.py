@@ -10,7 +10,7 @@ from assistant.chat.models import Conversation, Message, ModelCall
 from tests import factories
 from tests.chat.conftest import Widget
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @database_sync_to_async

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assistant.chat import services as chat
 from assistant.chat.models import Contact, Conversation
+from assistant.chat.suggestions import draft_reply
+from assistant.llm.base import ModelError
 from tickets import access, services
 from tickets.desk import queues
 from tickets.desk.decorators import desk_required
@@ -337,18 +339,13 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/ticket_new.html", {**_shell(request), "form": form})
 
 
-@desk_required
 @require_POST
+@desk_required
 def suggest(request: HttpRequest, conversation_id: str) -> HttpResponse:
     """A draft reply from the knowledge base and transcript, for the agent to edit."""
-    from asgiref.sync import async_to_sync
-
-    from assistant.chat.suggestions import draft_reply
-    from assistant.llm.base import ModelError
-
     conversation = _conversation_or_404(request, conversation_id)
     try:
-        text = async_to_sync(draft_reply)(conversation.pk)
+        text = draft_reply(conversation)
     except ModelError:
-        return HttpResponse(status=503, content=b"The model is not available right now.")
+        return HttpResponse(_("The model is not available right now."), status=503)
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
