@@ -51,6 +51,19 @@ class Inbox(models.Model):
             "Model tokens (input and output) one conversation may use before a human takes over."
         ),
     )
+    handoff_keywords = models.JSONField(
+        _("handoff keywords"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Words or phrases (any language) that send a conversation straight to a person."
+        ),
+    )
+    idle_resolve_minutes = models.PositiveIntegerField(
+        _("resolve idle conversations after (minutes)"),
+        default=24 * 60,
+        help_text=_("0 keeps idle conversations open."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -139,6 +152,11 @@ class Conversation(models.Model):
         related_name="assigned_conversations",
     )
     handoff_reason = models.CharField(_("handoff reason"), max_length=64, blank=True, default="")
+    # Consecutive assistant answers without support in the knowledge base.
+    dont_know_streak = models.PositiveSmallIntegerField(default=0)
+    # Written when the conversation is resolved (Celery), for the customer's history and analytics.
+    summary = models.TextField(_("summary"), blank=True, default="")
+    topic = models.CharField(_("topic"), max_length=64, blank=True, default="", db_index=True)
     csat_score = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     csat_comment = models.TextField(_("rating comment"), blank=True, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
