@@ -191,7 +191,9 @@ def model_simulator() -> Iterator[Any]:
     from assistant.llm.simulator import Rule, run_in_thread
 
     rules = [Rule.from_dict(rule) for rule in SIMULATOR_RULES]
-    with run_in_thread(ttft=0.05, tokens_per_second=200, rules=rules, embedding_dimensions=64) as sim:
+    with run_in_thread(
+        ttft=0.05, tokens_per_second=200, rules=rules, embedding_dimensions=64
+    ) as sim:
         yield sim
 
 
@@ -218,5 +220,7 @@ def simulated_llm(settings: Any, model_simulator: Any) -> Iterator[Any]:
 
     model_simulator.app.reset()
     configure()
-    yield SimpleNamespace(app=model_simulator.app, base_url=model_simulator.base_url, configure=configure)
+    yield SimpleNamespace(
+        app=model_simulator.app, base_url=model_simulator.base_url, configure=configure
+    )
     model_simulator.app.reset()

@@ -1,9 +1,14 @@
-"""The reply turn: retrieve -> prompt -> stream -> store -> decide. Runs in the web process.
+"""The reply turn: decide -> retrieve -> prompt -> stream -> store -> decide. In the web process.
 
 It is async and never goes through Celery: each token is forwarded to the channel layer as the
 model produces it, without batching. One turn runs at a time per conversation, across all web
 processes (a Redis lock); whoever holds the lock answers every customer message that arrived
 while it worked, and checks once more after releasing it, so no message is left unanswered.
+
+Handoff decisions: cheap rules run before the model is called; the model may call the
+``handoff`` tool while answering; a model-based classifier runs beside the answer when a
+classification model is configured; two answers in a row without knowledge-base support hand
+over too. Every handoff records its reason.
 """
 
 from __future__ import annotations
@@ -12,18 +17,21 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from channels.db import database_sync_to_async
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from assistant.chat import events, services
+from assistant.chat import classifier, events, services
+from assistant.chat.handoff_rules import HistoryEntry, rule_based_reason
 from assistant.chat.models import Conversation, Message
 from assistant.chat.prompting import HistoryItem, build_prompt, cited_passages
 from assistant.chat.retrieval import apassages_for
 from assistant.kv import async_lock
+from assistant.llm import NO_ANSWER
 from assistant.llm.base import ModelError
-from assistant.llm.types import ChatOptions, TextDelta
+from assistant.llm.types import CallResult, ChatOptions, TextDelta, ToolCallEvent, ToolSpec
 from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
@@ -34,7 +42,21 @@ HISTORY_MESSAGES = 40
 # process's lock expires by itself.
 LOCK_SECONDS = 180
 MAX_TURNS_PER_RUN = 10
+CLASSIFIER_GRACE_SECONDS = 3.0
 
+HANDOFF_TOOL = ToolSpec(
+    name="handoff",
+    description=(
+        "Hand the conversation to a human agent: when the customer asks for a person, is upset, "
+        "or needs something you cannot do or promise (refunds, compensation, legal, safety, "
+        "account changes)."
+    ),
+    parameters={
+        "type": "object",
+        "properties": {"reason": {"type": "string", "description": "Why, in a few words."}},
+        "required": ["reason"],
+    },
+)
 
 # Conversations whose running turn must stop (a human took over). Cancelling the task alone is
 # not enough: a cancellation that lands while the task waits in sync_to_async is absorbed by
@@ -57,6 +79,9 @@ class TurnContext:
     instructions: str
     history: tuple[HistoryItem, ...]
     budget_left: int
+    keywords: tuple[str, ...]
+    is_vip: bool
+    dont_know_streak: int
 
     @property
     def question(self) -> str:
@@ -73,7 +98,9 @@ class TurnContext:
 
 @database_sync_to_async
 def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
-    conversation = Conversation.objects.select_related("inbox").filter(pk=conversation_id).first()
+    conversation = (
+        Conversation.objects.select_related("inbox", "contact").filter(pk=conversation_id).first()
+    )
     if conversation is None:
         return None
     recent = conversation.messages.order_by("-seq").values_list("author_kind", "text")[
@@ -89,6 +116,9 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         instructions=conversation.inbox.instructions,
         history=tuple(HistoryItem(kind, text) for kind, text in reversed(recent)),
         budget_left=services.token_budget_left(conversation),
+        keywords=tuple(str(k) for k in conversation.inbox.handoff_keywords or ()),
+        is_vip=conversation.contact.is_vip,
+        dont_know_streak=conversation.dont_know_streak,
     )
 
 
@@ -117,7 +147,7 @@ async def answer_conversation(conversation_id: uuid.UUID) -> None:
             return
 
 
-async def _publish(context: TurnContext, event: dict, *, to_desks: bool = False) -> None:
+async def _publish(context: TurnContext, event: dict[str, Any], *, to_desks: bool = False) -> None:
     await events.publish(
         contact_id=context.contact_id,
         conversation_id=context.conversation_id,
@@ -126,15 +156,57 @@ async def _publish(context: TurnContext, event: dict, *, to_desks: bool = False)
     )
 
 
+async def _handoff(context: TurnContext, reason: str) -> None:
+    await database_sync_to_async(services.conversation_handoff)(
+        conversation_id=context.conversation_id, reason=reason
+    )
+
+
 async def run_turn(context: TurnContext) -> None:
     if context.budget_left <= 0:
         notice = _translated(context.language, "A person from our team will answer you.")
         await _publish(context, {"type": "error", "code": "budget_exhausted", "message": notice})
-        await database_sync_to_async(services.conversation_handoff)(
-            conversation_id=context.conversation_id, reason="token_budget"
-        )
+        await _handoff(context, "token_budget")
+        return
+    reason = rule_based_reason(
+        text=context.question,
+        history=[HistoryEntry(h.author_kind, h.text) for h in context.history],
+        keywords=context.keywords,
+        is_vip=context.is_vip,
+        dont_know_streak=context.dont_know_streak,
+    )
+    if reason is not None:
+        await _handoff(context, reason)
         return
 
+    classification = (
+        asyncio.create_task(classifier.classify(context.question))
+        if classifier.model_available()
+        else None
+    )
+    stored = await _answer(context)
+    if classification is not None:
+        await _apply_classification(context, classification, answered=stored)
+
+
+async def _apply_classification(
+    context: TurnContext, task: asyncio.Task[Any], *, answered: bool
+) -> None:
+    try:
+        verdict, result = await asyncio.wait_for(task, CLASSIFIER_GRACE_SECONDS)
+    except (TimeoutError, asyncio.CancelledError):
+        task.cancel()
+        return
+    if result is not None:
+        await database_sync_to_async(services.model_call_store)(
+            conversation_id=context.conversation_id, result=result, purpose="classification"
+        )
+    if answered and verdict is not None and verdict.reason is not None:
+        await _handoff(context, verdict.reason)
+
+
+async def _answer(context: TurnContext) -> bool:
+    """Stream one answer; True if an answer was stored and the assistant still has the turn."""
     assistant = {
         "kind": Message.Author.ASSISTANT.value,
         "name": _translated(context.language, "Assistant"),
@@ -150,70 +222,84 @@ async def run_turn(context: TurnContext) -> None:
     )
     stream_id = uuid.uuid4().hex[:16]
     parts: list[str] = []
+    handoff_reason: str | None = None
     call = (
         registry()
         .route("reply")
-        .stream(prompt, passages=passages, options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS))
+        .stream(
+            prompt,
+            tools=[HANDOFF_TOOL],
+            passages=passages,
+            options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS),
+        )
     )
-    failed = False
     try:
         async with call:
             async for event in call:
                 if context.conversation_id in _stop_requested:
                     raise asyncio.CancelledError
+                if isinstance(event, ToolCallEvent) and event.call.name == HANDOFF_TOOL.name:
+                    handoff_reason = "model_tool"
+                    break
                 if isinstance(event, TextDelta) and event.text:
                     if not parts:
-                        await _publish(
-                            context,
-                            {"type": "stream_start", "stream_id": stream_id, "author": assistant},
-                        )
+                        start = {
+                            "type": "stream_start",
+                            "stream_id": stream_id,
+                            "author": assistant,
+                        }
+                        await _publish(context, start)
                     parts.append(event.text)
-                    await _publish(
-                        context,
-                        {"type": "stream_delta", "stream_id": stream_id, "text": event.text},
-                    )
+                    delta = {"type": "stream_delta", "stream_id": stream_id, "text": event.text}
+                    await _publish(context, delta)
     except ModelError as error:
         logger.warning(
             "Every provider failed for conversation %s: %s", context.conversation_id, error
         )
-        failed = True
+        await _withdraw(context, stream_id, started=bool(parts))
+        await database_sync_to_async(services.assistant_failure_handoff)(
+            conversation_id=context.conversation_id, result=call.result
+        )
+        return False
     except asyncio.CancelledError:
         # A human took the conversation over mid-answer: drop the partial answer, keep the cost.
-        await asyncio.shield(
-            _finish_cancelled(context, stream_id, started=bool(parts), call_result=call.result)
-        )
+        await asyncio.shield(_record_withdrawn(context, stream_id, bool(parts), call.result))
         raise
 
-    if failed:
-        await _fail(context, stream_id, started=bool(parts), call_result=call.result)
-        return
+    if handoff_reason is not None:
+        await _record_withdrawn(context, stream_id, bool(parts), call.result)
+        await _handoff(context, handoff_reason)
+        return False
     text = "".join(parts).strip()
-    citations = [{"title": p.title, "url": p.url} for p in cited_passages(text, passages) if p.url]
+    cited = cited_passages(text, passages)
+    citations = [{"title": p.title, "url": p.url} for p in cited if p.url]
+    dont_know = not passages or (call.result is not None and call.result.finish_reason == NO_ANSWER)
     message = await database_sync_to_async(services.assistant_message_store)(
-        conversation_id=context.conversation_id, text=text, citations=citations, result=call.result
+        conversation_id=context.conversation_id,
+        text=text,
+        citations=citations,
+        result=call.result,
+        dont_know=dont_know,
     )
     payload = events.message_payload(message) if message is not None else None
     end = {"type": "stream_end", "stream_id": stream_id, "message": payload}
     await _publish(context, {**end, "conversation_id": str(context.conversation_id)}, to_desks=True)
+    if message is not None and dont_know and context.dont_know_streak + 1 >= 2:
+        await _handoff(context, "dont_know")
+        return False
+    return message is not None
 
 
-async def _finish_cancelled(
-    context: TurnContext, stream_id: str, *, started: bool, call_result: object
-) -> None:
+async def _withdraw(context: TurnContext, stream_id: str, *, started: bool) -> None:
     if started:
         await _publish(context, {"type": "stream_end", "stream_id": stream_id, "message": None})
-    if call_result is not None:
+
+
+async def _record_withdrawn(
+    context: TurnContext, stream_id: str, started: bool, result: CallResult | None
+) -> None:
+    await _withdraw(context, stream_id, started=started)
+    if result is not None:
         await database_sync_to_async(services.model_call_store)(
-            conversation_id=context.conversation_id, result=call_result
+            conversation_id=context.conversation_id, result=result
         )
-
-
-async def _fail(
-    context: TurnContext, stream_id: str, *, started: bool, call_result: object
-) -> None:
-    """Every provider failed: apologise and hand the conversation to a human; never go silent."""
-    if started:
-        await _publish(context, {"type": "stream_end", "stream_id": stream_id, "message": None})
-    await database_sync_to_async(services.assistant_failure_handoff)(
-        conversation_id=context.conversation_id, result=call_result
-    )

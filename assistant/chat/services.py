@@ -489,12 +489,18 @@ def assistant_message_store(
     text: str,
     citations: list[dict[str, str]],
     result: CallResult | None,
+    dont_know: bool = False,
 ) -> Message | None:
     """Store the assistant's answer and its model call. Returns None (stores only the call) if
-    a human took the conversation over while the answer was being written."""
+    a human took the conversation over while the answer was being written.
+
+    ``dont_know``: the answer had no support in the knowledge base; consecutive ones are
+    counted, because twice in a row is a reason to bring in a person."""
     conversation = _locked_conversation(conversation_id)
     message = None
     if conversation.state == Conversation.State.BOT:
+        conversation.dont_know_streak = conversation.dont_know_streak + 1 if dont_know else 0
+        conversation.save(update_fields=["dont_know_streak"])
         message = _append_message(
             conversation=conversation,
             author_kind=Message.Author.ASSISTANT,
@@ -513,10 +519,14 @@ def assistant_message_store(
 
 
 @transaction.atomic
-def model_call_store(*, conversation_id: uuid.UUID, result: CallResult) -> ModelCall:
-    """Record a call that produced no message (cancelled by a takeover, for example)."""
+def model_call_store(
+    *, conversation_id: uuid.UUID, result: CallResult, purpose: str | None = None
+) -> ModelCall:
+    """Record a call that produced no message (cancelled by a takeover, a classification)."""
     conversation = _locked_conversation(conversation_id)
-    return model_call_record(conversation=conversation, message=None, result=result)
+    return model_call_record(
+        conversation=conversation, message=None, result=result, purpose=purpose
+    )
 
 
 @transaction.atomic

@@ -21,7 +21,9 @@ def sign_in(page: Any, server: Any, username: str) -> None:
     page.wait_for_url("**/desk/**")
 
 
-def test_a_handoff_reaches_the_desk_live_and_the_agent_answers(browser: Any, web_server: Any) -> None:
+def test_a_handoff_reaches_the_desk_live_and_the_agent_answers(
+    browser: Any, web_server: Any
+) -> None:
     load_demo_data(port=web_server.port)
     agent_context = browser.new_context(viewport={"width": 1400, "height": 900})
     customer_context = browser.new_context(viewport={"width": 1280, "height": 860})

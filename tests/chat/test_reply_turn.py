@@ -33,7 +33,7 @@ async def test_tokens_reach_the_widget_as_the_model_produces_them(
     assert len(arrivals) >= 60
     assert arrivals[-1] - arrivals[0] > 0.25
     assert frame["message"]["text"].startswith("word0 word1")
-    call = await database_sync_to_async(ModelCall.objects.get)()
+    call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
     assert (call.provider, call.model, call.outcome, call.fallback_used) == (
         "openai",
         "qwen-plus",
@@ -55,7 +55,7 @@ async def test_a_failing_provider_falls_back_to_the_offline_responder(
     await tab.send({"type": "message", "client_id": "1", "text": "Where is my parcel?"})
     end, _ = await tab.receive_until("stream_end")
     assert end["message"]["author"]["kind"] == "assistant"
-    call = await database_sync_to_async(ModelCall.objects.get)()
+    call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
     assert (call.provider, call.fallback_used) == ("offline", True)
     await tab.close()
 
@@ -83,7 +83,7 @@ async def test_when_every_provider_fails_the_customer_gets_an_apology_and_a_huma
     assert time.monotonic() - started < 10  # bounded by the timeouts, never a hang
     conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
     assert conversation.handoff_reason == "model_error"
-    call = await database_sync_to_async(ModelCall.objects.get)()
+    call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
     assert call.outcome != "ok"
     await tab.close()
 
@@ -112,6 +112,6 @@ async def test_a_takeover_stops_the_assistant_mid_answer(inbox, new_session, sim
         )
     )()
     assert kinds == ["customer", "system"]
-    call = await database_sync_to_async(ModelCall.objects.get)()
+    call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
     assert call.outcome == "cancelled"
     await tab.close()
