@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from assistant.chat.models import Inbox
+from assistant.knowledge.demo import load_demo_articles
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_INBOX_KEY = "pk_demo_northwind"
@@ -87,6 +88,7 @@ def load_demo_data(*, port: int = 8000) -> Inbox:
         },
     )
     team.inboxes.add(inbox)
+    load_demo_articles()
     for title, text in DEMO_CANNED_REPLIES:
         CannedReply.objects.get_or_create(title=title, defaults={"text": text})
     missing = [origin for origin in demo_origins(port) if origin not in inbox.allowed_origins]

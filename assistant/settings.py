@@ -193,11 +193,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = _typed("int", "CELERY_TASK_SOFT_TIME_LIMIT", default=120)
 CELERY_TASK_TIME_LIMIT = _typed("int", "CELERY_TASK_TIME_LIMIT", default=180)
 # Must exceed the longest task, or Redis hands an unacknowledged task to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _typed("int", "CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+# The beat schedule lives in code, so every deployment runs the same periodic work.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "check-sla": {"task": "tickets.check_sla", "schedule": 60.0},
+    "recover-stalled-replies": {"task": "chat.recover_stalled_replies", "schedule": 60.0},
+    "resolve-idle-conversations": {"task": "chat.resolve_idle_conversations", "schedule": 300.0},
+}
 
 # ------------------------------------------------------------------------------------------
 # Model providers (assistant/llm reads nothing from the environment itself)
@@ -358,7 +365,7 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_PAGINATION_CLASS": "tickets.api.pagination.PagePagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tickets.api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "tickets.api.schema.ApiSchema",
     "EXCEPTION_HANDLER": "tickets.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -394,9 +401,41 @@ SPECTACULAR_SETTINGS = {
 WEBHOOK_ALLOW_PRIVATE_TARGETS: bool = _typed("bool", "WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_MAX_ATTEMPTS: int = _typed("int", "WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_RETRY_BASE_SECONDS: float = _typed("float", "WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
-WEBHOOK_RETRY_MAX_SECONDS: float = _typed("float", "WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOK_RETRY_MAX_SECONDS: float = _typed("float", "WEBHOOK_RETRY_MAX_SECONDS", default=1800.0)
+# A retry waits in the broker as a countdown task; Redis hands such a task to a second worker once
+# the visibility timeout passes, so every back-off must be shorter than it.
+_visibility_timeout = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+if _visibility_timeout <= WEBHOOK_RETRY_MAX_SECONDS:
+    raise ImproperlyConfigured(
+        f"WEBHOOK_RETRY_MAX_SECONDS must be shorter than {_visibility_timeout} s, the Celery "
+        "visibility timeout"
+    )
 WEBHOOK_TIMEOUT_SECONDS: float = _typed("float", "WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE["webhooks.requeue_overdue"] = {
     "task": "webhooks.requeue_overdue",
     "schedule": 300.0,
 }
+# --- analytics ---
+# Manager analytics (analytics/, docs/analytics.md). Costs are shown in one currency: model calls
+# priced in another currency are counted but left out of cost figures (no exchange rates here).
+ANALYTICS_CURRENCY: str = _typed("str", "ANALYTICS_CURRENCY", default="USD").upper()
+# What one conversation handled by a person costs (salary share, tools), for the comparison with
+# the assistant's cost per automated resolution. A decimal string in ANALYTICS_CURRENCY.
+ANALYTICS_HUMAN_COST_PER_CONVERSATION: str = _typed(
+    "str", "ANALYTICS_HUMAN_COST_PER_CONVERSATION", default="4.00"
+)
+# A resolved conversation counts as reopened when its contact starts another conversation, or its
+# ticket is reopened, within this many hours of the resolution.
+ANALYTICS_REOPEN_WINDOW_HOURS: int = _typed("int", "ANALYTICS_REOPEN_WINDOW_HOURS", default=72)
+# Each rollup run re-reads changes this far behind its watermark, so rows written by a transaction
+# that committed after the previous run had started are never missed. Longer than any transaction.
+ANALYTICS_ROLLUP_LAG_SECONDS: int = _typed("int", "ANALYTICS_ROLLUP_LAG_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["analytics.refresh_rollups"] = {
+    "task": "analytics.tasks.refresh_rollups",
+    "schedule": 60.0,
+}
+
+# --- privacy ---
+# Pseudonymisation before outbound model calls, residency, the outbound-call audit log
+# (assistant/privacy, docs/privacy.md). Its settings are per inbox, in the admin.
+INSTALLED_APPS += ["assistant.privacy"]

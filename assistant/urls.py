@@ -13,5 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("assistant.chat.urls")),
     path("", include("tickets.desk.urls")),
+    path("help/", include("assistant.knowledge.urls")),
 ]
 urlpatterns += [path("", include("tickets.api.urls"))]
+urlpatterns += [path("analytics/", include("analytics.urls"))]

@@ -64,6 +64,39 @@ def child_process_environment(database_name: str) -> dict[str, str]:
     return environment
 
 
+def start_celery_worker(
+    environment: dict[str, str], name: str, queues: str = "celery"
+) -> subprocess.Popen[bytes]:
+    """A real ``celery worker`` process; returns once it answers a ping."""
+    from assistant.celery import app
+
+    log_path = settings.VAR_DIR / f"test-worker-{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "assistant", "worker", "--pool", "solo",
+             "--loglevel", "INFO", "--hostname", f"{name}-{os.getpid()}@%h", "--without-gossip",
+             "--without-mingle", "--queues", queues],
+            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not any(
+        name in reply_name for reply in app.control.ping(timeout=0.5) for reply_name in reply
+    ):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+    return process
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(
     django_db_setup: Any, django_db_blocker: Any
@@ -77,25 +110,9 @@ def celery_worker_process(
         environment = child_process_environment(connection.settings_dict["NAME"])
     # Old tasks of an earlier, interrupted run must not be executed by this worker.
     app.control.purge()
-    log_path = settings.VAR_DIR / "test-worker.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "assistant", "worker", "--pool", "solo",
-             "--loglevel", "INFO", "--hostname", f"test-{os.getpid()}@%h", "--without-gossip",
-             "--without-mingle"],
-            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=0.5):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+    process = start_celery_worker(environment, "test")
     yield process
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_process(process)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -50,3 +50,49 @@ def make_user(username: str, *, group: str = "agents", **fields: Any) -> Abstrac
     )
     user.groups.add(Group.objects.get_or_create(name=group)[0])
     return user
+
+
+# ---------------------------------------------------------------------------------------------
+# The human side: teams, desk staff, conversations with a customer message, tickets
+# ---------------------------------------------------------------------------------------------
+
+
+def make_team(name: str | None = None, *, inboxes: tuple = (), members: tuple = ()) -> Any:
+    from tickets.models import Team
+
+    team = Team.objects.create(name=name or f"Team {next(_counter)}")
+    team.inboxes.add(*inboxes)
+    team.members.add(*members)
+    return team
+
+
+def make_agent(username: str, *, role: str = "agent", teams: tuple = ()) -> AbstractUser:
+    """A desk user with this role (agent, manager, admin) in these teams."""
+    from tickets.models import AgentProfile
+
+    user = make_user(username, first_name=username.capitalize())
+    AgentProfile.objects.create(user=user, role=role)
+    for team in teams:
+        team.members.add(user)
+    return user
+
+
+def make_conversation(inbox: Inbox, *, text: str = "Where is my order?", client_id: str = "c1"):
+    """A new contact's conversation with the assistant, holding one customer message."""
+    session = make_session(inbox)
+    stored = services.customer_message_create(
+        contact_id=session.contact.id, text=text, client_id=client_id
+    )
+    return stored.conversation
+
+
+def make_ticket(conversation=None, *, inbox: Inbox | None = None, subject: str = "Help") -> Any:
+    """The conversation's ticket (as a handoff makes it), or a ticket of a new contact."""
+    from tickets import services as ticket_services
+
+    if conversation is not None:
+        ticket, _changed = ticket_services.ticket_for_conversation(conversation_id=conversation.id)
+        return ticket
+    assert inbox is not None
+    contact = make_session(inbox).contact
+    return ticket_services.ticket_create(inbox=inbox, contact=contact, subject=subject, by=None)

@@ -108,6 +108,7 @@ class Ticket(models.Model):
     )
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
     summary = models.TextField(_("summary"), blank=True, default="")
+    sentiment = models.CharField(_("sentiment"), max_length=16, blank=True, default="")
     handoff_reason = models.CharField(_("handoff reason"), max_length=64, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -115,6 +116,7 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    # Kept in step with the SLA clocks (tickets/sla.py) so queues can sort and show them cheaply.
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     next_response_due_at = models.DateTimeField(_("next response due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
@@ -196,3 +198,96 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def default_weekly_hours() -> dict[str, list[list[str]]]:
+    weekday = [["09:00", "17:00"]]
+    return {"mon": weekday, "tue": weekday, "wed": weekday, "thu": weekday, "fri": weekday}
+
+
+class BusinessCalendar(models.Model):
+    """When a team works: weekly opening hours in its own time zone, plus holidays."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="calendar")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # {"mon": [["09:00", "17:00"]], ...}; a missing day is closed. "24:00" ends at midnight.
+    weekly_hours = models.JSONField(_("opening hours"), default=default_weekly_hours)
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self) -> str:
+        return f"{self.team} ({self.time_zone})"
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="holidays"
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120, blank=True, default="")
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="holiday_unique_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class SLAPolicy(models.Model):
+    """Targets in business minutes for tickets of one priority (and optionally one team)."""
+
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="sla_policies"
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Ticket.Priority.choices)
+    first_response_minutes = models.PositiveIntegerField(_("first response (business minutes)"))
+    next_response_minutes = models.PositiveIntegerField(_("next response (business minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution (business minutes)"))
+    warn_before_minutes = models.PositiveIntegerField(_("warn before (minutes)"), default=15)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "priority"], name="sla_policy_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team or _('All teams')}: {self.get_priority_display()}"
+
+
+class SLAClock(models.Model):
+    """The state of one ticket's SLA targets: when each is due, whether it was warned or
+    breached, and how much time was left when the clock was paused (waiting on the customer)."""
+
+    class Target(models.TextChoices):
+        FIRST_RESPONSE = "first_response", _("First response")
+        NEXT_RESPONSE = "next_response", _("Next response")
+        RESOLUTION = "resolution", _("Resolution")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_clocks")
+    target = models.CharField(max_length=32, choices=Target.choices)
+    due_at = models.DateTimeField(null=True, blank=True)
+    # Business minutes left when paused; due_at is null while paused.
+    paused_remaining_minutes = models.FloatField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target"], name="sla_clock_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="sla_clock_due", condition=models.Q(met_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.target}"

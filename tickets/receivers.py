@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from assistant.chat.signals import handoff_requested
+from assistant.chat.signals import conversation_resolved, handoff_requested, message_stored
 
 
 def _queue_escalation(
@@ -17,5 +17,33 @@ def _queue_escalation(
     escalate_handoff.delay(str(conversation_id), reason)
 
 
+def _customer_wrote(
+    sender: Any, *, conversation_id: uuid.UUID, author_kind: str, **kwargs: Any
+) -> None:
+    """A customer message on a ticket an agent already answered starts the next-response clock."""
+    if author_kind != "customer":
+        return
+    from django.utils import timezone
+
+    from tickets import sla
+    from tickets.models import Ticket
+
+    ticket = Ticket.objects.filter(
+        conversation_id=conversation_id, status=Ticket.Status.OPEN
+    ).first()
+    if ticket is not None:
+        sla.customer_wrote(ticket, now=timezone.now())
+
+
+def _queue_resolution_summary(sender: Any, *, conversation_id: uuid.UUID, **kwargs: Any) -> None:
+    from tickets.tasks import summarise_resolution
+
+    summarise_resolution.delay(str(conversation_id))
+
+
 def connect() -> None:
+    conversation_resolved.connect(
+        _queue_resolution_summary, dispatch_uid="tickets.resolution_summary"
+    )
     handoff_requested.connect(_queue_escalation, dispatch_uid="tickets.escalate_handoff")
+    message_stored.connect(_customer_wrote, dispatch_uid="tickets.sla_customer_wrote")

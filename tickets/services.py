@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from assistant.chat import events
 from assistant.chat import services as chat
 from assistant.chat.models import Contact, Conversation, Inbox, Message
+from tickets import sla
 from tickets.models import AgentProfile, Note, Team, Ticket, TicketEvent
 
 TRACKED_FIELDS = ("subject", "status", "priority", "assignee", "team", "tags")
@@ -44,12 +45,28 @@ def _record(
     )
 
 
-def _announce(ticket: Ticket, change: str) -> None:
+def announce(ticket: Ticket, change: str) -> None:
     event = {
         "type": "ticket",
         "ticket_id": ticket.pk,
         "conversation_id": str(ticket.conversation_id) if ticket.conversation_id else None,
         "change": change,
+        "status": ticket.status,
+        "assignee": ticket.assignee_id,
+    }
+    events.publish_to_desks_on_commit(
+        conversation_id=ticket.conversation_id, inbox_id=ticket.inbox_id, event=event
+    )
+
+
+def announce_sla(ticket: Ticket, kind: str, target: str) -> None:
+    """Tell the desks that a ticket is about to breach, or breached, an SLA target."""
+    event = {
+        "type": "ticket",
+        "ticket_id": ticket.pk,
+        "conversation_id": str(ticket.conversation_id) if ticket.conversation_id else None,
+        "change": kind,
+        "target": target,
         "status": ticket.status,
         "assignee": ticket.assignee_id,
     }
@@ -94,7 +111,8 @@ def ticket_for_conversation(
             ticket.solved_at = None
             ticket.save(update_fields=["status", "solved_at", "updated_at"])
             _record(ticket, "reopened", actor, before, ticket.status)
-            _announce(ticket, "reopened")
+            sla.start_clocks(ticket, now=timezone.now())
+            announce(ticket, "reopened")
             return ticket, True
         return ticket, False
     ticket = Ticket.objects.create(
@@ -109,7 +127,8 @@ def ticket_for_conversation(
     _record(
         ticket, "created", actor, None, {"channel": ticket.channel, "reason": ticket.handoff_reason}
     )
-    _announce(ticket, "created")
+    sla.start_clocks(ticket, now=ticket.created_at)
+    announce(ticket, "created")
     return ticket, True
 
 
@@ -146,7 +165,8 @@ def ticket_create(
         summary=description.strip(),
     )
     _record(ticket, "created", by, None, {"channel": channel, "subject": ticket.subject})
-    _announce(ticket, "created")
+    sla.start_clocks(ticket, now=ticket.created_at)
+    announce(ticket, "created")
     return ticket
 
 
@@ -177,6 +197,7 @@ def ticket_update(*, ticket: Ticket, by: AbstractBaseUser | None, **changes: Any
     if "priority" in changes and changes["priority"] not in Ticket.Priority.values:
         raise TicketError("invalid", _("Unknown priority."))
     changed = []
+    status_before = ticket.status
     for field, value in changes.items():
         before = getattr(ticket, field)
         if _jsonable(field, before) == _jsonable(field, value):
@@ -194,10 +215,24 @@ def ticket_update(*, ticket: Ticket, by: AbstractBaseUser | None, **changes: Any
         )
         changed.append("solved_at")
     ticket.save(update_fields=[*changed, "updated_at"])
+    if "status" in changed:
+        _status_changed_clocks(ticket, before=status_before)
     if "status" in changed and not ticket.is_open and ticket.conversation_id:
         chat.conversation_resolve(conversation_id=ticket.conversation_id)
-    _announce(ticket, ",".join(changed))
+    announce(ticket, ",".join(changed))
     return ticket
+
+
+def _status_changed_clocks(ticket: Ticket, *, before: str) -> None:
+    now = timezone.now()
+    if ticket.status == Ticket.Status.PENDING:
+        sla.pause(ticket, now=now)  # waiting on the customer
+    elif ticket.status == Ticket.Status.OPEN and before == Ticket.Status.PENDING:
+        sla.resume(ticket, now=now)
+    elif ticket.status == Ticket.Status.OPEN:
+        sla.start_clocks(ticket, now=now)  # reopened after being solved
+    else:
+        sla.ticket_solved(ticket, now=now)
 
 
 def ticket_assign(
@@ -259,6 +294,7 @@ def reply(*, conversation: Conversation, agent: AbstractBaseUser, text: str) -> 
     if ticket.assignee_id is None:
         ticket_update(ticket=ticket, by=agent, assignee=agent)
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    sla.agent_replied(ticket, now=message.created_at)
     return message
 
 
@@ -268,7 +304,7 @@ def handback(*, conversation: Conversation, agent: AbstractBaseUser) -> None:
     ticket = Ticket.objects.filter(conversation=conversation).first()
     if ticket is not None:
         _record(ticket, "handback", agent, None, None)
-        _announce(ticket, "handback")
+        announce(ticket, "handback")
 
 
 @transaction.atomic

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from assistant.chat import events, tokens
 from assistant.chat.models import Contact, Conversation, Inbox, Message, ModelCall
-from assistant.chat.signals import handoff_requested, message_stored
+from assistant.chat.signals import conversation_resolved, handoff_requested, message_stored
 from assistant.llm.types import CallResult
 
 MAX_MESSAGE_CHARS = 4000
@@ -407,7 +407,9 @@ def conversation_handback(*, conversation_id: uuid.UUID) -> Conversation:
 
 
 @transaction.atomic
-def conversation_resolve(*, conversation_id: uuid.UUID, by: str = "agent") -> Conversation:
+def conversation_resolve(
+    *, conversation_id: uuid.UUID, by: str = "agent", note: str | None = None
+) -> Conversation:
     """Close the conversation; the widget asks the customer for a rating."""
     conversation = _locked_conversation(conversation_id)
     if conversation.state == Conversation.State.RESOLVED:
@@ -416,13 +418,18 @@ def conversation_resolve(*, conversation_id: uuid.UUID, by: str = "agent") -> Co
     conversation.resolved_at = timezone.now()
     conversation.save(update_fields=["state", "resolved_at", "updated_at"])
     with translation.override(conversation.language):
-        text = _("This conversation has been resolved. Thank you for contacting us!")
+        text = note or _("This conversation has been resolved. Thank you for contacting us!")
     _append_message(conversation=conversation, author_kind=Message.Author.SYSTEM, text=text)
     _publish_state(conversation, stop_reply=True)
     events.publish_on_commit(
         contact_id=conversation.contact_id,
         conversation_id=conversation.id,
         event={"type": "csat_request", "conversation_id": str(conversation.id)},
+    )
+    transaction.on_commit(
+        lambda: conversation_resolved.send(
+            sender=Conversation, conversation_id=conversation_id, by=by
+        )
     )
     return conversation
 
@@ -458,6 +465,18 @@ def customer_handoff_request(*, contact_id: uuid.UUID) -> Conversation:
     conversation_handoff(conversation_id=conversation.id, reason="customer_request")
     conversation.refresh_from_db()
     return conversation
+
+
+@transaction.atomic
+def system_message_once(*, conversation_id: uuid.UUID, key: str, text: str) -> Message | None:
+    """A system message shown to the customer at most once per key (a retried task adds
+    nothing): the key is stored as the message's client id, which is unique per conversation."""
+    conversation = _locked_conversation(conversation_id)
+    if conversation.messages.filter(client_id=key).exists():
+        return None
+    return _append_message(
+        conversation=conversation, author_kind=Message.Author.SYSTEM, text=text, client_id=key
+    )
 
 
 @transaction.atomic

@@ -9,3 +9,5 @@ from django.dispatch import Signal
 handoff_requested = Signal()
 # kwargs: conversation_id (UUID), message_seq (int), author_kind (str)
 message_stored = Signal()
+# kwargs: conversation_id (UUID), by (str: "agent", "idle", ...)
+conversation_resolved = Signal()

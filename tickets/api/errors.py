@@ -20,7 +20,11 @@ class ErrorSerializer(serializers.Serializer):
 
 class ValidationErrorSerializer(ErrorSerializer):
     errors = serializers.DictField(
-        help_text=_("Messages by field name (non_field_errors for the request as a whole).")
+        required=False,
+        help_text=_(
+            "Messages by field name (non_field_errors for the request as a whole). Absent "
+            "when the body could not be read at all (error: parse_error)."
+        ),
     )
 
 
@@ -30,6 +34,12 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("The object's current state does not allow this.")
     default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "too_large"
 
 
 def _field_errors(detail: Any) -> dict[str, Any]:

@@ -31,6 +31,7 @@ class ApiSchema(AutoSchema):
             errors["400"] = OpenApiResponse(
                 ValidationErrorSerializer, description="Invalid body or JSON."
             )
+            errors["413"] = _ERROR
             errors["415"] = _ERROR
         elif self.method == "GET" and self._is_list_view():
             errors["400"] = OpenApiResponse(

@@ -72,7 +72,7 @@ class ContactSerializer(serializers.ModelSerializer):
 class TicketSerializer(serializers.ModelSerializer):
     contact = ContactSummarySerializer(read_only=True)
     conversation = serializers.PrimaryKeyRelatedField(
-        read_only=True, pk_field=serializers.UUIDField()
+        read_only=True, allow_null=True, pk_field=serializers.UUIDField()
     )
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
     team = TeamSummarySerializer(read_only=True, allow_null=True)
@@ -117,9 +117,7 @@ class _TicketFieldsMixin(serializers.Serializer):
 
 
 class TicketCreateSerializer(_TicketFieldsMixin):
-    inbox = serializers.PrimaryKeyRelatedField(
-        queryset=Inbox.objects.none(), pk_field=object_id()
-    )
+    inbox = serializers.PrimaryKeyRelatedField(queryset=Inbox.objects.none(), pk_field=object_id())
     contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.none(),
         pk_field=serializers.UUIDField(),

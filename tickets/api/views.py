@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -92,22 +93,24 @@ class TicketViewSet(_Paginated, viewsets.GenericViewSet):
     )
     def create(self, request: Request) -> Response:
         data = _validated(s.TicketCreateSerializer, request.data, request=request).validated_data
-        contact = data.get("contact") or contact_for_email(
-            inbox=data["inbox"], email=data["contact_email"], name=data["contact_name"]
-        )
         try:
-            ticket = services.ticket_create(
-                inbox=data["inbox"],
-                contact=contact,
-                subject=data["subject"],
-                by=request.user,
-                channel=Ticket.Channel.API,
-                priority=data["priority"],
-                tags=data["tags"],
-                assignee=data.get("assignee"),
-                team=data.get("team"),
-                description=data["description"],
-            )
+            # One transaction: a contact made for a ticket that then fails is not kept.
+            with transaction.atomic():
+                contact = data.get("contact") or contact_for_email(
+                    inbox=data["inbox"], email=data["contact_email"], name=data["contact_name"]
+                )
+                ticket = services.ticket_create(
+                    inbox=data["inbox"],
+                    contact=contact,
+                    subject=data["subject"],
+                    by=request.user,
+                    channel=Ticket.Channel.API,
+                    priority=data["priority"],
+                    tags=data["tags"],
+                    assignee=data.get("assignee"),
+                    team=data.get("team"),
+                    description=data["description"],
+                )
         except services.TicketError as error:
             raise ValidationError({"non_field_errors": [error.message]}) from error
         ticket = self.get_queryset().get(pk=ticket.pk)

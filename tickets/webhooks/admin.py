@@ -21,6 +21,12 @@ from tickets.webhooks.models import (
 
 
 class WebhookForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=2000,
+        assume_scheme="https",
+        validators=[netguard.validate_url_shape],
+    )
     events = forms.MultipleChoiceField(
         label=_("events"), choices=Event.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -51,6 +57,11 @@ class WebhookAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     readonly_fields = ["secret", "created_by", "created_at"]
     actions = ["rotate_secret"]
+
+    def get_fields(self, request: HttpRequest, obj: Webhook | None = None) -> list[str]:
+        fields = ["url", "description", "events", "active"]
+        # The secret exists once the webhook is saved; an add form would show a made-up one.
+        return fields if obj is None else [*fields, *self.readonly_fields]
 
     def save_model(self, request: HttpRequest, obj: Webhook, form: Any, change: bool) -> None:
         if not change:

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import httpx
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -25,6 +26,8 @@ from tickets.webhooks.models import WebhookAttempt, WebhookDelivery
 Status = WebhookDelivery.Status
 # Statuses worth another try: the receiver is overloaded, rate limiting or broken right now.
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# A retry may run this much before its due time (clocks of worker hosts differ a little).
+CLOCK_SLACK = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,15 @@ def body_of(delivery: WebhookDelivery) -> bytes:
 
 
 def _claim(delivery_id: uuid.UUID | str) -> WebhookDelivery | None:
+    """The delivery, claimed for one attempt, if it is pending, due, and not held by another
+    worker; else None. A copy of the task that arrives early (Celery can hand out a countdown
+    task twice) or late (after the delivery finished) does nothing."""
     now = timezone.now()
     # Long enough for the slowest request; a worker that dies holding it frees it after this.
     lease = timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 2 + 30)
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + CLOCK_SLACK))
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .update(claimed_until=now + lease, attempts=F("attempts") + 1)
     )
@@ -60,15 +67,26 @@ def _claim(delivery_id: uuid.UUID | str) -> WebhookDelivery | None:
     return WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
 
 
-def _send(delivery: WebhookDelivery) -> tuple[int | None, str, bool, float | None]:
-    """(status code, error, retryable, retry-after) of one POST."""
+@dataclass(frozen=True)
+class _Result:
+    """What one POST came to; ``error`` is empty exactly when it was delivered."""
+
+    status_code: int | None = None
+    error: str = ""
+    retryable: bool = False
+    retry_after: float | None = None
+
+
+def _send(delivery: WebhookDelivery) -> _Result:
     webhook = delivery.webhook
+    if not webhook.active:
+        return _Result(error="the webhook is disabled")
     try:
         target = netguard.vet(webhook.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS)
     except netguard.UnsafeTarget as error:
-        return None, f"refused: {error}", False, None
+        return _Result(error=f"refused: {error}")
     except netguard.UnresolvedTarget as error:
-        return None, str(error), True, None
+        return _Result(error=str(error), retryable=True)
     body = body_of(delivery)
     headers = {
         signing.SIGNATURE_HEADER: signing.sign(webhook.secret, body),
@@ -79,16 +97,20 @@ def _send(delivery: WebhookDelivery) -> tuple[int | None, str, bool, float | Non
     try:
         response = transport.post(target, body, headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
     except httpx.HTTPError as error:
-        return None, f"{type(error).__name__}: {error}"[:1000], True, None
+        return _Result(error=f"{type(error).__name__}: {error}"[:1000], retryable=True)
     if 200 <= response.status_code < 300:
-        return response.status_code, "", False, None
+        return _Result(status_code=response.status_code)
     error = f"HTTP {response.status_code}"
     if 300 <= response.status_code < 400:
         error += " (redirects are not followed)"
     if response.body_snippet:
         error += f": {response.body_snippet}"
-    retryable = response.status_code in RETRYABLE_STATUSES
-    return response.status_code, error, retryable, response.retry_after
+    return _Result(
+        status_code=response.status_code,
+        error=error,
+        retryable=response.status_code in RETRYABLE_STATUSES,
+        retry_after=response.retry_after,
+    )
 
 
 def attempt(delivery_id: uuid.UUID | str) -> Outcome:
@@ -97,41 +119,39 @@ def attempt(delivery_id: uuid.UUID | str) -> Outcome:
     if delivery is None:
         return Outcome("skipped")
     started = time.monotonic()
-    if not delivery.webhook.active:
-        status_code, error, retryable, retry_after = None, "the webhook is disabled", False, None
-    else:
-        status_code, error, retryable, retry_after = _send(delivery)
+    result = _send(delivery)
     duration_ms = (time.monotonic() - started) * 1000
 
     now = timezone.now()
     retry_in = None
-    if not error:
+    if not result.error:
         delivery.status = Status.DELIVERED
         delivery.delivered_at = now
         delivery.next_attempt_at = None
-    elif retryable and delivery.attempts < settings.WEBHOOK_MAX_ATTEMPTS:
-        retry_in = backoff(delivery.attempts, retry_after)
+    elif result.retryable and delivery.attempts < settings.WEBHOOK_MAX_ATTEMPTS:
+        retry_in = backoff(delivery.attempts, result.retry_after)
         delivery.next_attempt_at = now + timedelta(seconds=retry_in)
     else:
         delivery.status = Status.FAILED
         delivery.next_attempt_at = None
-    delivery.last_status_code = status_code
-    delivery.last_error = error
+    delivery.last_status_code = result.status_code
+    delivery.last_error = result.error
     delivery.claimed_until = None
-    WebhookAttempt.objects.create(
-        delivery=delivery,
-        number=delivery.attempts,
-        status_code=status_code,
-        error=error,
-        duration_ms=duration_ms,
-        retry_in_seconds=retry_in,
-    )
-    delivery.save(
-        update_fields=[
-            "status", "delivered_at", "next_attempt_at", "last_status_code", "last_error",
-            "claimed_until",
-        ]
-    )  # fmt: skip
+    with transaction.atomic():
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=duration_ms,
+            retry_in_seconds=retry_in,
+        )
+        delivery.save(
+            update_fields=[
+                "status", "delivered_at", "next_attempt_at", "last_status_code", "last_error",
+                "claimed_until",
+            ]
+        )  # fmt: skip
     return Outcome(delivery.status, retry_in)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models.signals import post_save, pre_save
 
 from assistant.chat.models import Conversation
+from tickets.api.serializers import ConversationSerializer, TicketSerializer
 from tickets.models import Ticket
 from tickets.webhooks import dispatch
 from tickets.webhooks.models import Event
@@ -29,14 +30,10 @@ _UNKNOWN = object()
 
 def _ticket_data(ticket: Ticket) -> dict[str, Any]:
     # The same representation as GET /api/v1/tickets/{id}, so one client model fits both.
-    from tickets.api.serializers import TicketSerializer
-
     return dict(TicketSerializer(ticket).data)
 
 
 def _conversation_data(conversation: Conversation) -> dict[str, Any]:
-    from tickets.api.serializers import ConversationSerializer
-
     return dict(ConversationSerializer(conversation).data)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 
 import httpx
@@ -11,6 +12,9 @@ from tickets.webhooks.netguard import Target
 USER_AGENT = "Assistant-Webhooks/1.0"
 # Enough of the receiver's answer to tell an admin what went wrong; never more.
 MAX_RESPONSE_BYTES = 1024
+# Certificates are verified against the system's trust store; tests stand in a context that
+# trusts their own certificate authority (as they stand in netguard.resolve).
+tls_verify: bool | ssl.SSLContext = True
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float
         httpx.Client(
             trust_env=False,
             follow_redirects=False,
+            verify=tls_verify,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
         ) as client,
         client.stream(

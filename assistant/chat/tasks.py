@@ -1,0 +1,88 @@
+"""Housekeeping of the chat side, run by Celery beat."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Subquery
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from assistant.chat import services
+from assistant.chat.models import Conversation, Message
+from assistant.chat.reply import answer_conversation
+from assistant.providers import registry
+
+logger = logging.getLogger(__name__)
+
+# A customer message the assistant has not answered after this long was most likely being
+# answered by a web process that died (a deploy, a crash); the worker finishes the job.
+STALLED_AFTER = timedelta(seconds=90)
+
+
+def stalled_conversations() -> list[str]:
+    cutoff = timezone.now() - STALLED_AFTER
+    last_author = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .order_by("-seq")
+        .values("author_kind")[:1]
+    )
+    return [
+        str(pk)
+        for pk in Conversation.objects.filter(state=Conversation.State.BOT, updated_at__lt=cutoff)
+        .annotate(last_author=Subquery(last_author))
+        .filter(last_author=Message.Author.CUSTOMER)
+        .values_list("pk", flat=True)[:100]
+    ]
+
+
+@shared_task(name="chat.recover_stalled_replies")
+def recover_stalled_replies() -> int:
+    """Answer (or hand off) customer messages left unanswered by a web process that died.
+
+    The reply turn takes the conversation's Redis lock, so a turn still running elsewhere is
+    never doubled; the answer streams to the customer through the channel layer as usual.
+    """
+    stalled = stalled_conversations()
+
+    async def run() -> None:
+        try:
+            for conversation_id in stalled:
+                await answer_conversation(conversation_id)
+        finally:
+            await registry().aclose()
+
+    if stalled:
+        logger.warning("Recovering %d unanswered conversations", len(stalled))
+        asyncio.run(run())
+    return len(stalled)
+
+
+@shared_task(name="chat.resolve_idle_conversations")
+def resolve_idle_conversations() -> int:
+    """Resolve conversations idle past their inbox's limit, telling the customer why."""
+    now = timezone.now()
+    limit = ExpressionWrapper(
+        F("inbox__idle_resolve_minutes") * timedelta(minutes=1), output_field=DurationField()
+    )
+    idle = (
+        Conversation.objects.filter(
+            state__in=Conversation.OPEN_STATES, inbox__idle_resolve_minutes__gt=0
+        )
+        .annotate(limit=limit)
+        .filter(updated_at__lt=now - F("limit"))
+        .values_list("pk", "language")[:500]
+    )
+    count = 0
+    for conversation_id, language in idle:
+        with translation.override(language):
+            note = _(
+                "This conversation was closed because it was quiet for a while. "
+                "Write again any time."
+            )
+        services.conversation_resolve(conversation_id=conversation_id, by="idle", note=note)
+        count += 1
+    return count

@@ -1,0 +1,45 @@
+"""What the reply turn asks the knowledge base: passages worth grounding an answer on.
+
+An empty list means "nothing relevant": the reply turn then says it does not know and offers a
+human. It never gets weak matches to improvise from, because every passage returned has passed
+the relevance test of search.py.
+"""
+
+from __future__ import annotations
+
+from asgiref.sync import sync_to_async
+
+from assistant.knowledge.search import SearchHit, search_chunks
+from assistant.llm import Passage
+
+# More than two chunks of one article crowd out other articles that may hold the answer.
+MAX_CHUNKS_PER_ARTICLE = 2
+
+
+def retrieve_passages(query: str, *, language: str | None, limit: int = 4) -> list[Passage]:
+    """Passages from published articles relevant to the query, best first, at most `limit`.
+
+    `language` is the conversation's language (a Django language code); articles in it come
+    first. Uses vectors when an embeddings provider is configured and reachable, full-text search
+    otherwise.
+    """
+    per_article: dict[int, int] = {}
+    passages: list[Passage] = []
+    for hit in search_chunks(query, language=language, limit=limit * MAX_CHUNKS_PER_ARTICLE):
+        if per_article.get(hit.article_id, 0) >= MAX_CHUNKS_PER_ARTICLE:
+            continue
+        per_article[hit.article_id] = per_article.get(hit.article_id, 0) + 1
+        passages.append(to_passage(hit))
+        if len(passages) == limit:
+            break
+    return passages
+
+
+async def aretrieve_passages(query: str, *, language: str | None, limit: int = 4) -> list[Passage]:
+    """retrieve_passages for async callers (the reply turn runs in the ASGI event loop)."""
+    return await sync_to_async(retrieve_passages)(query, language=language, limit=limit)
+
+
+def to_passage(hit: SearchHit) -> Passage:
+    title = f"{hit.title} › {hit.heading.split(' > ')[-1]}" if hit.heading else hit.title  # noqa: RUF001
+    return Passage(id=hit.passage_id, title=title, text=hit.text, url=hit.url)

@@ -1,0 +1,391 @@
+"""Hybrid search over published chunks: PostgreSQL full-text search fused with vector similarity.
+
+1. Terms. The query is normalised by PostgreSQL itself (`to_tsvector` with the conversation
+   language's configuration), so query and chunks are stemmed alike, minus the filler words of
+   questions; CJK text adds its character bigrams (cjk.py), matched against the `simple` bigram
+   vector.
+2. Weights. Each term is weighted like BM25's IDF, from how many chunks contain it: common ones
+   from ANALYZE's statistics, rare ones counted through the index up to COMMON_TERM_CHUNKS.
+   Terms whose absence says nothing (numbers, CJK junction bigrams) are dropped when missing.
+3. Candidates. Chunks of published articles that match the whole query (`websearch_to_tsquery`,
+   all words) or any term that is not common, capped at CANDIDATE_CAP rows: ranking then runs
+   over at most that many rows, which is what keeps queries of common words fast.
+4. Lexical ranking. Each candidate's coverage is the weighted share of the query's terms it
+   contains (ties broken by `ts_rank`). Coverage is also the relevance test: a chunk that lacks
+   the rare, specific words of a question does not answer it.
+5. Vectors. When an embeddings provider is configured, the query is embedded and the nearest
+   chunks embedded by the same model are found through the HNSW index (cosine distance). Chunks
+   whose embedding is still pending are simply absent from this list.
+6. Fusion. Reciprocal rank fusion (Cormack et al., 2009) of the two lists; a hit is kept only if
+   its coverage reaches `min_coverage` or its similarity reaches `min_similarity`. Hits in the
+   conversation's language come first.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Case, F, FloatField, Q, Subquery, Value, When
+from django.db.models.expressions import Combinable
+from pgvector.django import CosineDistance
+
+from assistant.knowledge.cjk import cjk_bigrams, cjk_chains, has_cjk
+from assistant.knowledge.embedding import configured_embedder, embed_texts, model_key
+from assistant.knowledge.languages import base_language, normalize_locale, search_config
+from assistant.knowledge.models import Article, Chunk
+from assistant.llm import Embedder, ModelError
+
+logger = logging.getLogger(__name__)
+
+# Measured on the demo articles and the recall fixture (bench/knowledge_recall.py): below this
+# share of the question's (IDF-weighted) terms, a chunk was a neighbouring topic, not an answer.
+MIN_COVERAGE = 0.5
+# Cosine similarity at which a vector hit counts on its own. It depends on the embeddings model,
+# so it is deliberately high: below it, a vector hit only reorders lexically relevant hits.
+MIN_SIMILARITY = 0.75
+CANDIDATE_CAP = 300
+COMMON_TERM_CHUNKS = 2000
+# How deep each list goes into the fusion, and RRF's damping constant (60 in the paper).
+FUSION_DEPTH = 30
+RRF_K = 60
+# Long pasted texts would otherwise turn into hundreds of terms.
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 32
+
+Column = Literal["search_vector", "cjk_vector"]
+
+# Words that questions are made of but no article is about. PostgreSQL's stopword lists are for
+# documents; these come on top for queries, stemmed by the same configuration (ts_delete removes
+# them). A question that is only fillers has no terms, and so no answer.
+QUESTION_FILLERS: dict[str, str] = {
+    "english": "find need want get take tell know like help please thanks thank hello hi hey "
+    "possible way something anything anyone someone long much many still already ok okay",
+}
+
+
+class TsQuery(SearchQuery):
+    """A tsquery written in PostgreSQL's own syntax, cast as is (`%s::tsquery`).
+
+    The lexemes come out of `to_tsvector` already normalised; `to_tsquery` would parse and stem
+    them a second time (and split "e-bik" into three).
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(Value(text))
+
+    def as_sql(self, compiler, connection, function=None, template=None):  # type: ignore[no-untyped-def]
+        sql, params = compiler.compile(self.source_expressions[-1])
+        return f"({sql})::tsquery", params
+
+
+def tsquery_literal(lexeme: str) -> str:
+    """One lexeme quoted for tsquery input: quotes doubled, backslashes escaped."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    column: Column
+    lexeme: str
+    chunks: int = 0  # how many chunks contain it, counted up to COMMON_TERM_CHUNKS
+    weight: float = 0.0
+
+    @property
+    def query(self) -> TsQuery:
+        return TsQuery(tsquery_literal(self.lexeme))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One chunk found, with the evidence for it."""
+
+    chunk_id: int
+    article_id: int
+    position: int
+    title: str
+    slug: str
+    heading: str
+    text: str
+    locale: str
+    source_url: str
+    score: float  # reciprocal rank fusion
+    coverage: float  # weighted share of the query's terms in the chunk, 0..1
+    similarity: float | None = None  # cosine similarity, when vectors took part
+    lexical_rank: int | None = None
+    vector_rank: int | None = None
+    same_language: bool = field(default=True)
+
+    @property
+    def passage_id(self) -> str:
+        return f"article-{self.article_id}#{self.position}"
+
+    @property
+    def url(self) -> str:
+        """The article's public URL (built on demand: most searches never show it)."""
+        return Article(slug=self.slug, source_url=self.source_url).public_url
+
+
+def search_chunks(
+    query: str,
+    *,
+    language: str | None = None,
+    limit: int = 10,
+    embedder: Embedder | Literal["configured"] | None = "configured",
+    min_coverage: float = MIN_COVERAGE,
+    min_similarity: float = MIN_SIMILARITY,
+) -> list[SearchHit]:
+    """Relevant chunks of published articles, best first (conversation language first)."""
+    # PostgreSQL text cannot hold NUL bytes; a pasted one must not turn into a server error.
+    query = query.replace("\x00", " ").strip()[:MAX_QUERY_CHARS]
+    if not query or limit <= 0:
+        return []
+    locale = normalize_locale(language or settings.LANGUAGE_CODE)
+    config = search_config(locale)
+    terms = _pruned(_weighted(_terms(query, config)), cjk_chains(query))
+    if not terms:
+        return []
+    # When no chunk contains any term, there is nothing to rank (vectors may still find some).
+    lexical = _lexical(query, config, terms) if any(t.chunks for t in terms) else []
+    if embedder == "configured":
+        embedder = configured_embedder()
+    vector = _vector(query, embedder) if embedder is not None else []
+    return _fuse(lexical, vector, locale, limit, min_coverage, min_similarity)
+
+
+def search_articles(
+    query: str, *, language: str | None = None, limit: int = 10, min_coverage: float = 0.0
+) -> list[SearchHit]:
+    """Articles for the desk's search box: the best chunk of each, best first.
+
+    Agents judge relevance themselves, so by default any article matching a term is listed.
+    """
+    best: dict[int, SearchHit] = {}
+    for hit in search_chunks(query, language=language, limit=limit * 5, min_coverage=min_coverage):
+        best.setdefault(hit.article_id, hit)
+        if len(best) == limit:
+            break
+    return list(best.values())
+
+
+# --- steps ------------------------------------------------------------------------------------
+
+
+def _terms(query: str, config: str) -> list[Term]:
+    """Distinct normalised terms of the query: words in its language, and CJK bigrams."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tsvector_to_array(ts_delete(to_tsvector(%s::regconfig, %s),"
+            " tsvector_to_array(to_tsvector(%s::regconfig, %s))))",
+            [config, query, config, QUESTION_FILLERS.get(config, "")],
+        )
+        (words,) = cursor.fetchone()
+    # A run of CJK characters is one "word" to the parser; its bigrams stand for it instead.
+    terms = [Term("search_vector", w) for w in words if not has_cjk(w)]
+    terms += [Term("cjk_vector", b) for b in dict.fromkeys(cjk_bigrams(query))]
+    return terms[:MAX_TERMS]
+
+
+def _pruned(terms: list[Term], chains: list[list[str]]) -> list[Term]:
+    """Drop the terms whose absence from every chunk says nothing about the question.
+
+    - Numbers ("175 cm", an order number) rarely appear verbatim in an article.
+    - A single CJK character left between question words (钱 in 运费多少钱) is too ambiguous.
+    - Without a dictionary, "申请退款" also yields 请退, which no article contains: a bigram found
+      in no chunk whose neighbours are found (or, at the end of a run, whose one neighbour is) is
+      taken for such a junction between two words.
+
+    A term that is missing otherwise is a word the knowledge base does not know, and keeps its
+    high weight: that is what makes an off-topic question find nothing.
+    """
+    found = {t.lexeme: t.chunks > 0 for t in terms if t.column == "cjk_vector"}
+    junctions = set()
+    for chain in chains:
+        for i, gram in enumerate(chain):
+            neighbours = [chain[j] for j in (i - 1, i + 1) if 0 <= j < len(chain)]
+            if neighbours and not found.get(gram, True) and all(found.get(n) for n in neighbours):
+                junctions.add(gram)
+    return [
+        t
+        for t in terms
+        if t.chunks > 0
+        or not (
+            t.lexeme.isdigit()
+            or (t.column == "cjk_vector" and (len(t.lexeme) == 1 or t.lexeme in junctions))
+        )
+    ]
+
+
+def _weighted(terms: list[Term]) -> list[Term]:
+    """The terms with their chunk counts and IDF weights.
+
+    Common lexemes are looked up in the statistics ANALYZE keeps for tsvector columns (the most
+    common elements and their frequencies), because counting them, even up to a cap, reads
+    thousands of rows. The others are rare by definition, and counted through the GIN index, up
+    to COMMON_TERM_CHUNKS, in one round trip.
+    """
+    if not terms:
+        return []
+    table = Chunk._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, most_common_elems::text::text[], most_common_elem_freqs"
+            " FROM pg_stats WHERE schemaname = current_schema() AND tablename = %s"
+            " AND attname IN ('search_vector', 'cjk_vector')"
+            " UNION ALL SELECT '', NULL, ARRAY[reltuples] FROM pg_class WHERE oid = %s::regclass",
+            [table, table],
+        )
+        rows = cursor.fetchall()
+    total = next((freqs[0] for name, _, freqs in rows if name == ""), 0.0)
+    frequent = {
+        (name, lexeme): frequency
+        for name, lexemes, freqs in rows
+        if name and lexemes
+        for lexeme, frequency in zip(lexemes, freqs, strict=False)
+    }
+    counts: dict[Term, int] = {}
+    for term in terms:
+        if (frequency := frequent.get((term.column, term.lexeme))) is not None and total > 0:
+            counts[term] = min(round(frequency * total), COMMON_TERM_CHUNKS)
+    rare = [term for term in terms if term not in counts]
+    if rare:
+        subqueries = ", ".join(
+            f"(SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {term.column} @@ %s::tsquery"
+            f" LIMIT {COMMON_TERM_CHUNKS}) AS t{index})"
+            for index, term in enumerate(rare)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {subqueries}", [tsquery_literal(term.lexeme) for term in rare])
+            counts.update(zip(rare, cursor.fetchone(), strict=True))
+    if total <= 0:  # never analyzed: small, so counting is cheap
+        total = Chunk.objects.count()
+    total = max(total, *counts.values(), 1)
+    return [
+        Term(term.column, term.lexeme, counts[term], _idf(counts[term], total)) for term in terms
+    ]
+
+
+def _idf(chunks: int, total: float) -> float:
+    """BM25's inverse document frequency: high for rare terms, near zero for ubiquitous ones."""
+    return math.log(1 + (total - chunks + 0.5) / (chunks + 0.5))
+
+
+def _any_of(terms: list[Term], column: Column) -> TsQuery | None:
+    lexemes = [tsquery_literal(t.lexeme) for t in terms if t.column == column]
+    return TsQuery(" | ".join(lexemes)) if lexemes else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    row: dict[str, object]
+    rank: int
+    coverage: float = 0.0
+    similarity: float | None = None
+
+
+_FIELDS = ("pk", "article_id", "position", "heading", "text", "article__title", "article__slug",
+           "article__locale", "article__source_url")  # fmt: skip
+
+
+def _lexical(query: str, config: str, terms: list[Term]) -> list[_Found]:
+    published = Chunk.objects.filter(article__status=Article.Status.PUBLISHED)
+    match = Q(search_vector=SearchQuery(query, config=config, search_type="websearch"))
+    specific = [t for t in terms if t.chunks < COMMON_TERM_CHUNKS]
+    for column in ("search_vector", "cjk_vector"):
+        if (any_specific := _any_of(specific, column)) is not None:
+            match |= Q(**{column: any_specific})
+    # No ordering: an ORDER BY here would make PostgreSQL walk the table in that order instead of
+    # stopping at the first CANDIDATE_CAP matches.
+    candidates = published.filter(match).order_by().values("pk")[:CANDIDATE_CAP]
+
+    matched: Combinable = Value(0.0)
+    for term in terms:
+        matched = matched + Case(
+            When(Q(**{term.column: term.query}), then=Value(term.weight)),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+    rank: Combinable = Value(0.0)
+    for column in ("search_vector", "cjk_vector"):
+        if (any_term := _any_of(terms, column)) is not None:
+            rank = rank + SearchRank(F(column), any_term)
+    rows = (
+        Chunk.objects.filter(pk__in=Subquery(candidates))
+        .annotate(matched=matched, rank=rank)
+        .order_by("-matched", "-rank", "pk")
+        .values(*_FIELDS, "matched")[:FUSION_DEPTH]
+    )
+    total = sum(term.weight for term in terms)
+    return [
+        _Found(row, position, coverage=float(row["matched"]) / total)
+        for position, row in enumerate(rows, start=1)
+    ]
+
+
+def _vector(query: str, embedder: Embedder) -> list[_Found]:
+    try:
+        (vector,) = embed_texts(embedder, [query])
+    except ModelError as error:
+        # Search must keep answering while the provider is down: full-text results only.
+        logger.warning("Query embedding failed, searching full-text only: %s", error)
+        return []
+    rows = (
+        Chunk.objects.filter(
+            article__status=Article.Status.PUBLISHED, embedding_model=model_key(embedder)
+        )
+        .annotate(distance=CosineDistance("embedding", vector))
+        .order_by("distance")
+        .values(*_FIELDS, "distance")[:FUSION_DEPTH]
+    )
+    return [
+        _Found(row, position, similarity=1.0 - float(row["distance"]))
+        for position, row in enumerate(rows, start=1)
+    ]
+
+
+def _fuse(
+    lexical: list[_Found],
+    vector: list[_Found],
+    locale: str,
+    limit: int,
+    min_coverage: float,
+    min_similarity: float,
+) -> list[SearchHit]:
+    by_lexical = {found.row["pk"]: found for found in lexical}
+    by_vector = {found.row["pk"]: found for found in vector}
+    language = base_language(locale)
+    hits = []
+    for pk in by_lexical.keys() | by_vector.keys():
+        lex, vec = by_lexical.get(pk), by_vector.get(pk)
+        coverage = lex.coverage if lex else 0.0
+        similarity = vec.similarity if vec else None
+        lexically_relevant = lex is not None and coverage >= min_coverage
+        if not lexically_relevant and (similarity is None or similarity < min_similarity):
+            continue
+        row = (lex or vec).row  # type: ignore[union-attr]
+        hits.append(
+            SearchHit(
+                chunk_id=row["pk"],
+                article_id=row["article_id"],
+                position=row["position"],
+                title=row["article__title"],
+                slug=row["article__slug"],
+                heading=row["heading"],
+                text=row["text"],
+                locale=row["article__locale"],
+                source_url=row["article__source_url"],
+                score=sum(1.0 / (RRF_K + f.rank) for f in (lex, vec) if f is not None),
+                coverage=coverage,
+                similarity=similarity,
+                lexical_rank=lex.rank if lex else None,
+                vector_rank=vec.rank if vec else None,
+                same_language=base_language(row["article__locale"]) == language,
+            )
+        )
+    hits.sort(key=lambda h: (not h.same_language, -h.score, -h.coverage, h.chunk_id))
+    return hits[:limit]

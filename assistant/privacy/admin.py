@@ -1,0 +1,73 @@
+"""Admin: an inbox's data-protection settings (editable), the outbound-call log (read-only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import InboxPrivacy, OutboundCallAudit
+from .services import csv_lines
+
+
+@admin.register(InboxPrivacy)
+class InboxPrivacyAdmin(admin.ModelAdmin):
+    list_display = ("inbox", "allowed_jurisdictions", "redact_internal", "audit_payload_mode")
+    list_select_related = ("inbox",)
+    readonly_fields = ("updated_at",)
+
+
+@admin.action(description=_("Export selected calls as CSV"))
+def export_csv(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[OutboundCallAudit]
+) -> StreamingHttpResponse:
+    rows = queryset.select_related("inbox").order_by("created_at", "id").iterator(chunk_size=1000)
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="outbound-calls-{stamp}.csv"'
+    return response
+
+
+@admin.register(OutboundCallAudit)
+class OutboundCallAuditAdmin(admin.ModelAdmin):
+    """What left the system. Nobody edits or deletes the record through the admin."""
+
+    list_display = (
+        "created_at", "inbox", "purpose", "provider", "model", "hosting", "jurisdiction",
+        "outcome", "redacted", "redaction_total",
+    )  # fmt: skip
+    list_filter = (
+        ("created_at", admin.DateFieldListFilter),
+        "purpose",
+        "hosting",
+        "provider",
+        "jurisdiction",
+        "redacted",
+        "inbox",
+    )
+    list_select_related = ("inbox",)
+    date_hierarchy = "created_at"
+    search_fields = ("=payload_sha256", "=conversation__id")
+    actions = (export_csv,)
+    # Admins select "all N" matching a filter and export; the default limit would cap that.
+    list_max_show_all = 10_000
+
+    @admin.display(description=_("redactions"))
+    def redaction_total(self, obj: OutboundCallAudit) -> int:
+        return obj.redaction_total
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

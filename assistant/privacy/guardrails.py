@@ -1,0 +1,316 @@
+"""Checks on a complete assistant answer before anyone sees it. Pure functions, no Django.
+
+    result = check_answer(answer, passages=passages, allowed_domains=domains)
+    result.action   # "show": show result.text (links already cleaned)
+                    # "handoff": an unsupported commitment; show result.text (a hand-off notice)
+                    #            and give the conversation to a person
+                    # "replace": abusive or off-brand; show result.text (the safe message), flag it
+
+Commitments: refunds, compensation, discounts, free items, guarantees, legal positions, amounts,
+percentages and deadlines are only allowed when the knowledge passages support them (Air Canada
+was held liable for a refund policy its bot made up). A concept is supported when a passage
+mentions the same concept, in any language; a number when the same number appears in a passage.
+This is deliberately strict: a wrong hand-off costs an agent a minute, a made-up promise can
+cost money and a lawsuit.
+
+Links: Markdown images and links, HTML <a>/<img> and bare URLs are kept only for allowlisted
+hosts (and their subdomains), so model output cannot carry conversation data to another server
+through an image URL that the widget would fetch (OWASP LLM05).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Literal, NamedTuple, Protocol
+from urllib.parse import urlsplit
+
+from . import lexicon
+
+Action = Literal["show", "handoff", "replace"]
+
+DEFAULT_SAFE_MESSAGE = (
+    "Sorry, I can't help with that here. A member of our team will get back to you."
+)
+DEFAULT_HANDOFF_MESSAGE = (
+    "I'd rather not give you a wrong answer on this. A member of our team will take over."
+)
+DEFAULT_REMOVED_LINK = "[link removed]"
+
+
+class HasText(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Why a check fired: `check` is commitment/link/abuse, `kind` what exactly, `excerpt` the
+    words of the answer concerned (for the agent and the logs, never for the customer)."""
+
+    check: Literal["commitment", "link", "abuse"]
+    kind: str
+    excerpt: str
+
+
+@dataclass(frozen=True, slots=True)
+class GuardrailResult:
+    text: str
+    action: Action
+    findings: tuple[Finding, ...]
+    # The model's answer as it came in, for the agent who takes over (never shown to customers).
+    original: str = ""
+
+    @property
+    def shown_unchanged(self) -> bool:
+        return self.action == "show" and self.text == self.original
+
+
+class LinkCheck(NamedTuple):
+    text: str
+    removed: tuple[str, ...]
+
+
+# --- commitments --------------------------------------------------------------------------------
+
+_CONCEPTS = lexicon.concept_patterns()
+_NUMBER_IN_TEXT = re.compile(r"[0-9](?:[0-9]|[.,'\s](?=[0-9]))*")
+
+
+def commitment_check(
+    answer: str,
+    passages: Sequence[str | HasText],
+    *,
+    customer_text: Sequence[str] = (),
+) -> Finding | None:
+    """The first commitment in `answer` that no passage supports, or None.
+
+    Numbers the customer wrote themselves (`customer_text`, e.g. their own messages) also count
+    as support for amounts and dates: repeating "your order of $49" back is not a promise.
+    """
+    sources = [p if isinstance(p, str) else p.text for p in passages]
+    for concept, pattern in _CONCEPTS.items():
+        match = pattern.search(answer)
+        if match and not any(pattern.search(source) for source in sources):
+            return Finding("commitment", concept, _excerpt(answer, match.start(), match.end()))
+    known_numbers = _numbers_in([*sources, *customer_text])
+    for kind, pattern in (
+        ("amount", lexicon.AMOUNT),
+        ("percentage", lexicon.PERCENT),
+        ("deadline", lexicon.DEADLINE),
+    ):
+        for match in pattern.finditer(answer):
+            claim = match.group(0)
+            values = _values(claim)
+            supported = (
+                bool(values & known_numbers)
+                if values
+                else any(claim in source for source in [*sources, *customer_text])
+            )
+            if not supported:
+                return Finding("commitment", kind, _excerpt(answer, match.start(), match.end()))
+    return None
+
+
+def _numbers_in(texts: Iterable[str]) -> set[Decimal]:
+    found: set[Decimal] = set()
+    for text in texts:
+        for match in _NUMBER_IN_TEXT.finditer(text):
+            found |= _readings(match.group(0))
+    return found
+
+
+def _values(claim: str) -> set[Decimal]:
+    match = _NUMBER_IN_TEXT.search(claim)
+    return _readings(match.group(0)) if match else set()
+
+
+def _readings(number: str) -> set[Decimal]:
+    """Every value a written number may mean: "1,299" is 1299 in English and 1.299 in German,
+    "49,99" is 49.99 in Europe. A claim is supported when any reading matches any reading."""
+    compact = re.sub(r"[\s']", "", number)
+    candidates = {compact.replace(",", ""), compact.replace(".", "").replace(",", ".")}
+    if compact.count(",") == 1 and "." not in compact:
+        candidates.add(compact.replace(",", "."))
+    readings: set[Decimal] = set()
+    for candidate in candidates:
+        try:
+            readings.add(Decimal(candidate).normalize())
+        except InvalidOperation:
+            continue
+    return readings
+
+
+# --- links --------------------------------------------------------------------------------------
+
+_TITLE = r"""(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?"""
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]*)>?" + _TITLE + r"\s*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?" + _TITLE + r"\s*\)")
+_MD_REFERENCE = re.compile(r"^[ ]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.MULTILINE)
+_HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_HTML_LINK = re.compile(r"<a\b([^>]*)>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_ATTRIBUTE = r"""\b{name}\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"""
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+|www\.[^>\s]+)>", re.IGNORECASE)
+_BARE_URL = re.compile(
+    r"(?<![\w/@.])(?:(?:https?|ftp)://|www\.)[^\s<>()\[\]{}\"'`]+", re.IGNORECASE
+)
+_SAFE_HOST = re.compile(r"[a-z0-9.\-]+(?::[0-9]{1,5})?")
+
+
+def link_check(
+    answer: str, allowed_domains: Sequence[str], *, removed_marker: str = DEFAULT_REMOVED_LINK
+) -> LinkCheck:
+    """`answer` with every link and image to a host outside `allowed_domains` neutralised:
+    images disappear, links keep their words but lose their target, bare URLs become
+    `removed_marker`. Returns the cleaned text and the URLs removed."""
+    domains = _normalise_domains(allowed_domains)
+    removed: list[str] = []
+
+    def allowed(url: str) -> bool:
+        ok = url_allowed(url, domains)
+        if not ok:
+            removed.append(url)
+        return ok
+
+    def image(match: re.Match[str]) -> str:
+        return match.group(0) if allowed(match.group(2)) else ""
+
+    def link(match: re.Match[str]) -> str:
+        return match.group(0) if allowed(match.group(2)) else match.group(1)
+
+    def reference(match: re.Match[str]) -> str:
+        return match.group(0) if allowed(match.group(1)) else ""
+
+    def html_image(match: re.Match[str]) -> str:
+        source = _attribute(match.group(0), "src")
+        return match.group(0) if source and allowed(source) else ""
+
+    def html_link(match: re.Match[str]) -> str:
+        target = _attribute(match.group(1), "href")
+        return match.group(0) if target and allowed(target) else match.group(2)
+
+    def bare(match: re.Match[str]) -> str:
+        url = match.group(1) if match.re is _AUTOLINK else match.group(0)
+        trimmed = url.rstrip(".,;:!?")
+        if allowed(trimmed):
+            return match.group(0)
+        return removed_marker + url[len(trimmed) :]
+
+    text = _MD_IMAGE.sub(image, answer)
+    text = _MD_LINK.sub(link, text)
+    text = _MD_REFERENCE.sub(reference, text)
+    text = _HTML_IMAGE.sub(html_image, text)
+    text = _HTML_LINK.sub(html_link, text)
+    text = _AUTOLINK.sub(bare, text)
+    text = _BARE_URL.sub(bare, text)
+    return LinkCheck(text, tuple(removed))
+
+
+_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*:")
+
+
+def url_allowed(url: str, domains: Sequence[str]) -> bool:
+    """Whether a link target is safe to show: http(s) on an allowed host or a subdomain of one,
+    a relative link, an anchor, a tel: link, or a mailto: an allowed domain."""
+    domains = _normalise_domains(domains)
+    target = url.strip()
+    lowered = target.lower()
+    if not target or lowered.startswith(("#", "tel:")):
+        return True
+    if lowered.startswith("mailto:"):
+        return _host_allowed(lowered[7:].split("?", 1)[0].rpartition("@")[2], domains)
+    if lowered.startswith("www."):
+        target = "https://" + target
+    elif lowered.startswith("//"):
+        target = "https:" + target
+    elif not _SCHEME.match(lowered):
+        # A relative link stays on the page's own site and cannot reach another server. Its
+        # first segment must not hide a scheme: Markdown renderers decode "javascript&#58;".
+        head = re.split(r"[/?#]", lowered, maxsplit=1)[0]
+        return not re.search(r"[:&%\\\s]", head) and not lowered.startswith("\\")
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return False
+    # No user-info, backslashes or non-ASCII in the host part: browsers and urllib disagree
+    # about where the host of "https://good.com\@evil.com" or "https://good.com@evil.com" is.
+    if parts.scheme.lower() not in ("http", "https") or not _SAFE_HOST.fullmatch(
+        parts.netloc.lower()
+    ):
+        return False
+    return _host_allowed(parts.hostname or "", domains)
+
+
+def _host_allowed(host: str, domains: Sequence[str]) -> bool:
+    host = host.lower().rstrip(".")
+    return bool(host) and any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _normalise_domains(domains: Sequence[str]) -> tuple[str, ...]:
+    normalised = []
+    for domain in domains:
+        value = domain.strip().lower()
+        if "//" in value:
+            value = urlsplit(value).hostname or ""
+        value = value.lstrip("*.").rstrip(".").split("/", 1)[0].split(":", 1)[0]
+        if value:
+            normalised.append(value)
+    return tuple(normalised)
+
+
+def _attribute(tag: str, name: str) -> str:
+    match = re.search(_HTML_ATTRIBUTE.format(name=name), tag, re.IGNORECASE)
+    if match is None:
+        return ""
+    return next(group for group in match.groups() if group is not None)
+
+
+# --- abuse --------------------------------------------------------------------------------------
+
+_ABUSE = lexicon.abuse_pattern()
+
+
+def abuse_check(answer: str, *, extra_terms: tuple[str, ...] = ()) -> Finding | None:
+    """Profanity, insults and prompt leakage: never right in a support answer."""
+    pattern = lexicon.abuse_pattern(extra_terms) if extra_terms else _ABUSE
+    match = pattern.search(answer)
+    if match:
+        return Finding("abuse", "abusive", _excerpt(answer, match.start(), match.end()))
+    for marker in lexicon.PROMPT_LEAK_MARKERS:
+        index = answer.find(marker)
+        if index != -1:
+            return Finding("abuse", "prompt_leak", _excerpt(answer, index, index + len(marker)))
+    return None
+
+
+# --- the entry point ----------------------------------------------------------------------------
+
+
+def check_answer(
+    answer: str,
+    *,
+    passages: Sequence[str | HasText],
+    allowed_domains: Sequence[str],
+    customer_text: Sequence[str] = (),
+    safe_message: str = DEFAULT_SAFE_MESSAGE,
+    handoff_message: str = DEFAULT_HANDOFF_MESSAGE,
+    removed_marker: str = DEFAULT_REMOVED_LINK,
+    extra_abuse_terms: tuple[str, ...] = (),
+) -> GuardrailResult:
+    """Run every check on a complete answer. Pass translated messages for the customer's
+    language; the defaults are English."""
+    abuse = abuse_check(answer, extra_terms=extra_abuse_terms)
+    if abuse is not None:
+        return GuardrailResult(safe_message, "replace", (abuse,), answer)
+    cleaned, removed = link_check(answer, allowed_domains, removed_marker=removed_marker)
+    findings = [Finding("link", "removed", url) for url in removed]
+    commitment = commitment_check(cleaned, passages, customer_text=customer_text)
+    if commitment is not None:
+        return GuardrailResult(handoff_message, "handoff", (commitment, *findings), answer)
+    return GuardrailResult(cleaned, "show", tuple(findings), answer)
+
+
+def _excerpt(text: str, start: int, end: int, *, context: int = 30) -> str:
+    return text[max(0, start - context) : end + context].strip()

@@ -1,0 +1,132 @@
+"""Word lists of the output checks (guardrails.py), in English, Chinese, Spanish, German, French.
+
+Kept apart from the logic so that adding a language is a data change. Latin-script entries are
+matched at word starts (so "recall" is not "call" and "hotel" is not "tel"); Chinese entries are
+matched anywhere, since Chinese has no spaces, which is why they are chosen to be unambiguous
+("他妈的", never "妈的", which is inside "妈妈的").
+"""
+
+from __future__ import annotations
+
+import re
+
+# Promises an assistant must not make unless the knowledge base says so, by concept. An answer
+# that mentions a concept is supported when any passage mentions the same concept, in any of
+# these languages (a Chinese answer may rest on an English article).
+COMMITMENT_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "refund": (
+        r"refund", r"money back", r"reimburs",
+        "退款", "退钱", "退还", "返还货款",
+        r"reembols", r"devoluci[oó]n del dinero", r"devolver(?:emos|é|le)? (?:el|su) dinero",
+        r"r[üu]ckerstatt", r"erstatt", r"geld zur[üu]ck",
+        r"rembours",
+    ),
+    "compensation": (
+        r"compensat", r"goodwill (?:credit|gesture)", r"store credit",
+        "赔偿", "补偿", "赔付",
+        r"compensaci[oó]n", r"compensar", r"indemniz",
+        r"entsch[äa]dig", r"schadensersatz", r"kulanz",
+        r"indemnis", r"d[ée]dommag", r"compensation",
+    ),
+    "discount": (
+        r"discount", r"coupon", r"voucher", r"promo(?:tion|tional)? code",
+        "折扣", "打折", "优惠券", "优惠码", "代金券",
+        r"descuento", r"cup[oó]n", r"vale de (?:compra|descuento)",
+        r"rabatt", r"gutschein", r"preisnachlass",
+        r"r[ée]duction", r"remise", r"bon d'achat", r"code promo",
+    ),
+    "free": (
+        r"free of charge", r"for free", r"at no (?:extra |additional )?(?:cost|charge)", r"waive",
+        "免费", "免运费", "不收费",
+        r"gratis", r"sin (?:coste|costo|cargo)", r"gratuit",
+        r"kostenlos", r"kostenfrei", r"unentgeltlich",
+        r"sans frais",
+    ),
+    "guarantee": (
+        r"guarantee", r"warrant(?:y|ies)", r"(?:we|i) promise",
+        "保证", "担保", "承诺", "保修",
+        r"garantiz", r"garant[ií]a", r"prometemos", r"le prometo",
+        r"garantie", r"garantier", r"versprech",
+        r"garanti", r"promettons", r"je vous promets",
+    ),
+    "legal": (
+        r"liab(?:le|ility)", r"legally", r"entitled to", r"your (?:legal |statutory )?rights",
+        r"legally binding", r"consumer (?:law|protection)",
+        "法律责任", "依法", "有权获得", "有权要求", "消费者权益",
+        r"responsabilidad (?:legal|civil)", r"tiene derecho", r"legalmente", r"vinculante",
+        r"haft(?:en|ung|bar)", r"rechtlich", r"anspruch auf", r"rechtsverbindlich",
+        r"responsabilit[ée] (?:l[ée]gale|juridique)", r"avez droit", r"l[ée]galement",
+        r"juridiquement",
+    ),
+}  # fmt: skip
+
+_CURRENCY_BEFORE = r"(?:US\$|HK\$|C\$|A\$|[$€£¥₹￥]|\b(?:USD|EUR|GBP|CNY|RMB|JPY|CHF)\s?)"
+_CURRENCY_AFTER = (
+    r"(?:\s?(?:[$€£¥₹￥]|元|块|欧元|美元|英镑|日元"
+    r"|(?:USD|EUR|GBP|CNY|RMB|JPY|CHF|euros?|dollars?|d[óo]lares|pounds?|yuan|Euro)\b))"
+)
+_NUMBER = r"[0-9](?:[0-9]|[.,'\s](?=[0-9]))*"
+
+AMOUNT = re.compile(
+    rf"{_CURRENCY_BEFORE}\s?{_NUMBER}|(?<![0-9]){_NUMBER}{_CURRENCY_AFTER}", re.IGNORECASE
+)
+PERCENT = re.compile(
+    rf"(?<![0-9]){_NUMBER}\s?(?:%|\uff05|\s(?:percent|per cent|por ciento|prozent|pour cent)\b)"
+    r"|百分之[0-9零一二三四五六七八九十百]+"
+    r"|(?<![0-9])[0-9一二三四五六七八九](?:\.[0-9])?折",
+    re.IGNORECASE,
+)
+DEADLINE = re.compile(
+    rf"(?<![0-9]){_NUMBER}\s?(?:"
+    r"(?:business |working )?(?:hours?|days?|weeks?|months?|years?)\b"
+    r"|个?小时|个?工作日|天|日内|周|个?星期|个月|年内"
+    r"|(?:horas?|d[ií]as?(?: h[áa]biles)?|semanas?|mes(?:es)?|años?)\b"
+    r"|(?:stunden?|(?:werk)?tage?n?|wochen?|monate?n?|jahre?n?)\b"
+    r"|(?:heures?|jours?(?: ouvr[ée]s)?|semaines?|mois|ans|années?)\b)",
+    re.IGNORECASE,
+)
+
+# Abusive or off-brand output. Conservative: words no support answer should ever contain.
+ABUSE_TERMS: tuple[str, ...] = (
+    r"fuck\w*", r"shit(?:ty)?", r"bitch\w*", r"asshole\w*", r"bastard\w*", r"dumbass",
+    r"idiots?", r"moron\w*", r"retard\w*", r"shut up", r"stupid customer",
+    "傻逼", "傻屄", "操你", "他妈的", "你妈的", "去死", "滚开", "白痴", "蠢货", "脑残", "废物",
+    r"idiota\w*", r"est[úu]pid[oa]s?", r"mierda", r"joder", r"gilipollas", r"cabr[óo]n\w*",
+    r"imb[ée]cil\w*", r"c[áa]llate",
+    r"schei(?:ß|ss)e\w*", r"arschloch\w*", r"vollidiot\w*", r"wichser", r"halt die klappe",
+    r"depp", r"trottel",
+    r"merde", r"connard\w*", r"connasse", r"putain", r"salope", r"ta gueule", r"cr[ée]tin\w*",
+    r"abruti\w*",
+)  # fmt: skip
+
+# Text that only appears when the model repeats its instructions (prompt leakage).
+PROMPT_LEAK_MARKERS: tuple[str, ...] = (
+    "Rules you always follow",
+    "<passage number=",
+    "</passages>",
+    "You are the customer-service assistant of",
+)
+
+
+def concept_patterns() -> dict[str, re.Pattern[str]]:
+    return {
+        concept: re.compile("|".join(_word_start(term) for term in terms), re.IGNORECASE)
+        for concept, terms in COMMITMENT_CONCEPTS.items()
+    }
+
+
+def abuse_pattern(extra_terms: tuple[str, ...] = ()) -> re.Pattern[str]:
+    terms = (*ABUSE_TERMS, *(re.escape(t) for t in extra_terms))
+    return re.compile("|".join(_word_start(term, whole_word=True) for term in terms), re.IGNORECASE)
+
+
+# Latin letters, including the accented ones of Spanish, German and French.
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+
+
+def _word_start(term: str, *, whole_word: bool = False) -> str:
+    if re.fullmatch(r"[^\x00-\x7f]+", term):  # CJK: no word boundaries to rely on
+        return f"(?:{term})"
+    # Boundaries against Latin letters only: "你是idiot" has no space, yet "idiot" is a word.
+    end = f"(?![{_LATIN}])" if whole_word else ""
+    return f"(?<![{_LATIN}])(?:{term}){end}"

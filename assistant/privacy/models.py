@@ -1,0 +1,198 @@
+"""An inbox's data-protection settings, and the log of everything sent to a model provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .detectors import (
+    DEFAULT_NATIONAL_ID_COUNTRIES,
+    DEFAULT_PHONE_REGIONS,
+    CustomPattern,
+    DetectorConfig,
+)
+from .policy import PrivacySettings
+
+
+def default_phone_regions() -> list[str]:
+    return list(DEFAULT_PHONE_REGIONS)
+
+
+def default_national_id_countries() -> list[str]:
+    return list(DEFAULT_NATIONAL_ID_COUNTRIES)
+
+
+def validate_string_list(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValidationError(_("Enter a list of non-empty strings."))
+
+
+def validate_custom_patterns(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValidationError(_('Enter a list of {"name": ..., "regex": ...} objects.'))
+    try:
+        DetectorConfig(custom_patterns=tuple(CustomPattern.from_dict(v) for v in value))
+    except ValueError as error:
+        raise ValidationError(str(error)) from error
+
+
+class InboxPrivacy(models.Model):
+    """Data-protection settings of one inbox. An inbox without a row gets the defaults."""
+
+    class PayloadMode(models.TextChoices):
+        HASH = "hash", _("Hash only")
+        REDACTED = "redacted", _("Redacted payload")
+
+    inbox = models.OneToOneField(
+        "chat.Inbox", on_delete=models.CASCADE, related_name="privacy", verbose_name=_("inbox")
+    )
+    allowed_jurisdictions = models.JSONField(
+        _("allowed jurisdictions"),
+        default=list,
+        blank=True,
+        validators=[validate_string_list],
+        help_text=_(
+            'Where this inbox\'s data may be processed, e.g. ["Singapore"] or ["China"]. '
+            "Empty: anywhere. Self-hosted models always pass."
+        ),
+    )
+    redact_internal = models.BooleanField(
+        _("redact for self-hosted models too"),
+        default=False,
+        help_text=_("External providers are always redacted."),
+    )
+    custom_patterns = models.JSONField(
+        _("custom patterns"),
+        default=list,
+        blank=True,
+        validators=[validate_custom_patterns],
+        help_text=_(
+            'Extra values to pseudonymise, e.g. [{"name": "ORDER", "regex": "NW-\\\\d{5}"}]. '
+            "Order numbers are kept unless listed here."
+        ),
+    )
+    audit_payload_mode = models.CharField(
+        _("audit log keeps"),
+        max_length=16,
+        choices=PayloadMode.choices,
+        default=PayloadMode.HASH,
+    )
+    national_id_countries = models.JSONField(
+        _("national identifier countries"),
+        default=default_national_id_countries,
+        blank=True,
+        validators=[validate_string_list],
+    )
+    phone_regions = models.JSONField(
+        _("phone number regions"),
+        default=default_phone_regions,
+        blank=True,
+        validators=[validate_string_list],
+        help_text=_("Countries whose numbers are recognised without a +country code."),
+    )
+    link_domains = models.JSONField(
+        _("domains the assistant may link to"),
+        default=list,
+        blank=True,
+        validators=[validate_string_list],
+        help_text=_("Subdomains included. The widget's allowed origins are always included."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("inbox data protection")
+        verbose_name_plural = _("inbox data protection")
+
+    def __str__(self) -> str:
+        return str(self.inbox)
+
+    def clean(self) -> None:
+        try:
+            self.detector_config()
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+        if self.inbox_id is None:
+            return  # the form reports the missing inbox itself
+        from .checks import inbox_residency_problems
+
+        problems = inbox_residency_problems(self.inbox.model_route, self.allowed_jurisdictions)
+        if problems:
+            raise ValidationError({"allowed_jurisdictions": problems})
+
+    def detector_config(self) -> DetectorConfig:
+        return DetectorConfig.build(
+            phone_regions=self.phone_regions,
+            national_id_countries=self.national_id_countries,
+            custom_patterns=self.custom_patterns,
+        )
+
+    def settings(self) -> PrivacySettings:
+        return PrivacySettings(
+            allowed_jurisdictions=tuple(self.allowed_jurisdictions),
+            redact_internal=self.redact_internal,
+            audit_payload_mode=self.audit_payload_mode,  # type: ignore[arg-type]
+            detector=self.detector_config(),
+            link_domains=tuple(self.link_domains),
+        )
+
+
+class OutboundCallAudit(models.Model):
+    """One call that sent conversation data to a model provider: what left, where to.
+
+    Written for every provider actually tried (a fallback chain may send the same payload to two
+    providers). Rows outlive their conversation and inbox (SET_NULL): the record of what left
+    the system must not disappear with the data.
+    """
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    inbox = models.ForeignKey(
+        "chat.Inbox",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inbox"),
+    )
+    conversation = models.ForeignKey(
+        "chat.Conversation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("conversation"),
+    )
+    provider = models.CharField(_("provider"), max_length=64)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=128, blank=True, default="")
+    hosting = models.CharField(_("hosting"), max_length=16, blank=True, default="")
+    model = models.CharField(_("model"), max_length=128, blank=True, default="")
+    purpose = models.CharField(_("purpose"), max_length=32)
+    outcome = models.CharField(_("outcome"), max_length=32, blank=True, default="")
+    redacted = models.BooleanField(
+        _("redacted"), default=True, help_text=_("False for exempt self-hosted providers.")
+    )
+    payload_sha256 = models.CharField(_("payload SHA-256"), max_length=64)
+    payload_chars = models.PositiveIntegerField(_("payload size (characters)"), default=0)
+    # Only when the inbox's mode is "redacted" and the payload was redacted: never raw text.
+    redacted_payload = models.TextField(_("redacted payload"), blank=True, default="")
+    redaction_counts = models.JSONField(_("redactions by kind"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound model call")
+        verbose_name_plural = _("outbound model calls")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at"], name="outbound_created"),
+            models.Index(fields=["inbox", "-created_at"], name="outbound_inbox_created"),
+            models.Index(fields=["provider", "-created_at"], name="outbound_provider_created"),
+            models.Index(fields=["conversation"], name="outbound_conversation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} -> {self.provider} ({self.jurisdiction or '?'})"
+
+    @property
+    def redaction_total(self) -> int:
+        return sum(int(v) for v in (self.redaction_counts or {}).values())

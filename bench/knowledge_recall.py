@@ -1,0 +1,180 @@
+"""Retrieval quality on the demo help center: recall@3 and no-answer accuracy.
+
+    python bench/knowledge_recall.py [--results-dir bench/results]
+
+Loads the Northwind Cycles demo articles into a benchmark database, asks every question of
+bench/fixtures/knowledge_questions.json through `retrieve_passages` (the reply turn's API), and
+reports, per search mode:
+
+- recall@3: share of answerable questions with an expected article among the first 3 passages;
+- no-answer accuracy: share of unanswerable questions that got no passage at all;
+- false "nothing relevant": answerable questions that got no passage.
+
+Modes: "full-text" (no embeddings provider) and "hybrid" (embeddings from the LLM simulator,
+assistant/llm/simulator.py, which hashes words and character trigrams: a stand-in that exercises
+the fusion, not a semantic model). Writes JSON to the results folder and prints Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+QUESTIONS = Path(__file__).resolve().parent / "fixtures" / "knowledge_questions.json"
+TOP = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    question: str
+    language: str
+    kind: str
+    expected: list[str]
+    found: list[str]  # article slugs of the passages, in order
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.expected)
+
+    @property
+    def correct(self) -> bool:
+        if self.answerable:
+            return bool(set(self.expected) & set(self.found[:TOP]))
+        return not self.found
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    mode: str
+    recall_at_3: float
+    no_answer_accuracy: float
+    false_nothing: int
+    answerable: int
+    unanswerable: int
+    outcomes: list[Outcome]
+
+    def summary(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["outcomes"] = [{**asdict(o), "correct": o.correct} for o in self.outcomes]
+        return data
+
+
+def load_questions(path: Path = QUESTIONS) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))["questions"]
+
+
+def evaluate(questions: Sequence[dict[str, Any]], mode: str) -> Report:
+    """Ask every question through retrieve_passages (Django must be set up, articles loaded)."""
+    from assistant.knowledge.models import Chunk
+    from assistant.knowledge.retrieval import retrieve_passages
+
+    slugs = {c.passage_id: c.article.slug for c in Chunk.objects.select_related("article")}
+    outcomes = []
+    for item in questions:
+        passages = retrieve_passages(item["question"], language=item["language"], limit=TOP)
+        found = list(dict.fromkeys(slugs[p.id] for p in passages))
+        outcomes.append(
+            Outcome(item["question"], item["language"], item["kind"], item["expected"], found)
+        )
+    answerable = [o for o in outcomes if o.answerable]
+    unanswerable = [o for o in outcomes if not o.answerable]
+    return Report(
+        mode=mode,
+        recall_at_3=sum(o.correct for o in answerable) / max(len(answerable), 1),
+        no_answer_accuracy=sum(o.correct for o in unanswerable) / max(len(unanswerable), 1),
+        false_nothing=sum(1 for o in answerable if not o.found),
+        answerable=len(answerable),
+        unanswerable=len(unanswerable),
+        outcomes=outcomes,
+    )
+
+
+@contextmanager
+def simulated_embeddings() -> Iterator[None]:
+    """Point settings.LLM at an in-process simulator and embed every published chunk."""
+    from django.conf import settings
+
+    from assistant.knowledge.indexing import embed_chunks_now
+    from assistant.knowledge.models import Chunk
+    from assistant.llm import build_llm_config
+    from assistant.llm.simulator import run_in_thread
+
+    before = settings.LLM
+    with run_in_thread(ttft=0.0, tokens_per_second=0) as simulator:
+        settings.LLM = build_llm_config(
+            dashscope_api_key=None,
+            openai_base_url=simulator.base_url,
+            openai_model="simulated",
+            openai_embedding_model="text-embedding-v4",
+        )
+        try:
+            embed_chunks_now(list(Chunk.objects.values_list("pk", flat=True)))
+            yield
+        finally:
+            settings.LLM = before
+
+
+def markdown(reports: Sequence[Report]) -> str:
+    lines = [
+        "| mode | recall@3 | no-answer accuracy | answerable with no passage |",
+        "|---|---|---|---|",
+    ]
+    for r in reports:
+        lines.append(
+            f"| {r.mode} | {r.recall_at_3:.1%} ({r.answerable} questions) "
+            f"| {r.no_answer_accuracy:.1%} ({r.unanswerable} questions) "
+            f"| {r.false_nothing} |"
+        )
+    for r in reports:
+        misses = [o for o in r.outcomes if not o.correct]
+        if misses:
+            lines += ["", f"Misses ({r.mode}):", ""]
+            lines += [
+                f"- [{o.kind}] {o.question} -> expected {o.expected or 'nothing'}, "
+                f"got {o.found or 'nothing'}"
+                for o in misses
+            ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    from _django import RESULTS, setup
+
+    setup("bench_recall")
+    from django.conf import settings
+
+    from assistant.knowledge.demo import load_demo_articles
+    from assistant.knowledge.models import Article
+    from assistant.llm import build_llm_config
+
+    # Loading must not queue embedding tasks (no broker here): embeddings are computed inline.
+    settings.LLM = build_llm_config(dashscope_api_key=None)
+    Article.objects.all().delete()
+    load_demo_articles()
+    questions = load_questions()
+    reports = [evaluate(questions, "full-text")]
+    with simulated_embeddings():
+        reports.append(evaluate(questions, "hybrid (simulator embeddings)"))
+
+    results_dir = args.results_dir or RESULTS
+    results_dir.mkdir(parents=True, exist_ok=True)
+    out = results_dir / f"knowledge_recall-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(
+        json.dumps([r.summary() for r in reports], ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    print(markdown(reports))
+    print(f"\nResults: {out}")
+
+
+if __name__ == "__main__":
+    main()

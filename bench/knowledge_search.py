@@ -1,0 +1,232 @@
+"""Search latency on a generated corpus, against a plain indexed lookup as the floor.
+
+    python bench/knowledge_search.py [--articles 100000] [--repeat 5] [--results-dir DIR]
+
+Generates (once; reused while the size matches) a corpus of N articles in the "bench_search"
+database: English text with a Zipf-distributed vocabulary, so some words occur in most chunks and
+most words in few, and 5% Chinese articles. Articles and chunks are written with the same
+`chunk_rows` code as the product, in bulk.
+
+Then times `search_chunks` (full-text; no embeddings provider) for four kinds of query, and, in
+the same run on the same connection, an indexed primary-key lookup of an article by slug (the
+floor: a query that costs one B-tree probe). Reports medians, 95th percentiles and their ratios
+to the floor. The machines are noisy: compare ratios, not milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+SEED = 2026
+BATCH = 500
+CHINESE_SHARE = 0.05
+RARE_WORDS = 30_000
+
+
+class Corpus:
+    """Deterministic article text: demo-article words plus a long tail of rare made-up ones."""
+
+    def __init__(self, seed: int = SEED) -> None:
+        # Product modules are imported inside functions here: Django is only set up in main().
+        from assistant.knowledge.demo import DEMO_ARTICLES
+        from assistant.llm.textmatch import CJK_CLASS
+
+        text = " ".join(p.read_text(encoding="utf-8") for p in sorted(DEMO_ARTICLES.glob("*.md")))
+        words = sorted(set(re.findall(r"[a-z]{3,}", text.lower())))
+        self.random = random.Random(seed)
+        self.random.shuffle(words)
+        tail = [f"{w}{n}" for n, w in enumerate(self.random.choices(words, k=RARE_WORDS))]
+        self.vocabulary = words + tail
+        # Zipf's law: the k-th most common word is about 1/k as frequent as the first.
+        self.cumulative = list(
+            accumulate(1.0 / rank for rank in range(1, len(self.vocabulary) + 1))
+        )
+        self.hanzi = sorted(set(re.findall(f"[{CJK_CLASS}]", text)))
+
+    def words(self, count: int) -> str:
+        return " ".join(self.random.choices(self.vocabulary, cum_weights=self.cumulative, k=count))
+
+    def hanzi_text(self, count: int) -> str:
+        return "".join(self.random.choices(self.hanzi, k=count)) + "。"
+
+    def article(self, number: int) -> dict[str, Any]:
+        chinese = self.random.random() < CHINESE_SHARE
+        sentence = self.hanzi_text if chinese else self.words
+        sections = []
+        for _ in range(self.random.randint(2, 4)):
+            count = self.random.randint(1, 3)
+            paragraphs = [sentence(self.random.randint(25, 60)) for _ in range(count)]
+            sections.append(
+                f"## {sentence(self.random.randint(2, 5))}\n\n" + "\n\n".join(paragraphs)
+            )
+        return {
+            "title": sentence(self.random.randint(3, 7)).rstrip("。")[:300],
+            "slug": f"bench-{number}",
+            "body": "\n\n".join(sections),
+            "locale": "zh-hans" if chinese else "en",
+            "status": "published",
+        }
+
+
+def ensure_corpus(size: int, log: Callable[[str], None]) -> float:
+    """Generate the corpus unless it is already there; returns the seconds spent generating."""
+    from django.db import connection
+
+    from assistant.knowledge.indexing import chunk_rows
+    from assistant.knowledge.models import Article, Chunk
+
+    if (
+        Article.objects.count() == size
+        and Article.objects.filter(slug=f"bench-{size - 1}").exists()
+    ):
+        return 0.0
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE knowledge_chunk, knowledge_article RESTART IDENTITY CASCADE")
+    corpus = Corpus()
+    for start in range(0, size, BATCH):
+        articles = Article.objects.bulk_create(
+            [Article(**corpus.article(n)) for n in range(start, min(start + BATCH, size))]
+        )
+        Chunk.objects.bulk_create([row for a in articles for row in chunk_rows(a)], batch_size=1000)
+        if (start // BATCH) % 20 == 0:
+            log(f"  {start + len(articles):,} / {size:,} articles")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE knowledge_article")
+        cursor.execute("ANALYZE knowledge_chunk")
+    return time.perf_counter() - started
+
+
+def queries() -> dict[str, list[tuple[str, str]]]:
+    """(query, language) per kind."""
+    from bench.knowledge_recall import load_questions
+
+    corpus = Corpus()
+    common = corpus.vocabulary[:12]
+    rare = corpus.vocabulary[5000:]
+    rng = random.Random(SEED + 1)
+    return {
+        # The words that occur in most chunks: the case that is slow without a candidate cap.
+        "common words": [(" ".join(rng.sample(common, 3)), "en") for _ in range(10)],
+        # One rare word with two common ones, like a real question about a specific thing.
+        "specific": [
+            (f"{rng.choice(common)} {rng.choice(rare)} {rng.choice(common)}", "en")
+            for _ in range(10)
+        ],
+        "customer questions": [(q["question"], q["language"]) for q in load_questions()[:20]],
+        "no match": [(f"quixotic{n} zebra{n}", "en") for n in range(10)],
+    }
+
+
+def timed(function: Callable[[], object], repeat: int) -> list[float]:
+    durations = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        durations.append((time.perf_counter() - started) * 1000)
+    return durations
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(size: int, repeat: int) -> dict[str, Any]:
+    from assistant.knowledge.models import Article
+    from assistant.knowledge.search import search_chunks
+
+    slugs = [f"bench-{n}" for n in random.Random(SEED).sample(range(size), min(size, 50))]
+
+    def lookup(slug: str) -> Callable[[], object]:
+        return lambda: Article.objects.filter(slug=slug).values("pk", "title").first()
+
+    def search(query: str, language: str) -> Callable[[], object]:
+        return lambda: search_chunks(query, language=language, embedder=None)
+
+    # Warm the caches and the connection pool before measuring anything.
+    for slug in slugs[:5]:
+        lookup(slug)()
+    floor = [t for slug in slugs for t in timed(lookup(slug), repeat)]
+    floor_median = statistics.median(floor)
+    kinds = {}
+    for kind, items in queries().items():
+        for query, language in items[:2]:
+            search(query, language)()
+        durations = [t for query, language in items for t in timed(search(query, language), repeat)]
+        median, p95 = statistics.median(durations), percentile(durations, 0.95)
+        kinds[kind] = {
+            "queries": len(items),
+            "median_ms": round(median, 2),
+            "p95_ms": round(p95, 2),
+            "median_ratio": round(median / floor_median, 1),
+            "p95_ratio": round(p95 / floor_median, 1),
+        }
+    return {
+        "floor": {"what": "Article by slug (B-tree)", "median_ms": round(floor_median, 3),
+                  "p95_ms": round(percentile(floor, 0.95), 3)},
+        "search": kinds,
+    }  # fmt: skip
+
+
+def markdown(result: dict[str, Any]) -> str:
+    floor = result["floor"]
+    lines = [
+        f"Corpus: {result['articles']:,} articles, {result['chunks']:,} chunks. "
+        f"Floor ({floor['what']}): median {floor['median_ms']} ms, p95 {floor['p95_ms']} ms.",
+        "",
+        "| query kind | median ms | p95 ms | median / floor | p95 / floor |",
+        "|---|---|---|---|---|",
+    ]
+    for kind, row in result["search"].items():
+        lines.append(
+            f"| {kind} ({row['queries']}) | {row['median_ms']} | {row['p95_ms']} "
+            f"| {row['median_ratio']}x | {row['p95_ratio']}x |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--results-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    from _django import RESULTS, setup
+
+    setup("bench_search")
+    from django.conf import settings
+
+    from assistant.knowledge.models import Chunk
+    from assistant.llm import build_llm_config
+
+    settings.LLM = build_llm_config(dashscope_api_key=None)
+    print(f"Corpus of {args.articles:,} articles...", flush=True)
+    generated = ensure_corpus(args.articles, lambda line: print(line, flush=True))
+    result = {
+        "articles": args.articles,
+        "chunks": Chunk.objects.count(),
+        "generation_seconds": round(generated, 1),
+        "repeat": args.repeat,
+        **measure(args.articles, args.repeat),
+    }
+    results_dir = args.results_dir or RESULTS
+    results_dir.mkdir(parents=True, exist_ok=True)
+    out = results_dir / f"knowledge_search-{args.articles}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    print(markdown(result))
+    print(f"\nResults: {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""The knowledge benchmarks still run, end to end, at a tiny size (no timing is asserted)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, child_process_environment
+
+
+def run_bench(script: str, *args: str, results: Path) -> str:
+    # The benchmark swaps its own database name in; this only points it at the test server.
+    environment = child_process_environment("postgres")
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args, "--results-dir", str(results)],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=110, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed.stdout
+
+
+@pytest.mark.timeout(120)
+def test_the_search_latency_benchmark_runs_on_a_tiny_corpus(tmp_path: Path) -> None:
+    output = run_bench("knowledge_search.py", "--articles", "40", "--repeat", "1", results=tmp_path)
+
+    (result_file,) = tmp_path.glob("knowledge_search-40-*.json")
+    result = json.loads(result_file.read_text())
+    assert result["articles"] == 40 and result["chunks"] > 40
+    assert set(result["search"]) == {"common words", "specific", "customer questions", "no match"}
+    assert all(row["median_ratio"] > 0 for row in result["search"].values())
+    assert "| query kind |" in output
+
+
+@pytest.mark.timeout(120)
+def test_the_recall_benchmark_runs_and_reports_both_modes(tmp_path: Path) -> None:
+    output = run_bench("knowledge_recall.py", results=tmp_path)
+
+    (result_file,) = tmp_path.glob("knowledge_recall-*.json")
+    modes = [report["mode"] for report in json.loads(result_file.read_text())]
+    assert modes == ["full-text", "hybrid (simulator embeddings)"]
+    assert "recall@3" in output

@@ -1,0 +1,231 @@
+"""After a handoff: ticket, summary, assignment, the customer's notice; idempotent under
+retries and crashes, with a real Celery worker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import time
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+
+from assistant import embedded
+from assistant.chat import events
+from assistant.chat import services as chat
+from assistant.chat.models import Conversation, Message, ModelCall
+from assistant.chat.signals import handoff_requested
+from assistant.llm.simulator import run_in_thread
+from assistant.tasks import echo
+from tests import factories
+from tests.conftest import child_process_environment, start_celery_worker, stop_process
+from tickets import escalation, receivers
+from tickets.models import AgentProfile, BusinessCalendar, Ticket, TicketEvent
+from tickets.tasks import escalate_handoff
+
+
+def handed_off(inbox: Any, text: str = "My e-bike battery stopped charging") -> Conversation:
+    conversation = factories.make_conversation(inbox, text=text)
+    chat.conversation_handoff(conversation_id=conversation.id, reason="customer_request")
+    conversation.refresh_from_db()
+    return conversation
+
+
+def online_agent(username: str, team: Any, capacity: int = 5) -> Any:
+    agent = factories.make_agent(username, teams=(team,))
+    AgentProfile.objects.filter(user=agent).update(availability="online", capacity=capacity)
+    return agent
+
+
+@pytest.mark.django_db
+def test_escalating_twice_gives_one_ticket_one_summary_one_assignment_one_notice() -> None:
+    inbox = factories.make_inbox()
+    team = factories.make_team("Support", inboxes=(inbox,))
+    agent = online_agent("alex", team)
+    conversation = handed_off(inbox)
+    first = escalation.escalate(conversation_id=str(conversation.pk), reason="customer_request")
+    again = escalation.escalate(conversation_id=str(conversation.pk), reason="customer_request")
+    assert first.pk == again.pk and Ticket.objects.count() == 1
+    assert again.assignee_id == agent.pk
+    kinds = list(TicketEvent.objects.filter(ticket=first).values_list("kind", flat=True))
+    assert kinds.count("summary") == 1 and kinds.count("assignee") == 1
+    assert "Problem: My e-bike battery stopped charging" in again.summary
+    notices = Message.objects.filter(
+        conversation=conversation, client_id__startswith="handoff-notice:"
+    )
+    assert notices.count() == 1
+    assert "Alex from our team will reply" in notices.get().text
+    conversation.refresh_from_db()
+    assert conversation.topic == "battery"
+
+
+@pytest.mark.django_db
+def test_routing_picks_the_least_loaded_online_agent_under_capacity() -> None:
+    inbox = factories.make_inbox()
+    team = factories.make_team("Support", inboxes=(inbox,))
+    busy = online_agent("busy", team, capacity=1)
+    free = online_agent("free", team)
+    away = factories.make_agent("away", teams=(team,))  # profile stays offline
+    factories.make_ticket(inbox=inbox).__class__.objects.update(assignee=busy)
+    tickets = [
+        escalation.escalate(conversation_id=str(handed_off(inbox).pk), reason="x") for _ in range(2)
+    ]
+    assert [t.assignee_id for t in tickets] == [free.pk, free.pk]
+    assert away.pk not in [t.assignee_id for t in tickets]
+
+
+@pytest.mark.django_db
+def test_with_nobody_free_the_ticket_waits_in_the_team_queue_and_the_customer_hears_the_wait() -> (
+    None
+):
+    inbox = factories.make_inbox()
+    factories.make_team("Support", inboxes=(inbox,))
+    conversation = handed_off(inbox)
+    ticket = escalation.escalate(conversation_id=str(conversation.pk), reason="customer_request")
+    assert ticket.assignee_id is None and ticket.team is not None
+    notice = Message.objects.get(conversation=conversation, client_id__startswith="handoff-notice:")
+    assert "usually about 5 minutes" in notice.text
+
+
+@pytest.mark.django_db
+def test_outside_business_hours_the_customer_is_told_when_and_how() -> None:
+    inbox = factories.make_inbox()
+    team = factories.make_team("Support", inboxes=(inbox,))
+    BusinessCalendar.objects.create(team=team, time_zone="UTC", weekly_hours={})  # never open...
+    BusinessCalendar.objects.filter(team=team).update(weekly_hours={"sun": [["03:00", "03:01"]]})
+    conversation = handed_off(inbox)
+    conversation.contact.email = "ada@example.com"
+    conversation.contact.save()
+    escalation.escalate(conversation_id=str(conversation.pk), reason="customer_request")
+    notice = Message.objects.get(conversation=conversation, client_id__startswith="handoff-notice:")
+    assert "away right now" in notice.text and "ada@example.com" in notice.text
+
+
+async def ticket_changes_seen(channel: str, wanted: set[str]) -> bool:
+    """Read the desk channel (in one event loop: the layer's receiver belongs to it) until
+    ticket events with every wanted change arrived."""
+    layer = get_channel_layer()
+    seen: set[str] = set()
+    async with asyncio.timeout(30):
+        while not wanted <= seen:
+            event = json.loads((await layer.receive(channel))["text"])
+            if event["type"] == "ticket":
+                seen.add(event["change"])
+    return True
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_handoff_becomes_a_summarised_assigned_ticket_in_the_desk(
+    celery_worker_process: Any,
+) -> None:
+    inbox = factories.make_inbox()
+    team = factories.make_team("Support", inboxes=(inbox,))
+    agent = online_agent("alex", team)
+    layer = get_channel_layer()
+    desk = async_to_sync(layer.new_channel)("desk-test.")
+    async_to_sync(layer.group_add)(events.inbox_group(inbox.pk), desk)
+
+    conversation = handed_off(inbox)  # the handoff signal queues the escalation task
+
+    deadline = time.monotonic() + 60
+    while (
+        not Ticket.objects.filter(conversation=conversation, assignee=agent)
+        .exclude(summary="")
+        .exists()
+    ):
+        assert time.monotonic() < deadline, "the worker did not escalate the handoff"
+        time.sleep(0.2)
+    assert async_to_sync(ticket_changes_seen)(desk, {"created", "summary", "assignee"})
+    assert (
+        Message.objects.filter(
+            conversation=conversation, client_id__startswith="handoff-notice:"
+        ).count()
+        == 1
+    )
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_summary_redoes_it_once() -> None:
+    inbox = factories.make_inbox()
+    factories.make_team("Support", inboxes=(inbox,))
+    with run_in_thread(ttft=4.0, tokens_per_second=200) as slow_model:
+        environment = {
+            **child_process_environment(connection.settings_dict["NAME"]),
+            "OPENAI_BASE_URL": slow_model.base_url,
+            "OPENAI_API_KEY": "sk-simulator",
+            "OPENAI_MODEL": "qwen-plus",
+            "LLM_ROUTE_SUMMARY": "openai",
+            "LLM_FIRST_TOKEN_TIMEOUT": "20",
+            # Redeliver an unacknowledged task soon after its worker vanished.
+            "CELERY_VISIBILITY_TIMEOUT": "3",
+            # Settings refuse webhook retries longer than the visibility timeout.
+            "WEBHOOK_RETRY_MAX_SECONDS": "2",
+            "WEBHOOK_RETRY_BASE_SECONDS": "0.5",
+        }
+        # Its own queue, so that no other test's worker takes the task.
+        first = start_celery_worker(environment, "doomed", queues="kill-test")
+        try:
+            handoff_requested.disconnect(dispatch_uid="tickets.escalate_handoff")
+            try:
+                conversation = handed_off(inbox)
+            finally:
+                receivers.connect()
+            escalate_handoff.apply_async(
+                (str(conversation.pk), "customer_request"), queue="kill-test"
+            )
+            deadline = time.monotonic() + 60
+            while slow_model.app.stats.chat_requests == 0:  # the summary call has started
+                assert time.monotonic() < deadline, "the worker never asked for a summary"
+                time.sleep(0.05)
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait()
+            ticket = Ticket.objects.get(conversation=conversation)
+            assert ticket.summary == ""
+
+            time.sleep(3.5)  # past the visibility timeout: the broker hands the task out again
+            second = start_celery_worker(environment, "survivor", queues="kill-test")
+            try:
+                deadline = time.monotonic() + 60
+                while Ticket.objects.filter(pk=ticket.pk, summary="").exists():
+                    assert time.monotonic() < deadline, "the task was not redone"
+                    time.sleep(0.2)
+                time.sleep(1.0)
+            finally:
+                stop_process(second)
+        finally:
+            if first.poll() is None:  # the test failed before the kill
+                first.kill()
+
+    assert TicketEvent.objects.filter(ticket=ticket, kind="summary").count() == 1
+    assert ModelCall.objects.filter(conversation=conversation, purpose="summary").count() == 1
+    assert Ticket.objects.filter(conversation=conversation).count() == 1
+
+
+@pytest.mark.worker
+def test_the_worker_reconnects_after_redis_restarts(
+    celery_worker_process: Any, settings: Any
+) -> None:
+    if not settings.REDIS_EMBEDDED:
+        pytest.skip("only the embedded Redis can be restarted by the test")
+    assert echo.delay("before").get(timeout=30)["value"] == "before"
+    embedded.stop_redis(settings.VAR_DIR)
+    time.sleep(1.0)
+    embedded.start_redis(settings.VAR_DIR)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            result = echo.apply_async(("after",), expires=60).get(timeout=20)
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+    assert result["value"] == "after"
+    assert result["pid"] == celery_worker_process.pid
