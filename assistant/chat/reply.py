@@ -31,7 +31,14 @@ from assistant.chat.retrieval import apassages_for
 from assistant.kv import async_lock
 from assistant.llm import NO_ANSWER
 from assistant.llm.base import ModelError
-from assistant.llm.types import CallResult, ChatOptions, TextDelta, ToolCallEvent, ToolSpec
+from assistant.llm.types import (
+    CallResult,
+    ChatOptions,
+    Passage,
+    TextDelta,
+    ToolCallEvent,
+    ToolSpec,
+)
 from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
@@ -271,9 +278,8 @@ async def _answer(context: TurnContext) -> bool:
         await _handoff(context, handoff_reason)
         return False
     text = "".join(parts).strip()
-    cited = cited_passages(text, passages)
-    citations = [{"title": p.title, "url": p.url} for p in cited if p.url]
     dont_know = not passages or (call.result is not None and call.result.finish_reason == NO_ANSWER)
+    citations = [] if dont_know else _citations(text, passages)
     message = await database_sync_to_async(services.assistant_message_store)(
         conversation_id=context.conversation_id,
         text=text,
@@ -288,6 +294,20 @@ async def _answer(context: TurnContext) -> bool:
         await _handoff(context, "dont_know")
         return False
     return message is not None
+
+
+def _citations(text: str, passages: list[Passage]) -> list[dict[str, str]]:
+    """The sources shown under an answer: the passages it cites by number or title, else the
+    best two it was grounded on (one link per article)."""
+    chosen = cited_passages(text, passages) or passages[:2]
+    links: dict[str, dict[str, str]] = {}
+    for passage in chosen:
+        if passage.url and passage.url not in links:
+            # Passage titles read "Article, then a right angle quote, then Section"; the link
+            # names the article.
+            title = passage.title.split(" \u203a ")[0]
+            links[passage.url] = {"title": title, "url": passage.url}
+    return list(links.values())
 
 
 async def _withdraw(context: TurnContext, stream_id: str, *, started: bool) -> None:

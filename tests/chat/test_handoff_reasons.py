@@ -1,0 +1,140 @@
+"""Every reason to hand a conversation to a person, with the offline responder and with a
+model behind the OpenAI-compatible API (the simulator)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+
+from assistant.chat import reply
+from assistant.chat.models import Contact, Conversation
+from assistant.llm.types import Passage
+from tests.chat.conftest import Widget
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSAGE = Passage(
+    id="article-1#0",
+    title="Delivery times",
+    text="Orders ship within two working days. Delivery takes three to five days in Europe.",
+    url="https://help.example.com/delivery",
+)
+
+
+@pytest.fixture(params=["offline", "simulator"])
+def model(request: Any) -> str:
+    if request.param == "simulator":
+        request.getfixturevalue("simulated_llm")
+    return request.param
+
+
+async def conversation_of(session: Any) -> Conversation:
+    return await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
+
+
+async def say_all(tab: Widget, texts: list[str]) -> None:
+    for n, text in enumerate(texts):
+        await tab.say(text, client_id=f"m{n}")
+        # Wait until the turn is over: an answer, or the conversation left the assistant.
+        while True:
+            frame = await tab.receive(timeout=15)
+            if frame["type"] == "stream_end" or (
+                frame["type"] == "state" and frame["conversation"]["state"] != "bot"
+            ):
+                break
+
+
+async def handoff_reason(inbox: Any, new_session: Any, texts: list[str], **contact: Any) -> str:
+    session = await new_session(inbox)
+    if contact:
+        await database_sync_to_async(Contact.objects.filter(pk=session.contact.pk).update)(
+            **contact
+        )
+    tab = Widget()
+    await tab.hello(session.token)
+    await say_all(tab, texts)
+    await tab.close()
+    conversation = await conversation_of(session)
+    return conversation.handoff_reason if conversation.state == "waiting" else ""
+
+
+@pytest.fixture
+def with_passages(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def passages(question: str, *, language: str) -> list[Passage]:
+        return [PASSAGE]
+
+    monkeypatch.setattr(reply, "apassages_for", passages)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to talk to a human",
+        "转人工",
+        "quiero hablar con una persona",
+        "Kann ich mit einem Menschen sprechen?",
+    ],
+)
+async def test_asking_for_a_person_in_any_language(inbox, new_session, model, text) -> None:
+    assert await handoff_reason(inbox, new_session, [text]) == "customer_request"
+
+
+async def test_configured_keywords(inbox, new_session, model) -> None:
+    inbox.handoff_keywords = ["chargeback"]
+    await database_sync_to_async(inbox.save)()
+    assert await handoff_reason(inbox, new_session, ["I will file a Chargeback today"]) == "keyword"
+
+
+async def test_negative_sentiment_or_abuse(inbox, new_session, model) -> None:
+    assert (
+        await handoff_reason(inbox, new_session, ["This is unacceptable, you are useless"])
+        == "sentiment"
+    )
+
+
+async def test_identified_vip_customers(inbox, new_session, model) -> None:
+    assert await handoff_reason(inbox, new_session, ["Hello"], is_vip=True) == "vip"
+
+
+async def test_two_dont_knows_in_a_row(inbox, new_session, model) -> None:
+    reason = await handoff_reason(
+        inbox, new_session, ["What is your CEO's shoe size?", "Do you sell kayaks?"]
+    )
+    assert reason == "dont_know"
+
+
+async def test_a_customer_repeating_themselves(inbox, new_session, model, with_passages) -> None:
+    texts = [
+        "when will my delivery arrive?",
+        "When will my delivery arrive??",
+        "when will my delivery arrive",
+    ]
+    assert await handoff_reason(inbox, new_session, texts) == "repetition"
+
+
+async def test_an_answered_question_stays_with_the_assistant(
+    inbox, new_session, model, with_passages
+) -> None:
+    assert (
+        await handoff_reason(inbox, new_session, ["How long does delivery take in Europe?"]) == ""
+    )
+
+
+async def test_the_model_calling_its_handoff_tool(
+    inbox, new_session, simulated_llm, settings
+) -> None:
+    from assistant.llm.simulator import Rule
+
+    rule = Rule.from_dict(
+        {
+            "pattern": "bike is smoking",
+            "tool_calls": [{"name": "handoff", "arguments": {"reason": "safety"}}],
+        }
+    )
+    simulated_llm.app.config.rules = [rule, *simulated_llm.app.config.rules]
+    assert (
+        await handoff_reason(inbox, new_session, ["My e-bike is smoking, what do I do?"])
+        == "model_tool"
+    )
