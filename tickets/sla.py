@@ -47,7 +47,7 @@ def _minutes(policy: SLAPolicy, target: str) -> int:
     }[target]
 
 
-def _sync_ticket(ticket: Ticket) -> None:
+def sync_ticket(ticket: Ticket) -> None:
     """Copy the running clocks' due times onto the ticket, for queues and the desk panel."""
     due = {clock.target: clock.due_at for clock in ticket.sla_clocks.filter(met_at__isnull=True)}
     Ticket.objects.filter(pk=ticket.pk).update(
@@ -84,7 +84,7 @@ def start_clocks(ticket: Ticket, *, now: datetime) -> None:
     for target in (Target.FIRST_RESPONSE, Target.RESOLUTION):
         if not SLAClock.objects.filter(ticket=ticket, target=target, met_at__isnull=True).exists():
             _start(ticket, target, now, policy, calendar)
-    _sync_ticket(ticket)
+    sync_ticket(ticket)
 
 
 @transaction.atomic
@@ -100,7 +100,7 @@ def customer_wrote(ticket: Ticket, *, now: datetime) -> None:
     if policy is None or not answered or running:
         return
     _start(ticket, Target.NEXT_RESPONSE, now, policy, calendar_for(ticket))
-    _sync_ticket(ticket)
+    sync_ticket(ticket)
 
 
 @transaction.atomic
@@ -108,13 +108,13 @@ def agent_replied(ticket: Ticket, *, now: datetime) -> None:
     SLAClock.objects.filter(
         ticket=ticket, target__in=(Target.FIRST_RESPONSE, Target.NEXT_RESPONSE), met_at__isnull=True
     ).update(met_at=now)
-    _sync_ticket(ticket)
+    sync_ticket(ticket)
 
 
 @transaction.atomic
 def ticket_solved(ticket: Ticket, *, now: datetime) -> None:
     SLAClock.objects.filter(ticket=ticket, met_at__isnull=True).update(met_at=now)
-    _sync_ticket(ticket)
+    sync_ticket(ticket)
 
 
 @transaction.atomic
@@ -127,7 +127,7 @@ def pause(ticket: Ticket, *, now: datetime) -> None:
         clock.paused_remaining_minutes = business_minutes_between(calendar, now, clock.due_at)
         clock.due_at = None
         clock.save(update_fields=["paused_remaining_minutes", "due_at"])
-    _sync_ticket(ticket)
+    sync_ticket(ticket)
 
 
 @transaction.atomic
@@ -140,7 +140,7 @@ def resume(ticket: Ticket, *, now: datetime) -> None:
         clock.due_at = add_business_minutes(calendar, now, remaining) if remaining > 0 else now
         clock.paused_remaining_minutes = None
         clock.save(update_fields=["paused_remaining_minutes", "due_at"])
-    _sync_ticket(ticket)
+    sync_ticket(ticket)
 
 
 def check(*, now: datetime) -> dict[str, int]:

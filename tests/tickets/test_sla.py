@@ -80,3 +80,18 @@ def test_a_reply_meets_the_first_response_target(ticket: Ticket) -> None:
 def test_solving_stops_every_clock(ticket: Ticket) -> None:
     services.ticket_update(ticket=ticket, by=None, status=Ticket.Status.SOLVED)
     assert not SLAClock.objects.filter(ticket=ticket, met_at__isnull=True).exists()
+
+
+def test_the_desk_shows_the_time_left(ticket: Ticket, client) -> None:
+    from django.utils import timezone
+
+    agent = factories.make_agent("sla-agent", teams=(ticket.team,))
+    SLAClock.objects.filter(ticket=ticket).update(due_at=timezone.now() + timedelta(hours=2))
+    sla.sync_ticket(ticket)
+    client.force_login(agent)
+    html = client.get("/desk/q/unassigned/").content.decode()
+    assert 'data-testid="sla"' in html and "due in" in html
+    SLAClock.objects.filter(ticket=ticket).update(due_at=timezone.now() - timedelta(hours=1))
+    sla.sync_ticket(ticket)
+    html = client.get("/desk/q/unassigned/").content.decode()
+    assert "overdue" in html

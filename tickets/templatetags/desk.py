@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistant.chat.reasons import label_for
@@ -14,6 +16,20 @@ register = template.Library()
 @register.filter
 def get(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key, "")
+
+
+@register.filter
+def next_due(ticket: Ticket) -> datetime | None:
+    """The earliest running SLA target of an open ticket, for the queue."""
+    if not ticket.is_open:
+        return None
+    dues = [ticket.first_response_due_at, ticket.next_response_due_at, ticket.resolution_due_at]
+    return min((due for due in dues if due is not None), default=None)
+
+
+@register.filter
+def is_past(moment: datetime) -> bool:
+    return moment <= timezone.now()
 
 
 @register.filter
