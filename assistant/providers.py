@@ -20,7 +20,9 @@ def registry() -> Registry:
     global _current
     config = settings.LLM
     if _current is None or _current[0] is not config:
-        _current = (config, Registry(config))
+        # The widget and desk show each answer's sources as links, so the offline responder
+        # does not repeat them in its text.
+        _current = (config, Registry(config, offline_cite_inline=False))
     return _current[1]
 
 

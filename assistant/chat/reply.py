@@ -279,7 +279,9 @@ async def _answer(context: TurnContext) -> bool:
         return False
     text = "".join(parts).strip()
     dont_know = not passages or (call.result is not None and call.result.finish_reason == NO_ANSWER)
-    citations = [] if dont_know else _citations(text, passages)
+    # The offline responder quotes the single best passage; a model may draw on a few.
+    quoted = 1 if call.result is not None and call.result.provider == "offline" else 2
+    citations = [] if dont_know else _citations(text, passages, fallback=quoted)
     message = await database_sync_to_async(services.assistant_message_store)(
         conversation_id=context.conversation_id,
         text=text,
@@ -296,10 +298,10 @@ async def _answer(context: TurnContext) -> bool:
     return message is not None
 
 
-def _citations(text: str, passages: list[Passage]) -> list[dict[str, str]]:
+def _citations(text: str, passages: list[Passage], *, fallback: int) -> list[dict[str, str]]:
     """The sources shown under an answer: the passages it cites by number or title, else the
-    best two it was grounded on (one link per article)."""
-    chosen = cited_passages(text, passages) or passages[:2]
+    best ``fallback`` it was grounded on (one link per article)."""
+    chosen = cited_passages(text, passages) or passages[:fallback]
     links: dict[str, dict[str, str]] = {}
     for passage in chosen:
         if passage.url and passage.url not in links:

@@ -7,5 +7,6 @@ from assistant.knowledge import views
 app_name = "knowledge"
 
 urlpatterns = [
+    path("", views.article_index, name="index"),
     path("<slug:slug>/", views.article_detail, name="article"),
 ]

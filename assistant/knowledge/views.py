@@ -17,3 +17,14 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "knowledge/article.html",
         {"article": article, "body_html": render_markdown(article.body)},
     )
+
+
+def article_index(request: HttpRequest) -> HttpResponse:
+    """The help center's front page: every published article, by language."""
+    articles = (
+        Article.objects.published().order_by("locale", "title").only("title", "slug", "locale")
+    )
+    by_locale: dict[str, list[Article]] = {}
+    for article in articles:
+        by_locale.setdefault(article.locale, []).append(article)
+    return render(request, "knowledge/index.html", {"by_locale": by_locale})

@@ -68,8 +68,12 @@ def answer(
     passages: Sequence[Passage],
     *,
     texts: Mapping[str, Mapping[str, str]] = DEFAULT_TEXTS,
+    cite_inline: bool = True,
 ) -> OfflineAnswer:
-    """Pick the passage that best covers the question and quote its most relevant sentences."""
+    """Pick the passage that best covers the question and quote its most relevant sentences.
+
+    ``cite_inline`` appends "Source: title (url)"; callers that show the returned passage as a
+    link themselves (the chat widget does) turn it off."""
     language = "zh" if has_cjk(question) else "en"
     words = texts.get(language, DEFAULT_TEXTS[language])
     matches = rank(question, [f"{p.title}\n{p.text}" for p in passages])
@@ -80,6 +84,8 @@ def answer(
     joiner = "" if has_cjk(passage.text) else " "
     citation = passage.title + (f" ({passage.url})" if passage.url else "")
     separator = "：" if language == "zh" else ": "  # noqa: RUF001
+    if not cite_inline:
+        return OfflineAnswer(joiner.join(quoted), passage)
     return OfflineAnswer(
         f"{joiner.join(quoted)}\n\n{words['source']}{separator}{citation}",
         passage,
@@ -105,10 +111,12 @@ class OfflineResponder:
         purpose: str = "reply",
         chunk_delay: float = 0.02,
         texts: Mapping[str, Mapping[str, str]] = DEFAULT_TEXTS,
+        cite_inline: bool = True,
     ) -> None:
         self._purpose = purpose
         self._chunk_delay = chunk_delay
         self._texts = texts
+        self._cite_inline = cite_inline
         self._info = ProviderInfo(
             name=OFFLINE,
             kind="offline",
@@ -139,7 +147,9 @@ class OfflineResponder:
             text, finish_reason = "", NO_ANSWER
         else:
             question = next((m.content for m in reversed(messages) if m.role == "user"), "")
-            result = answer(question, passages or (), texts=self._texts)
+            result = answer(
+                question, passages or (), texts=self._texts, cite_inline=self._cite_inline
+            )
             text = result.text
             if result.passage is None:
                 finish_reason = NO_ANSWER

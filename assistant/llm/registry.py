@@ -355,10 +355,12 @@ class Registry:
         prices: PriceTable | None = None,
         clock: Callable[[], float] = time.monotonic,
         offline_chunk_delay: float = 0.02,
+        offline_cite_inline: bool = True,
     ) -> None:
         self.config = config
         self.prices = prices or PriceTable.load(*config.price_files)
         self._offline_chunk_delay = offline_chunk_delay
+        self._offline_cite_inline = offline_cite_inline
         self._pools = {
             name: ClientPool(provider)
             for name, provider in config.providers.items()
@@ -454,5 +456,9 @@ class Registry:
     def _chat_model(self, step: RouteStep, purpose: str) -> ChatModel:
         provider: ProviderConfig = self.config.providers[step.provider]
         if provider.kind == "offline":
-            return OfflineResponder(purpose=purpose, chunk_delay=self._offline_chunk_delay)
+            return OfflineResponder(
+                purpose=purpose,
+                chunk_delay=self._offline_chunk_delay,
+                cite_inline=self._offline_cite_inline,
+            )
         return OpenAICompatibleModel(provider, model=step.model, clients=self._pools[step.provider])
