@@ -76,7 +76,7 @@ class LinkCheck(NamedTuple):
 # --- commitments --------------------------------------------------------------------------------
 
 _CONCEPTS = lexicon.concept_patterns()
-_NUMBER_IN_TEXT = re.compile(r"[0-9](?:[0-9]|[.,'\s](?=[0-9]))*")
+_NUMBER_IN_TEXT = re.compile(r"[0-9](?:[0-9]|[.,'\s](?=[0-9])){0,20}")
 
 
 def commitment_check(

@@ -65,7 +65,9 @@ _CURRENCY_AFTER = (
     r"(?:\s?(?:[$€£¥₹￥]|元|块|欧元|美元|英镑|日元"
     r"|(?:USD|EUR|GBP|CNY|RMB|JPY|CHF|euros?|dollars?|d[óo]lares|pounds?|yuan|Euro)\b))"
 )
-_NUMBER = r"[0-9](?:[0-9]|[.,'\s](?=[0-9]))*"
+# Bounded: no price has more than 20 characters, and an unbounded repeat makes "1,1,1,...%"
+# quadratic (seconds for one 4,000-character answer).
+_NUMBER = r"[0-9](?:[0-9]|[.,'\s](?=[0-9])){0,20}"
 
 AMOUNT = re.compile(
     rf"{_CURRENCY_BEFORE}\s?{_NUMBER}|(?<![0-9]){_NUMBER}{_CURRENCY_AFTER}", re.IGNORECASE
