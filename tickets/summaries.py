@@ -18,6 +18,9 @@ from assistant.chat.reasons import label_for
 from assistant.llm.base import ModelError
 from assistant.llm.types import CallResult, ChatOptions
 from assistant.llm.types import Message as PromptMessage
+from assistant.privacy.outbound import prepare_call
+from assistant.privacy.policy import ResidencyError
+from assistant.privacy.services import privacy_settings_for
 from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
@@ -168,11 +171,19 @@ def summarise(conversation: Conversation) -> tuple[Summary, CallResult | None]:
         PromptMessage(role="system", content=PROMPT),
         PromptMessage(role="user", content="\n".join(lines)),
     ]
+    try:
+        # The transcript is pseudonymised for an external provider; the summary the agent
+        # reads has the real values put back.
+        prepared = prepare_call(
+            messages, chain=route.chain, settings=privacy_settings_for(conversation.inbox_id)
+        )
+    except ResidencyError:
+        return fallback, None
 
     async def call() -> CallResult:
         try:
             return await route.complete(
-                messages, options=ChatOptions(max_output_tokens=300, temperature=0)
+                prepared.messages, options=ChatOptions(max_output_tokens=300, temperature=0)
             )
         finally:
             # Each Celery task runs its own event loop; the clients must not outlive it.
@@ -183,4 +194,4 @@ def summarise(conversation: Conversation) -> tuple[Summary, CallResult | None]:
     except ModelError as error:
         logger.warning("Summary model failed, using the rule-based summary: %s", error)
         return fallback, error.result
-    return _parse(result.text, fallback), result
+    return _parse(prepared.restore(result.text), fallback), result

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from assistant.llm import NO_ANSWER
 from assistant.llm.base import ModelError
 from assistant.llm.types import CallResult, ChatOptions, Message
+from assistant.privacy.outbound import prepare_call
+from assistant.privacy.policy import PrivacySettings, ResidencyError
 from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
@@ -66,13 +68,19 @@ def parse(text: str) -> Classification | None:
     )
 
 
-async def classify(text: str) -> tuple[Classification | None, CallResult | None]:
+async def classify(
+    text: str, *, privacy: PrivacySettings
+) -> tuple[Classification | None, CallResult | None]:
     messages = [Message(role="system", content=PROMPT), Message(role="user", content=text)]
+    route = registry().route("classification")
     try:
-        result = (
-            await registry()
-            .route("classification")
-            .complete(messages, options=ChatOptions(max_output_tokens=60, temperature=0))
+        # The customer's words are pseudonymised for an external provider, like every call.
+        prepared = prepare_call(messages, chain=route.chain, settings=privacy)
+    except ResidencyError:
+        return None, None
+    try:
+        result = await route.complete(
+            prepared.messages, options=ChatOptions(max_output_tokens=60, temperature=0)
         )
     except ModelError as error:
         logger.info("Classification unavailable, rules decide: %s", error)

@@ -39,6 +39,14 @@ from assistant.llm.types import (
     ToolCallEvent,
     ToolSpec,
 )
+from assistant.privacy.guardrails import GuardrailResult, check_answer
+from assistant.privacy.outbound import PreparedCall, prepare_call
+from assistant.privacy.policy import PrivacySettings, ResidencyError
+from assistant.privacy.services import (
+    allowed_link_domains,
+    privacy_settings_for,
+    record_call_result,
+)
 from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
@@ -187,7 +195,12 @@ async def run_turn(context: TurnContext) -> None:
         return
 
     classification = (
-        asyncio.create_task(classifier.classify(context.question))
+        asyncio.create_task(
+            classifier.classify(
+                context.question,
+                privacy=await database_sync_to_async(privacy_settings_for)(context.inbox_id),
+            )
+        )
         if classifier.model_available()
         else None
     )
@@ -230,16 +243,34 @@ async def _answer(context: TurnContext) -> bool:
     stream_id = uuid.uuid4().hex[:16]
     parts: list[str] = []
     handoff_reason: str | None = None
-    call = (
-        registry()
-        .route("reply")
-        .stream(
-            prompt,
-            tools=[HANDOFF_TOOL],
-            passages=passages,
-            options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS),
-        )
+    route = registry().route("reply")
+    privacy = await database_sync_to_async(privacy_settings_for)(context.inbox_id)
+    try:
+        # Personal data is pseudonymised before it can reach an external provider, and a
+        # provider outside the inbox's allowed jurisdictions is never called.
+        prepared = prepare_call(prompt, chain=route.chain, settings=privacy)
+    except ResidencyError as error:
+        logger.error("Conversation %s: %s", context.conversation_id, error)
+        await _handoff(context, "residency")
+        return False
+    restorer = prepared.restorer()
+    call = route.stream(
+        prepared.messages,
+        tools=[HANDOFF_TOOL],
+        passages=passages,
+        options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS),
     )
+
+    async def forward(piece: str) -> None:
+        if not piece:
+            return
+        if not parts:
+            await _publish(
+                context, {"type": "stream_start", "stream_id": stream_id, "author": assistant}
+            )
+        parts.append(piece)
+        await _publish(context, {"type": "stream_delta", "stream_id": stream_id, "text": piece})
+
     try:
         async with call:
             async for event in call:
@@ -249,20 +280,15 @@ async def _answer(context: TurnContext) -> bool:
                     handoff_reason = "model_tool"
                     break
                 if isinstance(event, TextDelta) and event.text:
-                    if not parts:
-                        start = {
-                            "type": "stream_start",
-                            "stream_id": stream_id,
-                            "author": assistant,
-                        }
-                        await _publish(context, start)
-                    parts.append(event.text)
-                    delta = {"type": "stream_delta", "stream_id": stream_id, "text": event.text}
-                    await _publish(context, delta)
+                    # Placeholders ([EMAIL_1]) are put back as they stream; a placeholder split
+                    # across deltas is held until it is whole.
+                    await forward(restorer.feed(event.text))
+        await forward(restorer.flush())
     except ModelError as error:
         logger.warning(
             "Every provider failed for conversation %s: %s", context.conversation_id, error
         )
+        await _audit(context, route, prepared, call.result, privacy)
         await _withdraw(context, stream_id, started=bool(parts))
         await database_sync_to_async(services.assistant_failure_handoff)(
             conversation_id=context.conversation_id, result=call.result
@@ -270,13 +296,21 @@ async def _answer(context: TurnContext) -> bool:
         return False
     except asyncio.CancelledError:
         # A human took the conversation over mid-answer: drop the partial answer, keep the cost.
+        await asyncio.shield(_audit(context, route, prepared, call.result, privacy))
         await asyncio.shield(_record_withdrawn(context, stream_id, bool(parts), call.result))
         raise
+    await _audit(context, route, prepared, call.result, privacy)
 
     if handoff_reason is not None:
         await _record_withdrawn(context, stream_id, bool(parts), call.result)
         await _handoff(context, handoff_reason)
         return False
+    checked = await _check(context, "".join(parts).strip(), passages)
+    if checked.action == "handoff":
+        handoff_reason = "commitment"
+    elif checked.action == "replace":
+        logger.warning("Replaced an unsafe answer in conversation %s", context.conversation_id)
+    parts[:] = [checked.text]
     text = "".join(parts).strip()
     dont_know = not passages or (call.result is not None and call.result.finish_reason == NO_ANSWER)
     # The offline responder quotes the single best passage; a model may draw on a few.
@@ -292,6 +326,9 @@ async def _answer(context: TurnContext) -> bool:
     payload = events.message_payload(message) if message is not None else None
     end = {"type": "stream_end", "stream_id": stream_id, "message": payload}
     await _publish(context, {**end, "conversation_id": str(context.conversation_id)}, to_desks=True)
+    if message is not None and handoff_reason is not None:
+        await _handoff(context, handoff_reason)
+        return False
     if message is not None and dont_know and context.dont_know_streak + 1 >= 2:
         await _handoff(context, "dont_know")
         return False
@@ -310,6 +347,44 @@ def _citations(text: str, passages: list[Passage], *, fallback: int) -> list[dic
             title = passage.title.split(" \u203a ")[0]
             links[passage.url] = {"title": title, "url": passage.url}
     return list(links.values())
+
+
+async def _audit(
+    context: TurnContext,
+    route: Any,
+    prepared: PreparedCall,
+    result: CallResult | None,
+    privacy: PrivacySettings,
+) -> None:
+    """Record what actually left the system, for every provider the call tried."""
+    await database_sync_to_async(record_call_result)(
+        inbox_id=context.inbox_id,
+        conversation_id=context.conversation_id,
+        result=result,
+        chain=route.chain,
+        purpose="reply",
+        messages_sent=prepared.messages,
+        counts=prepared.counts,
+        mode=privacy.audit_payload_mode,
+        redacted=prepared.redacted,
+    )
+
+
+async def _check(context: TurnContext, text: str, passages: list[Passage]) -> GuardrailResult:
+    """Output checks before the answer is stored for good: links only to allowed hosts, no
+    commitments the knowledge base does not support, nothing abusive."""
+    domains = await database_sync_to_async(allowed_link_domains)(context.inbox_id)
+    return check_answer(
+        text,
+        passages=passages,
+        allowed_domains=domains,
+        customer_text=[h.text for h in context.history if h.author_kind == "customer"],
+        safe_message=_translated(context.language, "Sorry, I can't help with that here."),
+        handoff_message=_translated(
+            context.language,
+            "A person from our team will confirm this for you. One moment, please.",
+        ),
+    )
 
 
 async def _withdraw(context: TurnContext, stream_id: str, *, started: bool) -> None:

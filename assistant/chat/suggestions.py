@@ -14,6 +14,8 @@ from assistant.chat.prompting import HistoryItem, build_prompt
 from assistant.chat.retrieval import passages_for
 from assistant.llm.base import ModelError
 from assistant.llm.types import ChatOptions, Message
+from assistant.privacy.outbound import prepare_call
+from assistant.privacy.services import privacy_settings_for
 from assistant.providers import registry
 
 DRAFT_INSTRUCTIONS = (
@@ -35,10 +37,14 @@ def draft_reply(conversation: Conversation) -> str:
         passages=passages,
         history=history,
     )
-    complete = registry().route("reply").complete
+    route = registry().route("reply")
+    # Pseudonymised for an external provider like every call; the draft gets the values back.
+    prepared = prepare_call(
+        prompt, chain=route.chain, settings=privacy_settings_for(conversation.inbox_id)
+    )
     try:
-        result = async_to_sync(complete)(
-            prompt, passages=passages, options=ChatOptions(max_output_tokens=600)
+        result = async_to_sync(route.complete)(
+            prepared.messages, passages=passages, options=ChatOptions(max_output_tokens=600)
         )
     except ModelError as error:
         if error.result is not None:
@@ -50,4 +56,4 @@ def draft_reply(conversation: Conversation) -> str:
     services.model_call_record(
         conversation=conversation, message=None, result=result, purpose="suggestion"
     )
-    return result.text.strip()
+    return prepared.restore(result.text).strip()

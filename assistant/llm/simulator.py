@@ -140,6 +140,7 @@ class Stats:
     embedding_requests: int = 0
     faults_served: dict[str, int] = field(default_factory=dict)
     last_request: dict[str, Any] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
     last_headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -253,6 +254,7 @@ class Simulator:
         with self._lock:
             self.stats.chat_requests += 1
             self.stats.last_request = body
+            self.stats.requests.append(body)
             self.stats.last_headers = dict(headers)
             if fault:
                 self.stats.faults_served[fault] = self.stats.faults_served.get(fault, 0) + 1
