@@ -111,8 +111,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--raw-repeat", type=int, default=2)
     parser.add_argument("--results-dir", type=Path, default=RESULTS)
+    parser.add_argument("--database", default=DATABASE, help="benchmark database (created)")
     args = parser.parse_args()
-    setup(DATABASE)
+    setup(args.database)
 
     from django.db import connection
 

@@ -130,6 +130,12 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: they are the slowest, and nothing after them can be disturbed by
+    the event loop Playwright's sync API runs while a browser is open."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and "Chromium is not installed" in str(report.longrepr):
         _skipped_browser_tests.append(report.nodeid)

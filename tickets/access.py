@@ -10,6 +10,7 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from assistant.chat.models import Conversation, Inbox
@@ -65,7 +66,7 @@ def conversation_for(user: User, conversation_id: uuid.UUID | str) -> Conversati
             .select_related("inbox", "contact", "assigned_agent")
             .get(pk=conversation_id)
         )
-    except (Conversation.DoesNotExist, ValueError, TypeError):
+    except (Conversation.DoesNotExist, ValidationError, ValueError, TypeError):
         return None
 
 
