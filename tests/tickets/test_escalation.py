@@ -229,3 +229,16 @@ def test_the_worker_reconnects_after_redis_restarts(
             time.sleep(1.0)
     assert result["value"] == "after"
     assert result["pid"] == celery_worker_process.pid
+
+
+@pytest.mark.django_db
+def test_a_resolved_conversation_gets_one_summary_and_a_topic() -> None:
+    conversation = factories.make_conversation(
+        factories.make_inbox(), text="Can I return my bike for a refund?"
+    )
+    chat.conversation_resolve(conversation_id=conversation.pk)
+    assert escalation.summarise_resolved(conversation_id=str(conversation.pk)) is True
+    assert escalation.summarise_resolved(conversation_id=str(conversation.pk)) is False
+    conversation.refresh_from_db()
+    assert conversation.topic == "returns"
+    assert conversation.summary.startswith("Problem: Can I return my bike")
