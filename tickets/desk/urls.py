@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from tickets.desk import views
+from tickets.desk import articles, views
 from tickets.desk.auth import RateLimitedLoginView
 
 urlpatterns = [
@@ -25,4 +25,8 @@ urlpatterns = [
     path("desk/t/<int:ticket_id>/note", views.add_note, name="desk-ticket-note"),
     path("desk/t/<int:ticket_id>/update", views.update_ticket, name="desk-ticket-update"),
     path("desk/availability", views.availability, name="desk-availability"),
+    path("desk/articles/", articles.article_list, name="desk-articles"),
+    path("desk/articles/new/", articles.article_edit, name="desk-article-new"),
+    path("desk/articles/<int:article_id>/", articles.article_edit, name="desk-article-edit"),
+    path("desk/articles/preview", articles.article_preview, name="desk-article-preview"),
 ]

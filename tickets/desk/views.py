@@ -39,7 +39,7 @@ def desk_strings() -> dict[str, str]:
 TRANSCRIPT_LIMIT = 500
 
 
-def _shell(request: HttpRequest) -> dict[str, Any]:
+def shell(request: HttpRequest) -> dict[str, Any]:
     """What every desk page shows around its content."""
     profile = services.profile_for(request.user)
     return {
@@ -85,7 +85,7 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     }
     if request.htmx:
         return render(request, "desk/_queue_rows.html", context)
-    return render(request, "desk/queue.html", {**_shell(request), **context})
+    return render(request, "desk/queue.html", {**shell(request), **context})
 
 
 def _conversation_or_404(request: HttpRequest, conversation_id: str) -> Conversation:
@@ -135,7 +135,7 @@ def conversation_page(request: HttpRequest, conversation_id: str) -> HttpRespons
         .order_by("-created_at")[:10]
     )
     context = {
-        **_shell(request),
+        **shell(request),
         **_ticket_panel_context(request, ticket, conversation.inbox_id),
         "conversation": conversation,
         "contact": conversation.contact,
@@ -168,7 +168,7 @@ def ticket_page(request: HttpRequest, ticket_id: str) -> HttpResponse:
     if ticket.conversation_id:
         return redirect("desk-conversation", conversation_id=ticket.conversation_id)
     context = {
-        **_shell(request),
+        **shell(request),
         **_ticket_panel_context(request, ticket, ticket.inbox_id),
         "contact": ticket.contact,
         "notes": ticket.notes.select_related("author"),
@@ -336,7 +336,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
             assignee=request.user,
         )
         return redirect("desk-ticket", ticket_id=ticket.pk)
-    return render(request, "desk/ticket_new.html", {**_shell(request), "form": form})
+    return render(request, "desk/ticket_new.html", {**shell(request), "form": form})
 
 
 @require_POST

@@ -1,0 +1,89 @@
+"""Help articles in the desk: every agent searches them; managers and admins write, preview and
+publish. Saving re-chunks the article and queues its embeddings (assistant.knowledge.services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from assistant.knowledge import services as knowledge
+from assistant.knowledge.models import Article
+from assistant.knowledge.rendering import render_markdown
+from assistant.knowledge.search import search_articles
+from tickets import access
+from tickets.desk.decorators import desk_required
+from tickets.desk.views import shell
+
+
+class ArticleForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    locale = forms.CharField(label=_("Language"), max_length=16, initial="en")
+    status = forms.ChoiceField(label=_("Status"), choices=Article.Status.choices)
+    source_url = forms.URLField(label=_("Public URL"), required=False, assume_scheme="https")
+    body = forms.CharField(label=_("Body (Markdown)"), widget=forms.Textarea(attrs={"rows": 18}))
+
+
+def _require_editor(request: HttpRequest) -> None:
+    if not access.is_manager(request.user):
+        raise PermissionDenied
+
+
+@desk_required
+def article_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        hits = search_articles(query, limit=30)
+        articles = list(Article.objects.filter(pk__in=[hit.article_id for hit in hits]))
+        articles.sort(key=lambda a: [hit.article_id for hit in hits].index(a.pk))
+    else:
+        articles = list(Article.objects.order_by("-updated_at")[:100])
+    context = {
+        "articles": articles,
+        "query": query,
+        "can_edit": access.is_manager(request.user),
+    }
+    return render(request, "desk/articles.html", {**shell(request), **context})
+
+
+@desk_required
+def article_edit(request: HttpRequest, article_id: int | None = None) -> HttpResponse:
+    _require_editor(request)
+    article = None
+    if article_id is not None:
+        article = Article.objects.filter(pk=article_id).first()
+        if article is None:
+            raise Http404
+    initial: dict[str, Any] = {}
+    if article is not None:
+        initial = {
+            field: getattr(article, field)
+            for field in ("title", "locale", "status", "source_url", "body")
+        }
+    form = ArticleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if article is None:
+                article = knowledge.article_create(data=knowledge.ArticleData(**data))
+            else:
+                article = knowledge.article_update(article=article, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("desk-article-edit", article_id=article.pk)
+    context = {"form": form, "article": article}
+    return render(request, "desk/article_edit.html", {**shell(request), **context})
+
+
+@require_POST
+@desk_required
+def article_preview(request: HttpRequest) -> HttpResponse:
+    """The Markdown as the help page will show it (rendered with HTML disabled)."""
+    _require_editor(request)
+    return HttpResponse(render_markdown(request.POST.get("body", "")[:100_000]))
