@@ -97,18 +97,22 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def celery_worker_process(
     django_db_setup: Any, django_db_blocker: Any
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A real ``celery worker`` process on the test database and the test Redis."""
+    """A real ``celery worker`` process on the test database and the test Redis, for one test.
+
+    Not for the whole session: a worker left running would pick up the tasks that later tests
+    queue (every handoff queues an escalation) and write to tables those tests are emptying.
+    """
     from django.db import connection
 
     from assistant.celery import app
 
     with django_db_blocker.unblock():
         environment = child_process_environment(connection.settings_dict["NAME"])
-    # Old tasks of an earlier, interrupted run must not be executed by this worker.
+    # Tasks queued by earlier tests (their rows are gone) must not reach this worker.
     app.control.purge()
     process = start_celery_worker(environment, "test")
     yield process
