@@ -54,7 +54,7 @@ def _next_bucket(start: date, unit: str) -> date:
 
 def facts(scope: Scope, params: dict[str, str]) -> QuerySet[ConversationFact]:
     """Facts of the scope, narrowed by the drill parameters: metric, a dimension value
-    (by + value; "none" for no team/agent), a reason, and a calendar bucket (period + unit)."""
+    (dim + value; "none" for no team/agent), a reason, and a calendar bucket (period + unit)."""
     start, end = scope.start, scope.end
     period, unit = params.get("period"), params.get("unit")
     if period and unit:
@@ -73,7 +73,7 @@ def facts(scope: Scope, params: dict[str, str]) -> QuerySet[ConversationFact]:
         rows = rows.filter(**{DIMENSIONS[name]: value})
     if scope.inboxes is not None:
         rows = rows.filter(inbox_id__in=scope.inboxes)
-    by, value = params.get("by"), params.get("value")
+    by, value = params.get("dim"), params.get("value")
     if by in DIMENSIONS and value is not None:
         column = DIMENSIONS[by]
         if by in NUMERIC:

@@ -6,6 +6,7 @@ views.py only renders it or exports one of its tables as CSV.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -118,8 +119,6 @@ def buckets(selection: Selection) -> list[datetime]:
     """Every local bucket start of the range, so empty ones show as zero."""
     unit = selection.unit
     if unit == "hour":
-        import zoneinfo
-
         tz = zoneinfo.ZoneInfo(selection.scope.tz)
         seen: dict[datetime, None] = {}
         moment = selection.scope.start
@@ -283,7 +282,7 @@ def overview(selection: Selection) -> Page:
                 "reopened": s.reopened,
                 "resolution_p50": s.resolution.p50,
                 "csat": s.csat_all.average,
-                "_drill": {"by": by, "value": drill_value(value)},
+                "_drill": {"dim": by, "value": drill_value(value)},
             }
         )
     page.tables.append(table)
@@ -422,7 +421,7 @@ def response_times(selection: Selection) -> Page:
         row: dict[str, Any] = {
             "name": names.of(by, value),
             "conversations": s.conversations,
-            "_drill": {"by": by, "value": drill_value(value)},
+            "_drill": {"dim": by, "value": drill_value(value)},
         }
         for _m, attribute, _l in DURATIONS:
             row[f"{attribute}_p50"] = getattr(s, attribute).p50
@@ -543,7 +542,7 @@ def csat(selection: Selection) -> Page:
                 "assistant_average": s.csat_assistant.average,
                 "human_average": s.csat_human.average,
                 "bad": c.distribution[1] + c.distribution[2],
-                "_drill": {"by": by, "value": drill_value(value)},
+                "_drill": {"dim": by, "value": drill_value(value)},
             }
         )
     page.tables.append(by_table)
@@ -600,7 +599,7 @@ def agents(selection: Selection) -> Page:
         s = ConversationSummary.of(group)
         team_table.rows.append(
             {"team": names.of("team", team), **_people_row(s),
-             "_drill": {"by": "team", "value": drill_value(team)}}
+             "_drill": {"dim": "team", "value": drill_value(team)}}
         )  # fmt: skip
     page.tables.append(team_table)
     per_agent: dict[Any, list[Group]] = {}
@@ -619,7 +618,7 @@ def agents(selection: Selection) -> Page:
     for agent, s in sorted(summaries.items(), key=lambda kv: -kv[1].conversations):
         agent_table.rows.append(
             {"agent": names.agent(agent), **_people_row(s),
-             "_drill": {"by": "agent", "value": drill_value(agent)}}
+             "_drill": {"dim": "agent", "value": drill_value(agent)}}
         )  # fmt: skip
     page.tables.append(agent_table)
     page.charts.append(
@@ -631,7 +630,7 @@ def agents(selection: Selection) -> Page:
             [{"label": _("Handled"), "data": [r["handled"] for r in agent_table.rows]},
              {"label": _("SLA breaches"), "data": [r["sla_breaches"] for r in agent_table.rows]}],
             "int",
-            [drill_url(selection, by="agent", value=row["_drill"]["value"])
+            [drill_url(selection, dim="agent", value=row["_drill"]["value"])
              for row in agent_table.rows],
             horizontal=True,
         )
@@ -859,13 +858,13 @@ def compare(selection: Selection, arm_a: str | None, arm_b: str | None) -> Page:
         [
             Column("metric", _("Measure"), "text"),
             Column("a", _("A: %(route)s") % {"route": arm_a}, "text"),
-            Column("a_value", _("A value"), "float1"),
-            Column("a_low", _("A low"), "float1"),
-            Column("a_high", _("A high"), "float1"),
+            Column("a_value", _("A value"), "float1", csv_only=True),
+            Column("a_low", _("A low"), "float1", csv_only=True),
+            Column("a_high", _("A high"), "float1", csv_only=True),
             Column("b", _("B: %(route)s") % {"route": arm_b}, "text"),
-            Column("b_value", _("B value"), "float1"),
-            Column("b_low", _("B low"), "float1"),
-            Column("b_high", _("B high"), "float1"),
+            Column("b_value", _("B value"), "float1", csv_only=True),
+            Column("b_low", _("B low"), "float1", csv_only=True),
+            Column("b_high", _("B high"), "float1", csv_only=True),
             Column("difference", _("B - A"), "text"),
             Column("verdict", _("Verdict"), "text"),
         ],
@@ -902,16 +901,16 @@ def compare(selection: Selection, arm_a: str | None, arm_b: str | None) -> Page:
                     {"label": _("Estimate"), "data": [_scaled(v.value, scale) for v in values]},
                 ],
                 "pct" if m.kind == "pct" else m.kind,
-                [drill_url(selection, by="route", value=r, metric=m.key if m.key in
+                [drill_url(selection, dim="route", value=r, metric=m.key if m.key in
                            ("automated", "handed_off") else "all") for r in (arm_a, arm_b)],
                 horizontal=True,
             )
         )  # fmt: skip
     page.cards = [
         Card(f"A: {arm_a}", format_cell("int", a.conversations), _("conversations"),
-             drill_url(selection, by="route", value=arm_a), "arm-a"),
+             drill_url(selection, dim="route", value=arm_a), "arm-a"),
         Card(f"B: {arm_b}", format_cell("int", b.conversations), _("conversations"),
-             drill_url(selection, by="route", value=arm_b), "arm-b"),
+             drill_url(selection, dim="route", value=arm_b), "arm-b"),
     ]  # fmt: skip
     return page
 

@@ -50,19 +50,18 @@ def format_cell(kind: str, value: Any) -> str:
 
 
 def csv_value(kind: str, value: Any) -> str:
-    """Machine-readable: rates as fractions, durations in seconds, money to 6 places."""
+    """Machine-readable and precise (what the page shows is this, rounded): rates as
+    fractions, durations in whole seconds (or milliseconds), money to 8 places."""
     if value is None:
         return ""
     if kind == "int":
         return str(int(value))
-    if kind == "pct":
-        return f"{float(value):.4f}"
+    if kind in ("pct", "float1"):
+        return f"{float(value):.10g}"
     if kind in ("seconds", "ms"):
         return str(round(float(value)))
     if kind == "money":
-        return f"{Decimal(str(value)):.6f}"
-    if kind == "float1":
-        return f"{float(value):.3f}"
+        return f"{Decimal(str(value)):.8f}"
     return str(value)
 
 
@@ -73,6 +72,8 @@ class Column:
     kind: str = "int"
     # A drill-down metric (see analytics/drill.py): the cell links to its conversations.
     drill: str | None = None
+    # Only in the CSV: plain numbers behind a cell the page shows as text (interval bounds).
+    csv_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,16 @@ class Table:
     rows: list[dict[str, Any]] = field(default_factory=list)
     note: str = ""
 
+    @property
+    def visible_columns(self) -> list[Column]:
+        return [column for column in self.columns if not column.csv_only]
+
     def cells(self, base: dict[str, str]) -> Iterator[list[Cell]]:
         url = reverse("analytics:conversations")
         for row in self.rows:
             drill = row.get("_drill")
             cells = []
-            for column in self.columns:
+            for column in self.visible_columns:
                 value = row.get(column.key)
                 href = None
                 if column.drill and drill is not None and value not in (None, 0, ""):

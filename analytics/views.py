@@ -22,7 +22,7 @@ from analytics.models import RollupState
 from analytics.rollups import STATE_NAME
 from analytics.tables import csv_value, format_cell, format_duration, streaming_csv
 from tickets import access
-from tickets.desk.views import _shell as desk_shell
+from tickets.desk.views import shell as desk_shell
 from tickets.models import Role
 
 NAV = (
@@ -189,10 +189,9 @@ EXPORT_COLUMNS = (
 
 
 def _drill_rows(request: HttpRequest, selection: Selection) -> Any:
-    params = {key: request.GET[key] for key in ("metric", "by", "value", "period", "unit")}
-    params = {k: v for k, v in params.items() if v}
-    if "reason" in request.GET:
-        params["reason"] = request.GET["reason"]
+    # "value" and "reason" may be empty on purpose (no topic, no reason given).
+    keys = ("metric", "dim", "value", "period", "unit", "reason")
+    params = {key: request.GET[key] for key in keys if key in request.GET}
     rows = drill.facts(selection.scope, params)
     segment = request.GET.get("segment")
     if segment == "assistant":
@@ -263,7 +262,7 @@ def conversations(request: HttpRequest) -> HttpResponse:
         "detail": _drill_detail(request),
         "extra_hidden": [
             (key, request.GET[key])
-            for key in ("metric", "by", "value", "period", "unit", "reason", "segment")
+            for key in ("metric", "dim", "value", "period", "unit", "reason", "segment")
             if key in request.GET
         ],
         "state": _freshness(),
@@ -276,8 +275,8 @@ def _drill_detail(request: HttpRequest) -> list[str]:
     parts = []
     if request.GET.get("period"):
         parts.append(_("period starting %(period)s") % {"period": request.GET["period"]})
-    if request.GET.get("by") and request.GET.get("value") is not None:
-        parts.append(f"{request.GET['by']} = {request.GET['value']}")
+    if request.GET.get("dim") and request.GET.get("value") is not None:
+        parts.append(f"{request.GET['dim']} = {request.GET['value']}")
     if "reason" in request.GET:
         parts.append(_("reason: %(reason)s") % {"reason": request.GET["reason"] or "-"})
     if request.GET.get("segment"):

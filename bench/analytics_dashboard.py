@@ -199,8 +199,12 @@ def summary(report: dict[str, Any]) -> str:
         f"# Analytics dashboard: {report['conversations']:,} conversations over "
         f"{report['days']} days",
         "",
-        f"Rollups built from scratch in {report['rollups_built_in_s']} s; "
-        f"an incremental refresh with nothing new took {report['incremental_refresh_ms']} ms.",
+        (
+            f"Rollups built from scratch in {report['rollups_built_in_s']} s; "
+            if report["rollups_built_in_s"] is not None
+            else "Rollups reused from an earlier run; "
+        )
+        + f"an incremental refresh with nothing new took {report['incremental_refresh_ms']} ms.",
         "",
         "| query | rollup ms (median) | raw ms (median) | raw / rollup | same numbers | "
         f"under {report['goal_ms']:.0f} ms |",

@@ -11,13 +11,15 @@
   const number = new Intl.NumberFormat(document.documentElement.lang || undefined);
   const decimal = new Intl.NumberFormat(document.documentElement.lang || undefined,
     { maximumFractionDigits: 2 });
+  const short = new Intl.NumberFormat(document.documentElement.lang || undefined,
+    { maximumFractionDigits: 1 });
 
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "";
-    if (seconds < 100) return unit("seconds", decimal.format(seconds));
-    if (seconds < 7200) return unit("minutes", decimal.format(seconds / 60));
-    if (seconds < 172800) return unit("hours", decimal.format(seconds / 3600));
-    return unit("days", decimal.format(seconds / 86400));
+    if (seconds < 100) return unit("seconds", short.format(seconds));
+    if (seconds < 7200) return unit("minutes", short.format(seconds / 60));
+    if (seconds < 172800) return unit("hours", short.format(seconds / 3600));
+    return unit("days", short.format(seconds / 86400));
   }
 
   function formatter(kind) {
@@ -38,11 +40,9 @@
     return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
   }
 
-  // Marks the canvas once Chart.js has painted it, so tests (and people) can tell it drew.
-  const drawnMarker = {
-    id: "drawnMarker",
-    afterRender(chart) { chart.canvas.dataset.drawn = "true"; },
-  };
+  // Marks the canvas once Chart.js has painted it and the bars have grown to their values, so
+  // tests (and people) can tell it drew, and a click lands where the data is.
+  const markDrawn = (context) => { context.chart.canvas.dataset.drawn = "true"; };
 
   function config(spec) {
     const format = formatter(spec.y);
@@ -74,16 +74,17 @@
     scales[categoryAxis] = { stacked, grid: { display: false },
       ticks: { autoSkip: true, maxRotation: 0, color: "#667085" } };
     scales[valueAxis] = { stacked, beginAtZero: true, grid: { color: "#eef0f3" },
-      ticks: { callback: (v) => format(v), color: "#667085" } };
+      ticks: { callback: (v) => format(v), color: "#667085", maxTicksLimit: 7 } };
     if (spec.y === "pct" && spec.kind !== "interval") scales[valueAxis].suggestedMax = 100;
     return {
       type,
       data: { labels: spec.labels, datasets },
       options: {
         indexAxis: horizontal ? "y" : "x",
+        scales,
         responsive: true,
         maintainAspectRatio: false,
-        animation: { duration: 250 },
+        animation: { duration: 250, onComplete: markDrawn },
         interaction: { mode: spec.kind === "interval" ? "nearest" : "index", intersect: false },
         plugins: {
           legend: { display: datasets.length > 1 && spec.kind !== "interval", position: "bottom",
@@ -109,7 +110,6 @@
           event.native.target.style.cursor = spec.links && elements.length ? "pointer" : "default";
         },
       },
-      plugins: [drawnMarker],
     };
   }
 

@@ -192,7 +192,7 @@ query_strategy = st.fixed_dictionaries(
                 {},
                 {"language": "de"},
                 {"route": "reply-lite"},
-                {"language": "en", "topic": "returns"},
+                {"language": "en", "route": "reply"},
                 {"model": "qwen/qwen-plus"},
                 {"agent": "staff"},
             ]
@@ -238,6 +238,7 @@ def _build_random(inboxes: list[Any], team: Any, staff: Any, rows: list[dict[str
         )  # fmt: skip
 
 
+@pytest.mark.timeout(900)
 @settings(
     max_examples=30,
     deadline=None,
@@ -274,11 +275,7 @@ def test_rollups_equal_the_raw_computation_for_random_histories(
             scope = Scope(start, start + timedelta(days=query["days"]), tz=query["tz"], **filters)
             rollup, raw = same(scope, by=query["by"], unit=query["unit"])
             assert rollup == raw, query
-            if (
-                not filters.get("agent")
-                and not filters.get("language")
-                and not filters.get("topic")
-            ):
+            if not filters.get("agent") and not filters.get("language"):
                 call_by = ("route",) if "route" in query["by"] else ()
                 rollup, raw = same(scope, by=call_by, unit=query["unit"], kind="calls")
                 assert rollup == raw, query
