@@ -132,6 +132,8 @@ class Ticket(models.Model):
             models.Index(fields=["team", "status", "-updated_at"], name="ticket_team_status"),
             models.Index(fields=["inbox", "status", "-updated_at"], name="ticket_inbox_status"),
             GinIndex(fields=["tags"], name="ticket_tags"),
+            # The analytics refresh finds changed tickets by update time.
+            models.Index(fields=["updated_at"], name="ticket_updated"),
         ]
 
     def __str__(self) -> str:
@@ -157,7 +159,10 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="ticketevent_ticket")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="ticketevent_ticket"),
+            models.Index(fields=["created_at"], name="ticketevent_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"

@@ -174,8 +174,9 @@ class Conversation(models.Model):
             models.Index(fields=["inbox", "state", "-updated_at"], name="conv_inbox_state_updated"),
             # A contact's current and earlier conversations.
             models.Index(fields=["contact", "-created_at"], name="conv_contact_created"),
-            # Analytics scans by creation time.
+            # Analytics scans by creation time, and its refresh finds changes by update time.
             models.Index(fields=["created_at"], name="conv_created"),
+            models.Index(fields=["updated_at"], name="conv_updated"),
         ]
 
     def __str__(self) -> str:

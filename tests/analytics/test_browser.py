@@ -76,6 +76,7 @@ def test_the_dashboard_draws_its_charts_and_drills_down(page: Any, web_server: A
     target = page.evaluate(
         """() => {
             const canvas = document.querySelector('canvas[data-chart=chart-volume]');
+            canvas.scrollIntoView({block: 'center'});
             const chart = window.Chart.getChart(canvas);
             const totals = chart.data.labels.map((_, i) =>
                 chart.data.datasets.reduce((sum, d) => sum + (d.data[i] || 0), 0));
