@@ -235,7 +235,7 @@ try:
         price_file=env.str("LLM_PRICE_FILE", default="") or None,
         routes={
             purpose: route
-            for purpose in ("reply", "summary", "classification", "embeddings")
+            for purpose in ("reply", "reply_b", "summary", "classification", "embeddings")
             if (route := _route(f"LLM_ROUTE_{purpose.upper()}")) is not None
         }
         or None,

@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,15 @@ class Inbox(models.Model):
         _("identity verification secret"), max_length=128, default=new_identity_secret
     )
     model_route = models.CharField(_("model route"), max_length=64, default="reply")
+    model_split_percent = models.PositiveSmallIntegerField(
+        _("share on the comparison route (%)"),
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "New conversations sent to the second reply route (LLM_ROUTE_REPLY_B), to compare "
+            "two models in analytics."
+        ),
+    )
     token_budget = models.PositiveIntegerField(
         _("token budget per conversation"),
         default=60_000,

@@ -97,6 +97,7 @@ class TurnContext:
     keywords: tuple[str, ...]
     is_vip: bool
     dont_know_streak: int
+    route: str = "reply"
 
     @property
     def question(self) -> str:
@@ -134,6 +135,9 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         keywords=tuple(str(k) for k in conversation.inbox.handoff_keywords or ()),
         is_vip=conversation.contact.is_vip,
         dont_know_streak=conversation.dont_know_streak,
+        route=conversation.model_route
+        if conversation.model_route in ("reply", "reply_b")
+        else "reply",
     )
 
 
@@ -243,7 +247,7 @@ async def _answer(context: TurnContext) -> bool:
     stream_id = uuid.uuid4().hex[:16]
     parts: list[str] = []
     handoff_reason: str | None = None
-    route = registry().route("reply")
+    route = registry().route(context.route)
     privacy = await database_sync_to_async(privacy_settings_for)(context.inbox_id)
     try:
         # Personal data is pseudonymised before it can reach an external provider, and a

@@ -9,6 +9,7 @@ conversation or start one" and "have we stored this client id" safe against conc
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -262,7 +263,7 @@ def customer_message_create(
             inbox=inbox,
             contact=contact,
             language=contact.language or inbox.default_language,
-            model_route=inbox.model_route,
+            model_route=_model_arm(inbox),
             state=Conversation.State.BOT if inbox.bot_enabled else Conversation.State.WAITING,
         )
         if not inbox.bot_enabled:
@@ -279,6 +280,14 @@ def customer_message_create(
     return StoredCustomerMessage(
         message, conversation, created=True, conversation_created=conversation_created
     )
+
+
+def _model_arm(inbox: Inbox) -> str:
+    """Which reply route a new conversation uses: a model comparison sends a share of new
+    conversations to the second route, chosen at random so the arms are comparable."""
+    if inbox.model_split_percent and secrets.randbelow(100) < inbox.model_split_percent:
+        return "reply_b"
+    return "reply"
 
 
 def _publish_state(conversation: Conversation, *, stop_reply: bool = False) -> None:
@@ -460,7 +469,7 @@ def customer_handoff_request(*, contact_id: uuid.UUID) -> Conversation:
             inbox=contact.inbox,
             contact=contact,
             language=contact.language or contact.inbox.default_language,
-            model_route=contact.inbox.model_route,
+            model_route=_model_arm(contact.inbox),
         )
     conversation_handoff(conversation_id=conversation.id, reason="customer_request")
     conversation.refresh_from_db()
@@ -574,7 +583,8 @@ def model_call_record(
         inbox_id=conversation.inbox_id if conversation else None,
         conversation=conversation,
         message=message,
-        purpose=purpose or result.purpose,
+        # Both arms of a model comparison are replies; the arm is on the conversation.
+        purpose=purpose or ("reply" if result.purpose == "reply_b" else result.purpose),
         provider=result.provider,
         model=result.model,
         hosting=result.hosting,

@@ -59,6 +59,7 @@ _INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".home.arpa", ".svc", ".clu
 
 ENV_NAMES: Mapping[str, str] = {
     "reply": "LLM_ROUTE_REPLY",
+    "reply_b": "LLM_ROUTE_REPLY_B",
     "summary": "LLM_ROUTE_SUMMARY",
     "classification": "LLM_ROUTE_CLASSIFICATION",
     "embeddings": "LLM_ROUTE_EMBEDDINGS",
@@ -242,6 +243,8 @@ def build_llm_config(
                 )
 
     chosen = _default_routes(providers, qwen_fast_model.strip())
+    # Without its own setting, the comparison arm is the reply route: no split in effect.
+    chosen["reply_b"] = chosen["reply"]
     for purpose, value in (routes or {}).items():
         if purpose not in PURPOSES:
             raise ValueError(f"unknown route purpose {purpose!r}; expected one of {PURPOSES}")

@@ -15,10 +15,12 @@ from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant", "tool"]
 Hosting = Literal["internal", "external"]
-Purpose = Literal["reply", "summary", "classification", "embeddings"]
+# "reply_b" is the second arm of a model comparison: an inbox may send a share of its new
+# conversations to it (see assistant/chat/models.py, Inbox.model_split_percent).
+Purpose = Literal["reply", "reply_b", "summary", "classification", "embeddings"]
 Outcome = Literal["ok", "error", "cancelled"]
 
-CHAT_PURPOSES: tuple[Purpose, ...] = ("reply", "summary", "classification")
+CHAT_PURPOSES: tuple[Purpose, ...] = ("reply", "reply_b", "summary", "classification")
 PURPOSES: tuple[Purpose, ...] = (*CHAT_PURPOSES, "embeddings")
 
 

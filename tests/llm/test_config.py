@@ -17,6 +17,7 @@ def test_without_any_key_everything_is_offline_and_there_are_no_embeddings():
 
     assert routes_of(config) == {
         "reply": ["offline"],
+        "reply_b": ["offline"],
         "summary": ["offline"],
         "classification": ["offline"],
         "embeddings": [],
@@ -32,6 +33,7 @@ def test_a_dashscope_key_makes_qwen_the_default_with_the_fast_model_for_backgrou
 
     assert routes_of(config) == {
         "reply": ["qwen", "offline"],
+        "reply_b": ["qwen", "offline"],
         "summary": ["qwen:qwen-flash", "offline"],
         "classification": ["qwen:qwen-flash", "offline"],
         "embeddings": ["qwen"],
