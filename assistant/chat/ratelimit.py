@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -40,10 +41,9 @@ def _window_key(limit: Limit, subject: str, now: float) -> tuple[str, int]:
     return f"{_KEY_PREFIX}:{limit.name}:{subject}:{window}", retry_after
 
 
-def hit(limits: list[tuple[Limit, str]]) -> Verdict:
-    """Count one event against each (limit, subject); refuse if any is over its count."""
+def _count(pipeline: Any, limits: list[tuple[Limit, str]]) -> list[int]:
+    """Queue one window counter per limit on a (sync or async) pipeline; the retry delays."""
     now = time.time()
-    pipeline = sync_redis().pipeline()
     retry = []
     for limit, subject in limits:
         key, retry_after = _window_key(limit, subject, now)
@@ -51,22 +51,20 @@ def hit(limits: list[tuple[Limit, str]]) -> Verdict:
         pipeline.set(key, 0, ex=limit.seconds, nx=True)
         pipeline.incr(key)
         retry.append(retry_after)
-    counts = pipeline.execute()[1::2]
-    return _verdict(limits, counts, retry)
+    return retry
+
+
+def hit(limits: list[tuple[Limit, str]]) -> Verdict:
+    """Count one event against each (limit, subject); refuse if any is over its count."""
+    pipeline = sync_redis().pipeline()
+    retry = _count(pipeline, limits)
+    return _verdict(limits, pipeline.execute()[1::2], retry)
 
 
 async def ahit(limits: list[tuple[Limit, str]]) -> Verdict:
-    now = time.time()
     pipeline = async_redis().pipeline()
-    retry = []
-    for limit, subject in limits:
-        key, retry_after = _window_key(limit, subject, now)
-        # SET NX EX then INCR: the window's counter expires with it (EXPIRE NX needs Redis 7).
-        pipeline.set(key, 0, ex=limit.seconds, nx=True)
-        pipeline.incr(key)
-        retry.append(retry_after)
-    counts = (await pipeline.execute())[1::2]
-    return _verdict(limits, counts, retry)
+    retry = _count(pipeline, limits)
+    return _verdict(limits, (await pipeline.execute())[1::2], retry)
 
 
 def _verdict(limits: list[tuple[Limit, str]], counts: list[int], retry: list[int]) -> Verdict:

@@ -97,6 +97,8 @@ class TurnContext:
     keywords: tuple[str, ...]
     is_vip: bool
     dont_know_streak: int
+    privacy: PrivacySettings
+    link_domains: tuple[str, ...]
     route: str = "reply"
 
     @property
@@ -135,6 +137,8 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         keywords=tuple(str(k) for k in conversation.inbox.handoff_keywords or ()),
         is_vip=conversation.contact.is_vip,
         dont_know_streak=conversation.dont_know_streak,
+        privacy=privacy_settings_for(conversation.inbox_id),
+        link_domains=allowed_link_domains(conversation.inbox_id),
         route=conversation.model_route
         if conversation.model_route in ("reply", "reply_b")
         else "reply",
@@ -202,7 +206,7 @@ async def run_turn(context: TurnContext) -> None:
         asyncio.create_task(
             classifier.classify(
                 context.question,
-                privacy=await database_sync_to_async(privacy_settings_for)(context.inbox_id),
+                privacy=context.privacy,
             )
         )
         if classifier.model_available()
@@ -248,7 +252,7 @@ async def _answer(context: TurnContext) -> bool:
     parts: list[str] = []
     handoff_reason: str | None = None
     route = registry().route(context.route)
-    privacy = await database_sync_to_async(privacy_settings_for)(context.inbox_id)
+    privacy = context.privacy
     try:
         # Personal data is pseudonymised before it can reach an external provider, and a
         # provider outside the inbox's allowed jurisdictions is never called.
@@ -377,7 +381,7 @@ async def _audit(
 async def _check(context: TurnContext, text: str, passages: list[Passage]) -> GuardrailResult:
     """Output checks before the answer is stored for good: links only to allowed hosts, no
     commitments the knowledge base does not support, nothing abusive."""
-    domains = await database_sync_to_async(allowed_link_domains)(context.inbox_id)
+    domains = context.link_domains
     return check_answer(
         text,
         passages=passages,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -86,6 +87,11 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     if request.htmx:
         return render(request, "desk/_queue_rows.html", context)
     return render(request, "desk/queue.html", {**shell(request), **context})
+
+
+def _form_errors(form: forms.Form) -> HttpResponse:
+    """A 400 whose body lists what was wrong, for the desk's htmx error banner."""
+    return HttpResponseBadRequest(" ".join(e for errors in form.errors.values() for e in errors))
 
 
 def _conversation_or_404(request: HttpRequest, conversation_id: str) -> Conversation:
@@ -225,9 +231,7 @@ def reply(request: HttpRequest, conversation_id: str) -> HttpResponse:
     conversation = _conversation_or_404(request, conversation_id)
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest(
-            " ".join(e for errors in form.errors.values() for e in errors)
-        )
+        return _form_errors(form)
     try:
         services.reply(
             conversation=conversation, agent=request.user, text=form.cleaned_data["text"]
@@ -259,9 +263,7 @@ def add_note(
     ticket = _ticket_of(request, conversation_id, ticket_id)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest(
-            " ".join(e for errors in form.errors.values() for e in errors)
-        )
+        return _form_errors(form)
     note = services.note_add(ticket=ticket, author=request.user, text=form.cleaned_data["text"])
     return render(request, "desk/_note.html", {"note": note})
 
@@ -275,9 +277,7 @@ def update_ticket(
     panel = _ticket_panel_context(request, ticket, ticket.inbox_id)
     form = TicketFieldsForm(request.POST, agents=panel["agents"], teams=panel["teams"])
     if not form.is_valid():
-        return HttpResponseBadRequest(
-            " ".join(e for errors in form.errors.values() for e in errors)
-        )
+        return _form_errors(form)
     try:
         ticket = services.ticket_update(ticket=ticket, by=request.user, **form.changes())
     except services.TicketError as error:
