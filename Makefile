@@ -14,6 +14,7 @@ help:
 	@echo "make run    run the product with embedded PostgreSQL and Redis and demo data"
 	@echo "make test   run every test (and ruff) against the embedded servers"
 	@echo "make lint   ruff check and format check only"
+	@echo "make bench run the benchmarks at quick sizes (results in bench/results/)"
 	@echo "make lock   refresh requirements.lock after changing pyproject.toml"
 	@echo "make clean  stop nothing, delete the virtualenv and var/ (all local data)"
 
@@ -40,6 +41,9 @@ test: $(STAMP) .env lint
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+bench: $(STAMP) .env
+	$(BIN)/python bench/run_all.py
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock

@@ -1,0 +1,100 @@
+"""Run the benchmarks in turn: `make bench` (quick sizes) or `--full` (the sizes in the docs).
+
+    python bench/run_all.py [--full] [--only NAME[,NAME]] [--results-dir DIR]
+
+Each benchmark is a script of its own (run it directly for other sizes: `--help`), started here as
+a child process so that one failing does not stop the others, and so each gets a clean process to
+measure. Each writes NAME-...-STAMP.json and .md into the results directory; this prints an index
+of what ran, how long it took and where its results are, and exits non-zero if any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from _harness import RESULTS, ROOT, markdown_table
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    script: str
+    quick: tuple[str, ...]
+    full: tuple[str, ...] = ()
+    what: str = ""
+
+
+BENCHMARKS: tuple[Benchmark, ...] = (
+    Benchmark(
+        "B5 analytics",
+        "analytics_dashboard.py",
+        quick=("--conversations", "20000", "--days", "60", "--repeat", "3", "--raw-repeat", "1"),
+        full=("--conversations", "1000000"),
+        what="dashboard queries on rollups vs the raw scan, at N conversations",
+    ),
+    Benchmark(
+        "B6 knowledge search",
+        "knowledge_search.py",
+        quick=("--articles", "5000", "--repeat", "3"),
+        full=("--articles", "100000"),
+        what="hybrid search latency vs an indexed lookup",
+    ),
+    Benchmark(
+        "knowledge recall",
+        "knowledge_recall.py",
+        quick=(),
+        what="recall@3 and no-answer rate on the demo knowledge base",
+    ),
+    Benchmark(
+        "redaction recall",
+        "redaction_recall.py",
+        quick=(),
+        what="PII redaction recall and precision on the fixture corpus",
+    ),
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="the documented sizes (slow)")
+    parser.add_argument("--only", default="", help="comma-separated names or script stems")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    wanted = {name.strip().lower() for name in args.only.split(",") if name.strip()}
+    chosen = [
+        bench
+        for bench in BENCHMARKS
+        if not wanted
+        or bench.name.lower() in wanted
+        or bench.name.split()[0].lower() in wanted
+        or Path(bench.script).stem in wanted
+    ]
+    if not chosen:
+        parser.error(f"no benchmark matches {args.only!r}")
+
+    rows = []
+    failed = 0
+    for bench in chosen:
+        extra = bench.full if args.full else bench.quick
+        command = [sys.executable, str(ROOT / "bench" / bench.script), *extra]
+        command += ["--results-dir", str(args.results_dir)]
+        print(f"\n=== {bench.name}: {bench.what}\n$ {' '.join(command[1:])}", flush=True)
+        started = time.monotonic()
+        code = subprocess.run(command, cwd=ROOT, check=False).returncode
+        seconds = time.monotonic() - started
+        failed += code != 0
+        rows.append([bench.name, "ok" if code == 0 else f"FAILED ({code})", round(seconds, 1)])
+
+    print("\n" + markdown_table(["benchmark", "result", "seconds"], rows))
+    print(f"\nResults in {args.results_dir}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
