@@ -9,7 +9,9 @@ time). Its name is swapped into settings.DATABASES after the settings are read a
 django.setup() opens any connection, which works the same for the embedded server and for an
 external DATABASE_URL and needs no environment variable of its own. The embedded PostgreSQL is
 started if it is not running (under VAR_DIR, like `make run`) and stopped at exit only if this
-process started it. Redis is not needed: benchmarks queue no tasks.
+process started it. Redis is started only for the benchmarks that run the web app (the channel
+layer and rate limits live there): `setup(name, redis=True)`; `child_environment()` then gives a
+child process (a web server) the same database and Redis.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
-def setup(database: str) -> None:
+def setup(database: str, *, redis: bool = False) -> None:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     # The documented way for a standalone script to name its settings (as manage.py does).
@@ -37,7 +39,9 @@ def setup(database: str) -> None:
     from assistant.embedded import EmbeddedServices
 
     services = EmbeddedServices(
-        var_dir=settings.VAR_DIR, postgres=settings.DATABASE_EMBEDDED, redis=False
+        var_dir=settings.VAR_DIR,
+        postgres=settings.DATABASE_EMBEDDED,
+        redis=redis and settings.REDIS_EMBEDDED,
     )
     services.start()
     atexit.register(services.stop)
@@ -48,6 +52,27 @@ def setup(database: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpx2").setLevel(logging.WARNING)
     call_command("migrate", verbosity=0)
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment for a child process (a web server) on this benchmark's database and on the
+    same Redis, after `setup()`."""
+    from django.conf import settings
+
+    config = settings.DATABASES["default"]
+    host = config.get("HOST") or config.get("OPTIONS", {}).get("host") or ""
+    if host.startswith("/"):
+        url = f"postgres://{config['USER']}@/{config['NAME']}?host={host}"
+    else:
+        password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+        port = f":{config['PORT']}" if config.get("PORT") else ""
+        url = f"postgres://{config['USER']}{password}@{host}{port}/{config['NAME']}"
+    environment = dict(os.environ)
+    environment.update(
+        {"DATABASE_URL": url, "REDIS_URL": settings.REDIS_URL, "VAR_DIR": str(settings.VAR_DIR)}
+    )
+    environment.update(extra)
+    return environment
 
 
 def _ensure_database(config: dict[str, Any], name: str) -> None:
