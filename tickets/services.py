@@ -101,7 +101,9 @@ def ticket_for_conversation(
     """The conversation's ticket, created or reopened. Idempotent: one ticket per conversation
     (a unique constraint guards it), so a retried escalation changes nothing."""
     conversation = (
-        Conversation.objects.select_for_update().select_related("inbox").get(pk=conversation_id)
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("inbox")
+        .get(pk=conversation_id)
     )
     ticket = Ticket.objects.select_for_update().filter(conversation=conversation).first()
     if ticket is not None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -216,7 +216,13 @@ def _append_message(
 
 
 def _locked_conversation(conversation_id: uuid.UUID) -> Conversation:
-    return Conversation.objects.select_for_update().select_related("inbox").get(pk=conversation_id)
+    # of=("self",): without it PostgreSQL also locks the joined inbox row, and every write in
+    # every conversation of the inbox would queue behind one lock.
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("inbox")
+        .get(pk=conversation_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -239,7 +245,9 @@ def customer_message_create(
         raise ChatError(
             "too_long", _("Messages can be at most %(n)d characters.") % {"n": MAX_MESSAGE_CHARS}
         )
-    contact = Contact.objects.select_for_update().select_related("inbox").get(pk=contact_id)
+    contact = (
+        Contact.objects.select_for_update(of=("self",)).select_related("inbox").get(pk=contact_id)
+    )
     duplicate = (
         Message.objects.filter(conversation__contact=contact, client_id=client_id)
         .select_related("conversation")
@@ -258,15 +266,18 @@ def customer_message_create(
     )
     conversation_created = conversation is None
     if conversation is None:
+        # Read the switch under a share lock: switching the assistant off (which updates this
+        # row) waits until this conversation is committed, and then hands it over too.
         inbox = contact.inbox
+        assistant_on = _assistant_switch_shared(inbox.pk)
         conversation = Conversation.objects.create(
             inbox=inbox,
             contact=contact,
             language=contact.language or inbox.default_language,
             model_route=_model_arm(inbox),
-            state=Conversation.State.BOT if inbox.bot_enabled else Conversation.State.WAITING,
+            state=Conversation.State.BOT if assistant_on else Conversation.State.WAITING,
         )
-        if not inbox.bot_enabled:
+        if not assistant_on:
             _mark_handoff(conversation, reason="bot_disabled")
     message = _append_message(
         conversation=conversation,
@@ -280,6 +291,15 @@ def customer_message_create(
     return StoredCustomerMessage(
         message, conversation, created=True, conversation_created=conversation_created
     )
+
+
+def _assistant_switch_shared(inbox_id: int) -> bool:
+    """The inbox's assistant switch, read under a share lock (Django has no select_for_share)."""
+    table = connection.ops.quote_name(Inbox._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT bot_enabled FROM {table} WHERE id = %s FOR SHARE", [inbox_id])
+        (enabled,) = cursor.fetchone()
+    return bool(enabled)
 
 
 def _model_arm(inbox: Inbox) -> str:
@@ -321,9 +341,11 @@ def _system_text(conversation: Conversation, text: str) -> str:
 
 @transaction.atomic
 def conversation_handoff(
-    *, conversation_id: uuid.UUID, reason: str, note: str | None = None
+    *, conversation_id: uuid.UUID, reason: str, note: str | None = None, stop_reply: bool = False
 ) -> bool:
-    """Hand the conversation to a human; returns False if it was not with the assistant."""
+    """Hand the conversation to a human; returns False if it was not with the assistant.
+
+    ``stop_reply``: stop an answer being written (the handoff did not come from the turn)."""
     conversation = _locked_conversation(conversation_id)
     if conversation.state != Conversation.State.BOT:
         return False
@@ -331,8 +353,29 @@ def conversation_handoff(
     with translation.override(conversation.language):
         text = note or _("I'm connecting you with a person from our team. They'll reply here.")
     _append_message(conversation=conversation, author_kind=Message.Author.SYSTEM, text=text)
-    _publish_state(conversation)
+    _publish_state(conversation, stop_reply=stop_reply)
     return True
+
+
+def inbox_set_assistant(*, inbox_id: int, enabled: bool) -> int:
+    """The inbox's kill switch. Off takes effect at once: every conversation the assistant is
+    handling goes to the people's queue, and an answer being written stops mid-sentence (the
+    same stop signal as a takeover). Returns how many conversations were handed over.
+
+    Conversations are started under a share lock on this flag (customer_message_create), so
+    the update below waits for any being started right now, and the sweep after it sees them.
+    """
+    with transaction.atomic():
+        Inbox.objects.filter(pk=inbox_id).update(bot_enabled=enabled)
+    if enabled:
+        return 0
+    handed = 0
+    talking_to_bot = Conversation.objects.filter(inbox_id=inbox_id, state=Conversation.State.BOT)
+    for conversation_id in talking_to_bot.values_list("id", flat=True).iterator():
+        handed += conversation_handoff(
+            conversation_id=conversation_id, reason="bot_disabled", stop_reply=True
+        )
+    return handed
 
 
 @transaction.atomic
@@ -405,6 +448,8 @@ def conversation_handback(*, conversation_id: uuid.UUID) -> Conversation:
     conversation = _locked_conversation(conversation_id)
     if conversation.state == Conversation.State.RESOLVED:
         raise ChatError("conversation_resolved", _("This conversation is already resolved."))
+    if not conversation.inbox.bot_enabled:
+        raise ChatError("assistant_off", _("The assistant is switched off for this inbox."))
     conversation.state = Conversation.State.BOT
     conversation.assigned_agent = None
     conversation.save(update_fields=["state", "assigned_agent", "updated_at"])
@@ -458,7 +503,9 @@ def agent_typing(*, conversation: Conversation, agent: AbstractBaseUser, active:
 @transaction.atomic
 def customer_handoff_request(*, contact_id: uuid.UUID) -> Conversation:
     """ "Talk to a person": hand the open conversation over, starting one if there is none."""
-    contact = Contact.objects.select_for_update().select_related("inbox").get(pk=contact_id)
+    contact = (
+        Contact.objects.select_for_update(of=("self",)).select_related("inbox").get(pk=contact_id)
+    )
     conversation = (
         Conversation.objects.filter(contact=contact, state__in=Conversation.OPEN_STATES)
         .order_by("-created_at")

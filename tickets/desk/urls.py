@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from tickets.desk import articles, views
+from tickets.desk import articles, privacy, views
 from tickets.desk.auth import RateLimitedLoginView
 
 urlpatterns = [
@@ -29,4 +29,11 @@ urlpatterns = [
     path("desk/articles/new/", articles.article_edit, name="desk-article-new"),
     path("desk/articles/<int:article_id>/", articles.article_edit, name="desk-article-edit"),
     path("desk/articles/preview", articles.article_preview, name="desk-article-preview"),
+    path("desk/inboxes/", privacy.inbox_list, name="desk-inboxes"),
+    path("desk/inboxes/<int:inbox_id>/", privacy.inbox_detail, name="desk-inbox"),
+    path(
+        "desk/inboxes/<int:inbox_id>/assistant",
+        privacy.inbox_assistant,
+        name="desk-inbox-assistant",
+    ),
 ]
