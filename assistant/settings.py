@@ -216,6 +216,8 @@ def _route(name: str) -> list[str] | None:
     value = _typed("list", name, default=[])
     return value or None
 
+    # Each inbox's retention period (assistant/privacy/retention.py); bounded batches per run.
+    "apply-retention": {"task": "privacy.apply_retention", "schedule": 3600.0},
 
 try:
     LLM = build_llm_config(

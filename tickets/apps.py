@@ -8,6 +8,10 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
+        from assistant.privacy import holders
         from tickets import receivers
+        from tickets.personal_data import TicketData
 
         receivers.connect()
+        # Retention, export and erasure reach tickets, notes and webhook payloads through it.
+        holders.register(TicketData())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,14 @@ def validate_custom_patterns(value: Any) -> None:
         DetectorConfig(custom_patterns=tuple(CustomPattern.from_dict(v) for v in value))
     except ValueError as error:
         raise ValidationError(str(error)) from error
+
+
+class RetentionAction(models.TextChoices):
+    # Anonymising keeps the rows that analytics counts (states, times, ratings, model calls)
+    # and removes every text and identifier; deleting removes the rows too. Either way the
+    # analytics facts survive, because they hold no personal data and no foreign keys.
+    ANONYMISE = "anonymise", _("Anonymise (keep the numbers, remove texts and identities)")
+    DELETE = "delete", _("Delete the conversation and its ticket")
 
 
 class InboxPrivacy(models.Model):
@@ -100,6 +109,21 @@ class InboxPrivacy(models.Model):
         validators=[validate_string_list],
         help_text=_("Subdomains included. The widget's allowed origins are always included."),
     )
+    retention_days = models.PositiveIntegerField(
+        _("keep closed conversations for (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Counted from a conversation's last activity. Empty or 0: keep forever. Open "
+            "conversations and open tickets are never touched."
+        ),
+    )
+    retention_action = models.CharField(
+        _("when the retention period ends"),
+        max_length=16,
+        choices=RetentionAction.choices,
+        default=RetentionAction.ANONYMISE,
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -121,6 +145,10 @@ class InboxPrivacy(models.Model):
         problems = inbox_residency_problems(self.inbox.model_route, self.allowed_jurisdictions)
         if problems:
             raise ValidationError({"allowed_jurisdictions": problems})
+
+    @property
+    def keeps_forever(self) -> bool:
+        return not self.retention_days
 
     def detector_config(self) -> DetectorConfig:
         return DetectorConfig.build(
@@ -196,3 +224,80 @@ class OutboundCallAudit(models.Model):
     @property
     def redaction_total(self) -> int:
         return sum(int(v) for v in (self.redaction_counts or {}).values())
+
+
+class AnonymisedConversation(models.Model):
+    """Marks a conversation whose texts and identities retention has removed, so later runs
+    skip it at the cost of an index probe instead of re-reading its messages."""
+
+    conversation = models.OneToOneField(
+        "chat.Conversation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="anonymisation",
+    )
+    anonymised_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("anonymised conversation")
+        verbose_name_plural = _("anonymised conversations")
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} @ {self.anonymised_at}"
+
+
+class RightsRecord(models.Model):
+    """One export or erasure of a contact's data: who did it, when, why, and how much.
+
+    It holds no personal data of the contact: the contact is named only by a keyed hash of its
+    id (rights.contact_reference), so the record can answer "was contact X erased, and when?"
+    for someone who knows the id, and cannot be read back into an identity by anyone else.
+    """
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("Export")
+        ERASURE = "erasure", _("Erasure")
+
+    class Channel(models.TextChoices):
+        DESK = "desk", _("Desk")
+        API = "api", _("API")
+        COMMAND = "command", _("Command")
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    # The actor's user name as it was, so the record survives the account's deletion.
+    actor_name = models.CharField(_("by (name)"), max_length=150, blank=True, default="")
+    inbox = models.ForeignKey(
+        "chat.Inbox",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inbox"),
+    )
+    contact_reference = models.CharField(_("contact reference (keyed hash)"), max_length=64)
+    reason = models.TextField(_("reason"), blank=True, default="")
+    counts = models.JSONField(_("rows by kind"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("contact data request")
+        verbose_name_plural = _("contact data requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["contact_reference"], name="rights_contact_reference"),
+            models.Index(fields=["-created_at"], name="rights_created"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} {self.contact_reference[:12]} ({self.created_at:%Y-%m-%d})"
+        )
