@@ -289,6 +289,22 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             for task in _reply_tasks.get(conversation_id, ()):
                 task.cancel()
 
+    async def close_contact(self, envelope: dict[str, Any]) -> None:
+        """The contact's data was erased: stop their replies and end the socket. The token
+        names a contact that no longer exists, so a reconnect is refused too (4401)."""
+        for value in envelope.get("conversations", ()):
+            conversation_id = uuid.UUID(value)
+            request_stop(conversation_id)
+            for task in _reply_tasks.get(conversation_id, ()):
+                task.cancel()
+        if self.contact is not None:
+            await self.channel_layer.group_discard(
+                events.contact_group(self.contact.id), self.channel_name
+            )
+        # Nothing more is served on this socket, whatever frames are still in flight.
+        self.contact = None
+        await self.close(code=CLOSE_BAD_TOKEN)
+
     async def _error(self, code: str, message: str, **extra: Any) -> None:
         await self.send(
             text_data=events.encode({"type": "error", "code": code, "message": message, **extra})

@@ -134,3 +134,21 @@ def publish_to_desks_on_commit(
         )
 
     transaction.on_commit(send)
+
+
+# The channel-layer message type that ends a contact's widget sockets; consumers implement it as
+# ``close_contact``. It carries no text for the client: the socket is simply closed.
+CLOSE_CONTACT = "close.contact"
+
+
+def close_contact_on_commit(
+    *, contact_id: uuid.UUID, conversation_ids: list[uuid.UUID] | tuple[()] = ()
+) -> None:
+    """After commit, close every widget tab of this contact (its data was erased) and stop any
+    reply being written for these conversations."""
+
+    def send() -> None:
+        envelope = {"type": CLOSE_CONTACT, "conversations": [str(c) for c in conversation_ids]}
+        async_to_sync(get_channel_layer().group_send)(contact_group(contact_id), envelope)
+
+    transaction.on_commit(send)
