@@ -13,7 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from assistant.chat.models import Conversation, Inbox
+from assistant.chat.models import Contact, Conversation, Inbox
 from tickets.models import AgentProfile, Role, Ticket
 
 User = AbstractBaseUser | AnonymousUser
@@ -56,6 +56,18 @@ def visible_conversations(user: User) -> QuerySet[Conversation]:
 
 def visible_tickets(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(inbox__in=visible_inboxes(user))
+
+
+def visible_contacts(user: User) -> QuerySet[Contact]:
+    return Contact.objects.filter(inbox__in=visible_inboxes(user))
+
+
+def contact_for(user: User, contact_id: uuid.UUID | str) -> Contact | None:
+    """The contact if this user may see it, else None (callers answer 404 either way)."""
+    try:
+        return visible_contacts(user).select_related("inbox").get(pk=contact_id)
+    except (Contact.DoesNotExist, ValidationError, ValueError, TypeError):
+        return None
 
 
 def conversation_for(user: User, conversation_id: uuid.UUID | str) -> Conversation | None:

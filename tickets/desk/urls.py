@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from tickets.desk import articles, privacy, views
+from tickets.desk import articles, contacts, privacy, views
 from tickets.desk.auth import RateLimitedLoginView
 
 urlpatterns = [
@@ -29,6 +29,9 @@ urlpatterns = [
     path("desk/articles/new/", articles.article_edit, name="desk-article-new"),
     path("desk/articles/<int:article_id>/", articles.article_edit, name="desk-article-edit"),
     path("desk/articles/preview", articles.article_preview, name="desk-article-preview"),
+    path("desk/contacts/<uuid:contact_id>/export", contacts.export, name="desk-contact-export"),
+    path("desk/contacts/<uuid:contact_id>/erase", contacts.erase, name="desk-contact-erase"),
+    path("desk/erasures/<int:record_id>/", contacts.erasure, name="desk-erasure"),
     path("desk/inboxes/", privacy.inbox_list, name="desk-inboxes"),
     path("desk/inboxes/<int:inbox_id>/", privacy.inbox_detail, name="desk-inbox"),
     path(
