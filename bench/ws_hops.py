@@ -1,0 +1,146 @@
+"""B1's profile in numbers: sync-to-async hops, SQL queries and channel-layer sends per message.
+
+    python bench/ws_hops.py [--messages 5]
+
+One widget (the real ASGI application, in this process, through Channels' WebsocketCommunicator
+and the real Redis layer) sends messages that the simulator answers; every hop from the event
+loop into a thread, every SQL statement and every `group_send` is counted while each message is
+acknowledged and answered. These counts do not depend on the machine, so they are the before and
+after figures of the hot-path work; B1 gives the time they cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from _django import setup
+from _harness import RESULTS, Report, summarize
+from _ws import ORIGIN, bench_inbox
+
+REPLY_WORDS = 30
+
+
+@contextmanager
+def counting() -> Iterator[Counter[str]]:
+    """Count hops into threads, SQL statements and channel-layer group sends (bench only)."""
+    from asgiref.sync import AsyncToSync, SyncToAsync
+    from channels_redis.core import RedisChannelLayer
+    from django.db.backends.utils import CursorWrapper
+
+    counts: Counter[str] = Counter()
+    patched = [
+        (SyncToAsync, "__call__", "sync_to_async hops"),
+        (AsyncToSync, "__call__", "async_to_sync hops"),
+        (CursorWrapper, "execute", "SQL statements"),
+        (CursorWrapper, "executemany", "SQL statements"),
+        (RedisChannelLayer, "group_send", "group_send calls"),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patched]
+
+    def wrap(original: Any, label: str) -> Any:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            counts[label] += 1
+            return original(*args, **kwargs)
+
+        return counted
+
+    for (owner, name, label), (_, _, original) in zip(patched, originals, strict=True):
+        setattr(owner, name, wrap(original, label))
+    try:
+        yield counts
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+
+
+async def _frames_until(socket: Any, kind: str) -> list[dict[str, Any]]:
+    frames = []
+    while True:
+        frame = json.loads(await socket.receive_from(timeout=30))
+        frames.append(frame)
+        if frame["type"] == kind:
+            return frames
+
+
+async def one_message(inbox_key: str, index: int) -> dict[str, Any]:
+    """A new visitor says hello and sends its first message, as every B1 client does."""
+    from channels.db import database_sync_to_async
+    from channels.testing.websocket import WebsocketCommunicator
+
+    from assistant.asgi import application
+    from assistant.chat import services
+
+    session = await database_sync_to_async(services.session_start)(
+        inbox_key=inbox_key, origin=ORIGIN, visitor_secret=None, identity=None, language="en"
+    )
+    headers = [(b"origin", ORIGIN.encode())]
+    socket = WebsocketCommunicator(application, "/ws/widget/", headers=headers)
+    socket.scope["client"] = ("127.0.0.1", 5000)
+    await socket.connect()
+    await socket.send_to(text_data=json.dumps({"type": "hello", "token": session.token}))
+    await _frames_until(socket, "welcome")
+    frame = {"type": "message", "client_id": f"h{index}", "text": f"benchmark question {index}"}
+    with counting() as counts:
+        started = time.perf_counter()
+        await socket.send_to(text_data=json.dumps(frame))
+        frames = await _frames_until(socket, "stream_end")
+        # Let the turn finish its bookkeeping (lock release, re-check) before counting stops.
+        await asyncio.sleep(0.3)
+    await socket.disconnect()
+    deltas = sum(1 for f in frames if f["type"] == "stream_delta")
+    return {**counts, "deltas": deltas, "seconds": time.perf_counter() - started}
+
+
+async def measure(inbox_key: str, messages: int) -> list[dict[str, Any]]:
+    return [await one_message(inbox_key, index) for index in range(messages)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=5)
+    parser.add_argument("--results-dir", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    setup("bench_ws", redis=True)
+    from django.conf import settings
+
+    from assistant.llm.config import build_llm_config
+    from assistant.llm.simulator import Rule, run_in_thread
+    from assistant.providers import reset_registry
+
+    reply = " ".join(f"word{i}" for i in range(REPLY_WORDS))
+    rules = [Rule.from_dict({"pattern": "benchmark", "reply": reply})]
+    with run_in_thread(ttft=0.05, tokens_per_second=500, rules=rules) as sim, bench_inbox() as key:
+        settings.LLM = build_llm_config(
+            dashscope_api_key=None, openai_base_url=sim.base_url, openai_api_key="sk-bench",
+            openai_model="qwen-plus", routes={"classification": ["offline"]},
+        )  # fmt: skip
+        reset_registry()
+        turns = asyncio.run(measure(key, args.messages))
+    labels = ["sync_to_async hops", "async_to_sync hops", "SQL statements", "group_send calls"]
+    report = Report("ws_hops", params={"messages": args.messages})
+    rows = [[label, *(summarize(t.get(label, 0) for t in turns)[k] for k in ("p50", "max"))]
+            for label in labels]  # fmt: skip
+    rows.append(
+        ["stream deltas", *(summarize(t["deltas"] for t in turns)[k] for k in ("p50", "max"))]
+    )
+    report.table("Per customer message (acknowledged and answered)", ["count", "p50", "max"], rows)
+    report.note(
+        f"The simulator answers {REPLY_WORDS} words; the first message starts the conversation. "
+        "Counted in-process with the real application, the real PostgreSQL and Redis layer."
+    )
+    report.data["turns"] = turns
+    report.write(args.results_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
