@@ -18,7 +18,18 @@ def compose() -> dict:
 
 
 def test_it_has_the_production_services(compose: dict) -> None:
-    assert set(compose["services"]) == {"postgres", "redis", *APP_SERVICES}
+    assert set(compose["services"]) == {"postgres", "redis", "proxy", *APP_SERVICES}
+
+
+def test_web_and_worker_are_scaled_out_behind_a_proxy_and_beat_is_not(compose: dict) -> None:
+    services = compose["services"]
+    assert services["web"]["deploy"]["replicas"] >= 2
+    assert services["worker"]["deploy"]["replicas"] >= 2
+    assert "deploy" not in services["beat"] and "ports" not in services["web"]
+    # The proxy re-reads the web replicas from Docker's DNS, so --scale web=N needs no change.
+    caddyfile = compose["configs"]["caddyfile"]["content"]
+    assert "dynamic a" in caddyfile and "name web" in caddyfile and "port 8000" in caddyfile
+    assert services["proxy"]["depends_on"]["web"] == {"condition": "service_healthy"}
 
 
 def test_every_long_running_service_has_a_health_check(compose: dict) -> None:
