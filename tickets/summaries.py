@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from assistant.chat.handoff_rules import sounds_negative
 from assistant.chat.models import Conversation, Message
@@ -18,9 +19,9 @@ from assistant.chat.reasons import label_for
 from assistant.llm.base import ModelError
 from assistant.llm.types import CallResult, ChatOptions
 from assistant.llm.types import Message as PromptMessage
-from assistant.privacy.outbound import prepare_call
+from assistant.privacy.outbound import CallScope, prepare_call
 from assistant.privacy.policy import ResidencyError
-from assistant.privacy.services import privacy_settings_for
+from assistant.privacy.services import privacy_settings_for, record_prepared_call
 from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
@@ -171,12 +172,13 @@ def summarise(conversation: Conversation) -> tuple[Summary, CallResult | None]:
         PromptMessage(role="system", content=PROMPT),
         PromptMessage(role="user", content="\n".join(lines)),
     ]
+    scope = CallScope(
+        conversation.inbox_id, conversation.id, privacy_settings_for(conversation.inbox_id)
+    )
     try:
         # The transcript is pseudonymised for an external provider; the summary the agent
         # reads has the real values put back.
-        prepared = prepare_call(
-            messages, chain=route.chain, settings=privacy_settings_for(conversation.inbox_id)
-        )
+        prepared = prepare_call(messages, chain=route.chain, settings=scope.privacy)
     except ResidencyError:
         return fallback, None
 
@@ -189,9 +191,12 @@ def summarise(conversation: Conversation) -> tuple[Summary, CallResult | None]:
             # Each Celery task runs its own event loop; the clients must not outlive it.
             await registry().aclose()
 
+    audit = partial(record_prepared_call, scope=scope, chain=route.chain, purpose="summary")
     try:
         result = asyncio.run(call())
     except ModelError as error:
         logger.warning("Summary model failed, using the rule-based summary: %s", error)
+        audit(result=error.result, prepared=prepared)
         return fallback, error.result
+    audit(result=result, prepared=prepared)
     return _parse(prepared.restore(result.text), fallback), result

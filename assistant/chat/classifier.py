@@ -10,13 +10,18 @@ from __future__ import annotations
 import json
 import logging
 import re
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from channels.db import database_sync_to_async
 
 from assistant.llm import NO_ANSWER
 from assistant.llm.base import ModelError
-from assistant.llm.types import CallResult, ChatOptions, Message
-from assistant.privacy.outbound import prepare_call
+from assistant.llm.types import CallResult, ChatOptions, Message, ProviderInfo
+from assistant.privacy.outbound import CallScope, PreparedCall, prepare_call
 from assistant.privacy.policy import PrivacySettings, ResidencyError
+from assistant.privacy.services import record_prepared_call
 from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
@@ -69,10 +74,15 @@ def parse(text: str) -> Classification | None:
 
 
 async def classify(
-    text: str, *, privacy: PrivacySettings
+    text: str,
+    *,
+    privacy: PrivacySettings,
+    inbox_id: int | None = None,
+    conversation_id: uuid.UUID | None = None,
 ) -> tuple[Classification | None, CallResult | None]:
     messages = [Message(role="system", content=PROMPT), Message(role="user", content=text)]
     route = registry().route("classification")
+    scope = CallScope(inbox_id, conversation_id, privacy)
     try:
         # The customer's words are pseudonymised for an external provider, like every call.
         prepared = prepare_call(messages, chain=route.chain, settings=privacy)
@@ -84,7 +94,20 @@ async def classify(
         )
     except ModelError as error:
         logger.info("Classification unavailable, rules decide: %s", error)
+        await _audit(scope, error.result, route.chain, prepared)
         return None, error.result
+    await _audit(scope, result, route.chain, prepared)
     if result.finish_reason == NO_ANSWER:
         return None, result
     return parse(result.text), result
+
+
+async def _audit(
+    scope: CallScope,
+    result: CallResult | None,
+    chain: Sequence[ProviderInfo],
+    prepared: PreparedCall,
+) -> None:
+    await database_sync_to_async(record_prepared_call)(
+        scope=scope, result=result, chain=chain, purpose="classification", prepared=prepared
+    )

@@ -6,6 +6,8 @@ and only the model call itself runs on the event loop.
 
 from __future__ import annotations
 
+from functools import partial
+
 from asgiref.sync import async_to_sync
 
 from assistant.chat import services
@@ -14,8 +16,8 @@ from assistant.chat.prompting import HistoryItem, build_prompt
 from assistant.chat.retrieval import passages_for
 from assistant.llm.base import ModelError
 from assistant.llm.types import ChatOptions, Message
-from assistant.privacy.outbound import prepare_call
-from assistant.privacy.services import privacy_settings_for
+from assistant.privacy.outbound import CallScope, prepare_call
+from assistant.privacy.services import privacy_settings_for, record_prepared_call
 from assistant.providers import registry
 
 DRAFT_INSTRUCTIONS = (
@@ -29,7 +31,10 @@ def draft_reply(conversation: Conversation) -> str:
     recent = conversation.messages.order_by("-seq").values_list("author_kind", "text")[:40]
     history = [HistoryItem(kind, text) for kind, text in reversed(recent)]
     question = next((h.text for h in reversed(history) if h.author_kind == "customer"), "")
-    passages = passages_for(question, language=conversation.language)
+    scope = CallScope(
+        conversation.inbox_id, conversation.id, privacy_settings_for(conversation.inbox_id)
+    )
+    passages = passages_for(question, language=conversation.language, scope=scope)
     prompt: list[Message] = build_prompt(
         company=conversation.inbox.name,
         instructions=f"{conversation.inbox.instructions}\n\n{DRAFT_INSTRUCTIONS}",
@@ -39,19 +44,20 @@ def draft_reply(conversation: Conversation) -> str:
     )
     route = registry().route("reply")
     # Pseudonymised for an external provider like every call; the draft gets the values back.
-    prepared = prepare_call(
-        prompt, chain=route.chain, settings=privacy_settings_for(conversation.inbox_id)
-    )
+    prepared = prepare_call(prompt, chain=route.chain, settings=scope.privacy)
+    audit = partial(record_prepared_call, scope=scope, chain=route.chain, purpose="suggestion")
     try:
         result = async_to_sync(route.complete)(
             prepared.messages, passages=passages, options=ChatOptions(max_output_tokens=600)
         )
     except ModelError as error:
+        audit(result=error.result, prepared=prepared)
         if error.result is not None:
             services.model_call_record(
                 conversation=conversation, message=None, result=error.result, purpose="suggestion"
             )
         raise
+    audit(result=result, prepared=prepared)
     # The draft's cost counts against the conversation like any other call, under its own name.
     services.model_call_record(
         conversation=conversation, message=None, result=result, purpose="suggestion"

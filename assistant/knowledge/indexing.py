@@ -20,6 +20,9 @@ from assistant.knowledge.embedding import configured_embedder, embed_texts, mode
 from assistant.knowledge.languages import SIMPLE_CONFIG, search_config
 from assistant.knowledge.models import Article, Chunk
 from assistant.llm import Embedder
+from assistant.llm.base import ModelError
+from assistant.llm.types import Message as PromptMessage
+from assistant.privacy.services import record_outbound_call
 
 # Title words outrank heading words, which outrank body words (ts_rank's A, B and C weights).
 _WEIGHTS = ("A", "B", "C")
@@ -115,12 +118,35 @@ def embed_chunks_now(chunk_ids: Sequence[int], *, embedder: Embedder | None = No
         .only("pk", "heading", "text", "content_hash", "article__title")
         .order_by("pk")
     )
-    vectors = embed_texts(
-        embedder, [embedding_input(c.article.title, c.heading, c.text) for c in chunks]
-    )
+    inputs = [embedding_input(c.article.title, c.heading, c.text) for c in chunks]
+    try:
+        vectors = embed_texts(embedder, inputs)
+    except ModelError as error:
+        _audit(embedder, inputs, outcome=error.kind)
+        raise
+    _audit(embedder, inputs, outcome="ok")
     updated = 0
     for chunk, vector in zip(chunks, vectors, strict=True):
         updated += Chunk.objects.filter(pk=chunk.pk, content_hash=chunk.content_hash).update(
             embedding=vector, embedding_model=key
         )
     return updated
+
+
+def _audit(embedder: Embedder, inputs: Sequence[str], *, outcome: str) -> None:
+    """Article text leaves for the embeddings provider: the audit log records it like every
+    outbound call (as written: articles are the company's published content, not a customer's
+    data; no inbox or conversation)."""
+    if not inputs:
+        return
+    record_outbound_call(
+        inbox_id=None,
+        conversation_id=None,
+        provider_info=embedder.info,
+        purpose="embeddings",
+        messages_sent=[PromptMessage(role="user", content=text) for text in inputs],
+        counts={},
+        mode="hash",
+        redacted=False,
+        outcome=outcome,
+    )

@@ -7,25 +7,37 @@ the relevance test of search.py.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from asgiref.sync import sync_to_async
 
 from assistant.knowledge.search import SearchHit, search_chunks
 from assistant.llm import Passage
+from assistant.llm.base import Embedder
 
 # More than two chunks of one article crowd out other articles that may hold the answer.
 MAX_CHUNKS_PER_ARTICLE = 2
 
 
-def retrieve_passages(query: str, *, language: str | None, limit: int = 4) -> list[Passage]:
+def retrieve_passages(
+    query: str,
+    *,
+    language: str | None,
+    limit: int = 4,
+    embedder: Embedder | Literal["configured"] | None = "configured",
+) -> list[Passage]:
     """Passages from published articles relevant to the query, best first, at most `limit`.
 
     `language` is the conversation's language (a Django language code); articles in it come
     first. Uses vectors when an embeddings provider is configured and reachable, full-text search
-    otherwise.
+    otherwise; `embedder` overrides the configured one (None: full-text only).
     """
     per_article: dict[int, int] = {}
     passages: list[Passage] = []
-    for hit in search_chunks(query, language=language, limit=limit * MAX_CHUNKS_PER_ARTICLE):
+    hits = search_chunks(
+        query, language=language, limit=limit * MAX_CHUNKS_PER_ARTICLE, embedder=embedder
+    )
+    for hit in hits:
         if per_article.get(hit.article_id, 0) >= MAX_CHUNKS_PER_ARTICLE:
             continue
         per_article[hit.article_id] = per_article.get(hit.article_id, 0) + 1

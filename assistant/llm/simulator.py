@@ -141,6 +141,8 @@ class Stats:
     faults_served: dict[str, int] = field(default_factory=dict)
     last_request: dict[str, Any] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # Every text sent for embedding, in order: what a provider would have seen.
+    embedding_inputs: list[str] = field(default_factory=list)
     last_headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -540,6 +542,7 @@ class Simulator:
             return
         with self._lock:
             self.stats.embedding_requests += 1
+            self.stats.embedding_inputs.extend(texts)
         as_base64 = body.get("encoding_format") == "base64"
         data = []
         for index, text in enumerate(texts):

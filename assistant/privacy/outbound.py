@@ -14,9 +14,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.llm.types import Message
+from assistant.llm.base import Embedder
+from assistant.llm.types import Embeddings, Message, ProviderInfo
 
-from .policy import PrivacySettings, ProviderLike, check_chain_residency, must_redact_chain
+from .policy import (
+    PrivacySettings,
+    ProviderLike,
+    ResidencyError,
+    check_chain_residency,
+    check_residency,
+    must_redact,
+    must_redact_chain,
+)
 from .pseudonymize import Pseudonymizer, StreamRestorer
 
 
@@ -54,3 +63,75 @@ def prepare_call(
         sent = pseudonymizer.redact_messages(messages)
         return PreparedCall(sent, pseudonymizer, True, pseudonymizer.take_counts())
     return PreparedCall(list(messages), pseudonymizer, False, {})
+
+
+@dataclass(frozen=True, slots=True)
+class CallScope:
+    """Whose data a call carries: the inbox's rules apply to it, and the audit log names it."""
+
+    inbox_id: int | None
+    conversation_id: Any
+    privacy: PrivacySettings
+
+
+class ProtectedEmbedder:
+    """An embeddings provider seen through an inbox's rules, for embedding a customer's words
+    (the knowledge search of a reply turn): the text is pseudonymised before it leaves when the
+    provider is external, and what was sent is kept for the audit log.
+
+    Placeholders do little harm to a search vector ("my card [CARD_1] was charged twice" is
+    still about a double charge); the raw number would be a copy of the card in someone else's
+    logs. Residency is checked by `protect_embedder` before this is built.
+    """
+
+    def __init__(self, inner: Embedder, privacy: PrivacySettings) -> None:
+        self._inner = inner
+        self._privacy = privacy
+        self.redacted = must_redact(inner.info.hosting, redact_internal=privacy.redact_internal)
+        self.sent: list[str] = []
+        self.counts: dict[str, int] = {}
+        self.outcome = ""
+
+    @property
+    def info(self) -> ProviderInfo:
+        return self._inner.info
+
+    @property
+    def dimensions(self) -> int:
+        return self._inner.dimensions
+
+    async def embed(self, texts: Sequence[str]) -> Embeddings:
+        texts = list(texts)
+        if self.redacted:
+            pseudonymizer = Pseudonymizer(self._privacy.detector)
+            texts = [pseudonymizer.redact(text) for text in texts]
+            for kind, count in pseudonymizer.take_counts().items():
+                self.counts[kind] = self.counts.get(kind, 0) + count
+        self.sent.extend(texts)
+        try:
+            result = await self._inner.embed(texts)
+        except BaseException as error:
+            self.outcome = getattr(error, "kind", "") or type(error).__name__
+            raise
+        self.outcome = "ok"
+        return result
+
+
+def protect_embedder(
+    embedder: Embedder | None, privacy: PrivacySettings
+) -> ProtectedEmbedder | None:
+    """The embedder under the inbox's rules, or None (search full-text only) when there is none
+    or the inbox's residency list does not allow it."""
+    if embedder is None:
+        return None
+    info = embedder.info
+    try:
+        check_residency(
+            privacy.allowed_jurisdictions,
+            info.jurisdiction,
+            hosting=info.hosting,
+            provider=info.name,
+        )
+    except ResidencyError:
+        return None
+    return ProtectedEmbedder(embedder, privacy)

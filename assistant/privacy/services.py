@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from assistant.llm.types import CallResult, Message, ProviderInfo
 
 from .models import InboxPrivacy, OutboundCallAudit
+from .outbound import CallScope, PreparedCall, ProtectedEmbedder
 from .payload import canonical_payload, payload_sha256
 from .policy import AuditPayloadMode, PrivacySettings
 
@@ -116,6 +117,47 @@ def record_call_result(
         )
         for info, model, outcome in tried
     ]
+
+
+def record_prepared_call(
+    *,
+    scope: CallScope,
+    result: CallResult | None,
+    chain: Sequence[ProviderInfo],
+    purpose: str,
+    prepared: PreparedCall,
+) -> list[OutboundCallAudit]:
+    """record_call_result for a call made with `prepare_call` on behalf of `scope`."""
+    return record_call_result(
+        inbox_id=scope.inbox_id,
+        conversation_id=scope.conversation_id,
+        result=result,
+        chain=chain,
+        purpose=purpose,
+        messages_sent=prepared.messages,
+        counts=prepared.counts,
+        mode=scope.privacy.audit_payload_mode,
+        redacted=prepared.redacted,
+    )
+
+
+def record_embedding_call(
+    *, scope: CallScope, embedder: ProtectedEmbedder
+) -> OutboundCallAudit | None:
+    """Log what a ProtectedEmbedder sent (nothing if the search never asked it)."""
+    if not embedder.sent:
+        return None
+    return record_outbound_call(
+        inbox_id=scope.inbox_id,
+        conversation_id=scope.conversation_id,
+        provider_info=embedder.info,
+        purpose="embeddings",
+        messages_sent=[Message(role="user", content=text) for text in embedder.sent],
+        counts=embedder.counts,
+        mode=scope.privacy.audit_payload_mode,
+        redacted=embedder.redacted,
+        outcome=embedder.outcome,
+    )
 
 
 # --- reading and exporting ----------------------------------------------------------------------

@@ -1,0 +1,129 @@
+"""Every call that leaves for a model provider, whatever its purpose, is pseudonymised when the
+provider is external and recorded in the audit log: the reply (tests/chat/
+test_privacy_in_the_turn.py), and here the knowledge search's query embedding, the
+classification beside an answer, the handoff summary, the agent's suggested draft, and the
+embeddings of published articles."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from assistant.chat.classifier import classify
+from assistant.chat.retrieval import passages_for
+from assistant.chat.suggestions import draft_reply
+from assistant.knowledge.indexing import embed_chunks_now
+from assistant.knowledge.models import Chunk
+from assistant.knowledge.services import ArticleData, article_create
+from assistant.privacy.models import OutboundCallAudit
+from assistant.privacy.outbound import CallScope
+from assistant.privacy.policy import PrivacySettings
+from tests import factories
+from tickets.summaries import summarise
+
+pytestmark = pytest.mark.django_db
+
+EMAIL = "grace.hopper@example.com"
+QUESTION = f"My order never came, write to me at {EMAIL} please"
+
+
+@pytest.fixture
+def external_model(simulated_llm: Any) -> Any:
+    """The simulator labelled as the external provider it stands in for, with embeddings."""
+    simulated_llm.configure(
+        openai_hosting="external",
+        openai_jurisdiction="US",
+        openai_embedding_model="text-embedding-v4",
+        embedding_dimensions=64,
+    )
+    return simulated_llm
+
+
+def audits(purpose: str) -> list[OutboundCallAudit]:
+    return list(OutboundCallAudit.objects.filter(purpose=purpose))
+
+
+def test_the_customers_question_is_pseudonymised_before_it_is_embedded(external_model) -> None:
+    conversation = factories.make_conversation(factories.make_inbox(), text=QUESTION)
+    scope = CallScope(conversation.inbox_id, conversation.id, PrivacySettings())
+
+    passages_for(QUESTION, language="en", scope=scope)
+
+    sent = external_model.app.stats.embedding_inputs
+    assert sent and EMAIL not in json.dumps(sent) and "[EMAIL_1]" in sent[0]
+    (audit,) = audits("embeddings")
+    assert (audit.inbox_id, audit.conversation_id) == (conversation.inbox_id, conversation.id)
+    assert audit.redacted and audit.outcome == "ok" and audit.redaction_counts == {"EMAIL": 1}
+    assert (audit.provider, audit.jurisdiction, audit.hosting) == ("openai", "US", "external")
+
+
+def test_an_embeddings_provider_outside_the_inboxs_jurisdictions_receives_nothing(
+    external_model,
+) -> None:
+    conversation = factories.make_conversation(factories.make_inbox(), text=QUESTION)
+    scope = CallScope(
+        conversation.inbox_id, conversation.id, PrivacySettings(allowed_jurisdictions=("China",))
+    )
+
+    passages_for(QUESTION, language="en", scope=scope)  # full-text search still answers
+
+    assert external_model.app.stats.embedding_requests == 0
+    assert audits("embeddings") == []
+
+
+@pytest.mark.django_db(transaction=True)  # the call runs in the event loop, audited from there
+def test_the_classification_call_is_redacted_and_audited(external_model) -> None:
+    conversation = factories.make_conversation(factories.make_inbox(), text=QUESTION)
+
+    async_to_sync(classify)(
+        QUESTION,
+        privacy=PrivacySettings(),
+        inbox_id=conversation.inbox_id,
+        conversation_id=conversation.id,
+    )
+
+    assert EMAIL not in json.dumps(external_model.app.stats.requests)
+    (audit,) = audits("classification")
+    assert audit.conversation_id == conversation.id and audit.redacted
+    assert audit.redaction_counts == {"EMAIL": 1}
+
+
+def test_the_handoff_summary_call_is_redacted_and_audited(external_model) -> None:
+    conversation = factories.make_conversation(factories.make_inbox(), text=QUESTION)
+
+    summarise(conversation)
+
+    assert EMAIL not in json.dumps(external_model.app.stats.requests)
+    (audit,) = audits("summary")
+    assert audit.conversation_id == conversation.id and audit.redacted
+    assert audit.redaction_counts.get("EMAIL") == 1
+
+
+def test_the_agents_suggested_draft_is_redacted_and_audited(external_model) -> None:
+    conversation = factories.make_conversation(factories.make_inbox(), text=QUESTION)
+
+    draft_reply(conversation)
+
+    assert EMAIL not in json.dumps(external_model.app.stats.requests)
+    assert EMAIL not in json.dumps(external_model.app.stats.embedding_inputs)
+    (audit,) = audits("suggestion")
+    assert audit.conversation_id == conversation.id and audit.redacted
+    assert [a.conversation_id for a in audits("embeddings")] == [conversation.id]
+
+
+def test_article_embeddings_are_audited_without_an_inbox(external_model) -> None:
+    article = article_create(
+        data=ArticleData(
+            title="Returns", body="Send it back within 30 days.", locale="en", status="published"
+        )
+    )
+    chunk_ids = list(Chunk.objects.filter(article=article).values_list("pk", flat=True))
+    embed_chunks_now(chunk_ids)  # what the queued task does (a no-op if it already ran)
+
+    assert not Chunk.objects.filter(pk__in=chunk_ids, embedding_model="").exists()
+    (audit,) = audits("embeddings")
+    assert audit.inbox_id is None and audit.conversation_id is None
+    assert not audit.redacted and audit.outcome == "ok" and audit.redacted_payload == ""
