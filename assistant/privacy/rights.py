@@ -185,7 +185,9 @@ def erase_contact(
             reason=clean_reason(reason),
         )
         events.close_contact_on_commit(contact_id=contact_id, conversation_ids=conversation_ids)
-    logger.info("erasure %s by %s: %s", record.contact_reference[:12], record.actor_name, counts)
+    logger.info(
+        "erasure %s by %s: %s", record.contact_reference[:12], record.actor_name, record.counts
+    )
     return record
 
 

@@ -33,6 +33,8 @@ class Endpoint:
     # What team B's agent gets for team A's objects: 404 for objects named in the path, 200 for
     # lists (without A's objects), 400 where A's inbox is named in the body.
     foreign: int = 404
+    # What team A's agent gets where only managers and admins may act.
+    agent: int | None = None
 
     def call(self, client: APIClient, world: World) -> Any:
         body = self.body(world) if self.body else None
@@ -81,6 +83,16 @@ ENDPOINTS = {
     "contact conversations": Endpoint(
         "GET", lambda w: f"/api/v1/contacts/{w.contact_a.pk}/conversations", 200
     ),
+    "contact export": Endpoint(
+        "GET", lambda w: f"/api/v1/contacts/{w.contact_a.pk}/export", 200, agent=403
+    ),
+    "contact erase": Endpoint(
+        "POST",
+        lambda w: f"/api/v1/contacts/{w.contact_a.pk}/erase",
+        200,
+        lambda w: {"reason": "Request 12"},
+        agent=403,
+    ),
 }
 
 
@@ -89,6 +101,7 @@ def expected_status(endpoint: Endpoint, person: str) -> int:
         "anonymous": 401,
         "outsider": 403,
         "agent_b": endpoint.foreign,
+        "agent_a": endpoint.agent or endpoint.success,
     }.get(person, endpoint.success)
 
 

@@ -20,6 +20,8 @@ from rest_framework import serializers
 
 from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.chat.services import MAX_MESSAGE_CHARS
+from assistant.privacy.models import RightsRecord
+from assistant.privacy.rights import MAX_REASON_CHARS
 from tickets import access
 from tickets.api.fields import Text, object_id
 from tickets.models import Note, Role, Team, Ticket, TicketEvent
@@ -62,6 +64,37 @@ class ContactSerializer(serializers.ModelSerializer):
             "id", "inbox", "name", "email", "external_id", "language", "is_vip", "created_at",
             "last_seen_at",
         ]  # fmt: skip
+
+
+class ErasureRequestSerializer(serializers.Serializer):
+    reason = Text(
+        max_length=MAX_REASON_CHARS,
+        help_text=_(
+            "Why the contact is erased, for the record (e.g. the request's reference). "
+            "E-mail addresses, phone numbers and other detectable identifiers are replaced."
+        ),
+    )
+
+
+class RightsRecordSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name", read_only=True)
+
+    class Meta:
+        model = RightsRecord
+        fields = ["id", "kind", "channel", "created_at", "actor", "inbox", "contact_reference",
+                  "reason", "counts"]  # fmt: skip
+
+
+class ContactExportSerializer(serializers.Serializer):
+    """The export format (docs/privacy.md, "Retention and the contact's rights")."""
+
+    format = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    exported_at = serializers.DateTimeField(read_only=True)
+    contact = serializers.DictField(read_only=True)
+    conversations = serializers.ListField(child=serializers.DictField(), read_only=True)
+    tickets = serializers.ListField(child=serializers.DictField(), read_only=True)
+    outbound_model_calls = serializers.ListField(child=serializers.DictField(), read_only=True)
 
 
 # ---------------------------------------------------------------------------------------------

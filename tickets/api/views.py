@@ -10,10 +10,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -21,6 +22,8 @@ from rest_framework.views import APIView
 
 from assistant.chat.models import Contact, Conversation, Message
 from assistant.chat.services import ChatError
+from assistant.privacy import rights
+from assistant.privacy.models import RightsRecord
 from tickets import access, services
 from tickets.api import serializers as s
 from tickets.api.contacts import contact_for_email
@@ -315,6 +318,41 @@ class ContactViewSet(_Paginated, viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(s.ContactSerializer(self.get_object()).data)
+
+    def _managed_object(self) -> Contact:
+        """The contact (404 outside the user's inboxes), for a manager or admin only (403)."""
+        contact = self.get_object()
+        if not access.is_manager(self.request.user):
+            raise PermissionDenied(_("Only managers and admins may export or erase contacts."))
+        return contact
+
+    @extend_schema(
+        operation_id="contacts_export",
+        summary="Everything kept about the contact, as JSON (managers and admins; recorded)",
+        responses={200: s.ContactExportSerializer},
+    )
+    @action(detail=True, methods=["get"], url_path="export")
+    def export(self, request: Request, pk: str) -> Response:
+        contact = self._managed_object()
+        data = rights.export_contact(
+            contact=contact, by=request.user, channel=RightsRecord.Channel.API
+        )
+        return Response(data, headers={"Cache-Control": "no-store"})
+
+    @extend_schema(
+        operation_id="contacts_erase",
+        summary="Erase the contact and everything about them (managers and admins; recorded)",
+        request=s.ErasureRequestSerializer,
+        responses={200: s.RightsRecordSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="erase")
+    def erase(self, request: Request, pk: str) -> Response:
+        contact = self._managed_object()
+        reason = _validated(s.ErasureRequestSerializer, request.data).validated_data["reason"]
+        record = rights.erase_contact(
+            contact=contact, by=request.user, channel=RightsRecord.Channel.API, reason=reason
+        )
+        return Response(s.RightsRecordSerializer(record).data)
 
     @extend_schema(
         operation_id="contacts_conversations_list",
