@@ -10,13 +10,17 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import InboxPrivacy, OutboundCallAudit
+from .models import InboxPrivacy, OutboundCallAudit, RightsRecord
+from .rights import contact_reference
 from .services import csv_lines
 
 
 @admin.register(InboxPrivacy)
 class InboxPrivacyAdmin(admin.ModelAdmin):
-    list_display = ("inbox", "allowed_jurisdictions", "redact_internal", "audit_payload_mode")
+    list_display = (
+        "inbox", "allowed_jurisdictions", "redact_internal", "audit_payload_mode",
+        "retention_days", "retention_action",
+    )  # fmt: skip
     list_select_related = ("inbox",)
     readonly_fields = ("updated_at",)
 
@@ -59,6 +63,40 @@ class OutboundCallAuditAdmin(admin.ModelAdmin):
     @admin.display(description=_("redactions"))
     def redaction_total(self, obj: OutboundCallAudit) -> int:
         return obj.redaction_total
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RightsRecord)
+class RightsRecordAdmin(admin.ModelAdmin):
+    """Exports and erasures of contacts' data: the record a data-protection officer shows an
+    auditor. Read-only; search by the reference that rights.contact_reference(id) computes."""
+
+    list_display = ("created_at", "kind", "channel", "actor_name", "inbox", "contact_reference")
+    list_filter = ("kind", "channel", ("created_at", admin.DateFieldListFilter), "inbox")
+    list_select_related = ("inbox",)
+    date_hierarchy = "created_at"
+    search_fields = ("=contact_reference",)
+    search_help_text = _("A contact's id, or the reference shown on an erasure.")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[RightsRecord], search_term: str
+    ) -> tuple[QuerySet[RightsRecord], bool]:
+        # The records never hold the id itself: a searched id is turned into its reference.
+        term = search_term.strip()
+        if term and len(term) != 64:
+            term = contact_reference(term)
+        return super().get_search_results(request, queryset, term)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in self.model._meta.fields]

@@ -184,3 +184,16 @@ async def test_erasure_closes_the_contacts_open_widget_and_refuses_its_token(inb
     assert await again.closed_with() == consumers.CLOSE_BAD_TOKEN
     assert await database_sync_to_async(traces)("zoeerased") == {}
     await bystander.close()
+
+
+@pytest.mark.django_db
+def test_the_admin_finds_an_erasure_by_the_erased_contacts_id(
+    anna: Customer, agent: Any, admin_client: Any
+) -> None:
+    rights.erase_contact(contact=anna.contact, by=agent, channel="desk", reason="asked")
+
+    response = admin_client.get("/admin/privacy/rightsrecord/", {"q": str(anna.contact.pk)})
+
+    assert response.status_code == 200
+    assert rights.contact_reference(anna.contact.pk) in response.content.decode()
+    assert "annaschmidt" not in response.content.decode()
