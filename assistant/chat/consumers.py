@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -92,6 +93,17 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.hello_timer = asyncio.get_running_loop().call_later(
             HELLO_TIMEOUT, lambda: asyncio.ensure_future(self._close_if_anonymous())
         )
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels (4.2+) runs close_old_connections() in a thread before every handler: one
+        # hop into the shared thread-sensitive executor per event, including every streamed
+        # token forwarded from the group, where each delta queued behind other sockets' database
+        # work (B1 in docs/benchmarks.md). Nothing here touches the database outside
+        # database_sync_to_async, which closes stale connections itself, in its own thread.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def _close_if_anonymous(self) -> None:
         if self.contact is None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.db.models import OuterRef, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -154,20 +155,36 @@ async def answer_conversation(conversation_id: uuid.UUID) -> None:
     """Answer every unanswered customer message of the conversation, one turn at a time."""
     _stop_requested.discard(conversation_id)
     lock = async_lock(f"reply:{conversation_id}", timeout=LOCK_SECONDS)
-    for _attempt in range(MAX_TURNS_PER_RUN):
+    for _turn in range(MAX_TURNS_PER_RUN):
         if not await lock.acquire(blocking=False):
             return  # another turn is running; it re-checks for new messages when it ends
         try:
-            for _turn in range(MAX_TURNS_PER_RUN):
-                context = await load_turn_context(conversation_id)
-                if context is None or not context.needs_answer:
-                    break
+            context = await load_turn_context(conversation_id)
+            if context is not None and context.needs_answer:
                 await run_turn(context)
         finally:
             await lock.release()
-        context = await load_turn_context(conversation_id)
-        if context is None or not context.needs_answer:
+        # A message that arrived while the lock was held found it taken: answer it here. The
+        # full context (history, privacy settings, link domains) is loaded only if there is one.
+        if not await _needs_answer(conversation_id):
             return
+
+
+@database_sync_to_async
+def _needs_answer(conversation_id: uuid.UUID) -> bool:
+    """TurnContext.needs_answer in one query: the assistant has the turn and the customer spoke
+    last."""
+    last_author = (
+        Message.objects.filter(conversation_id=OuterRef("pk"))
+        .order_by("-seq")
+        .values("author_kind")[:1]
+    )
+    return (
+        Conversation.objects.filter(pk=conversation_id, state=Conversation.State.BOT)
+        .annotate(last_author=Subquery(last_author))
+        .filter(last_author=Message.Author.CUSTOMER)
+        .exists()
+    )
 
 
 async def _publish(context: TurnContext, event: dict[str, Any], *, to_desks: bool = False) -> None:
