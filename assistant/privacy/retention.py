@@ -107,7 +107,11 @@ def expired_conversations(*, inbox_id: int, before: datetime) -> QuerySet[Conver
         Message.objects.filter(conversation=OuterRef("pk")).order_by("-seq").values("created_at")
     )
     conversations = (
-        Conversation.objects.filter(inbox_id=inbox_id, state=Conversation.State.RESOLVED)
+        # updated_at is part of the last activity, so this necessary condition lets the
+        # (inbox, state, updated_at) index skip every recent conversation before the subquery.
+        Conversation.objects.filter(
+            inbox_id=inbox_id, state=Conversation.State.RESOLVED, updated_at__lt=before
+        )
         # PostgreSQL's GREATEST ignores NULLs, so a missing resolution or message is no issue.
         .annotate(last_activity=Greatest("updated_at", "resolved_at", Subquery(last_message[:1])))
         .filter(last_activity__lt=before)

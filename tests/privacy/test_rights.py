@@ -4,6 +4,7 @@ erasure leaves no trace in any table, is recorded without personal data, and end
 from __future__ import annotations
 
 import json
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -197,3 +198,22 @@ def test_the_admin_finds_an_erasure_by_the_erased_contacts_id(
     assert response.status_code == 200
     assert rights.contact_reference(anna.contact.pk) in response.content.decode()
     assert "annaschmidt" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_command_exports_and_erases(anna: Customer, agent: Any, tmp_path: Any) -> None:
+    from django.core.management import call_command
+
+    target = tmp_path / "anna.json"
+    call_command("contact_data", "export", str(anna.contact.pk), "--output", str(target))
+    out = StringIO()
+    call_command(
+        "contact_data", "erase", str(anna.contact.pk), "--reason", "Request 9", "--by",
+        "rights-agent", stdout=out,
+    )  # fmt: skip
+
+    assert json.loads(target.read_text())["contact"]["email"] == anna.email
+    assert rights.contact_reference(anna.contact.pk) in out.getvalue()
+    assert traces("annaschmidt") == {}
+    channels = set(RightsRecord.objects.values_list("kind", "channel"))
+    assert channels == {("export", "command"), ("erasure", "command")}
