@@ -326,14 +326,25 @@ WIDGET_RATE_LIMITS: dict[str, int] = {
 # ------------------------------------------------------------------------------------------
 
 LOG_LEVEL: str = _typed("str", "LOG_LEVEL", default="INFO").upper()
+# Secrets never reach a log line or an error report (assistant/secrets_filter.py): every
+# handler masks them, and Celery workers log through this configuration instead of their own.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"secrets": {"()": "assistant.secrets_filter.SecretsLogFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+DEFAULT_EXCEPTION_REPORTER = "assistant.secrets_filter.SafeExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "assistant.secrets_filter.SafeReporterFilter"
 
 WEB_HOST: str = _typed("str", "WEB_HOST", default="127.0.0.1")
 WEB_PORT: int = _typed("int", "WEB_PORT", default=8000)
