@@ -270,6 +270,7 @@ def _attribute(tag: str, name: str) -> str:
 # --- abuse --------------------------------------------------------------------------------------
 
 _ABUSE = lexicon.abuse_pattern()
+_LEAK_MARKERS = tuple(" ".join(marker.split()).lower() for marker in lexicon.PROMPT_LEAK_MARKERS)
 
 
 def abuse_check(answer: str, *, extra_terms: tuple[str, ...] = ()) -> Finding | None:
@@ -278,10 +279,38 @@ def abuse_check(answer: str, *, extra_terms: tuple[str, ...] = ()) -> Finding | 
     match = pattern.search(answer)
     if match:
         return Finding("abuse", "abusive", _excerpt(answer, match.start(), match.end()))
-    for marker in lexicon.PROMPT_LEAK_MARKERS:
-        index = answer.find(marker)
+    flat = " ".join(answer.split()).lower()
+    for marker in _LEAK_MARKERS:
+        index = flat.find(marker)
         if index != -1:
-            return Finding("abuse", "prompt_leak", _excerpt(answer, index, index + len(marker)))
+            return Finding("abuse", "prompt_leak", _excerpt(flat, index, index + len(marker)))
+    return None
+
+
+# --- confidential instructions ----------------------------------------------------------------
+
+# A run of this many words copied from the instructions is a quote, not a coincidence.
+CONFIDENTIAL_RUN_WORDS = 8
+# Codes, keys and reference numbers: a letter and a digit within one token of 6+ characters.
+_CODE = re.compile(r"(?=[\w-]*[A-Za-z])(?=[\w-]*[0-9])[\w-]{6,}")
+
+
+def confidential_check(answer: str, confidential: Sequence[str]) -> Finding | None:
+    """Whether the answer repeats text the customer must not see (an inbox's instructions):
+    any code-like token of it, or a run of words copied from it."""
+    if not confidential:
+        return None
+    flat = " ".join(re.findall(r"\w+", answer.lower()))
+    tokens = set(re.findall(r"[\w-]+", answer))
+    for text in confidential:
+        for code in _CODE.findall(text):
+            if code in tokens:
+                return Finding("abuse", "prompt_leak", code)
+        words = re.findall(r"\w+", text.lower())
+        for start in range(len(words) - CONFIDENTIAL_RUN_WORDS + 1):
+            run = " ".join(words[start : start + CONFIDENTIAL_RUN_WORDS])
+            if f" {run} " in f" {flat} ":
+                return Finding("abuse", "prompt_leak", run)
     return None
 
 
@@ -298,10 +327,14 @@ def check_answer(
     handoff_message: str = DEFAULT_HANDOFF_MESSAGE,
     removed_marker: str = DEFAULT_REMOVED_LINK,
     extra_abuse_terms: tuple[str, ...] = (),
+    confidential: Sequence[str] = (),
 ) -> GuardrailResult:
     """Run every check on a complete answer. Pass translated messages for the customer's
-    language; the defaults are English."""
-    abuse = abuse_check(answer, extra_terms=extra_abuse_terms)
+    language; the defaults are English. `confidential`: texts of the prompt that must not be
+    repeated (the inbox's instructions, which may hold internal notes and codes)."""
+    abuse = abuse_check(answer, extra_terms=extra_abuse_terms) or confidential_check(
+        answer, confidential
+    )
     if abuse is not None:
         return GuardrailResult(safe_message, "replace", (abuse,), answer)
     cleaned, removed = link_check(answer, allowed_domains, removed_marker=removed_marker)
