@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from django.db.models import OuterRef, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -41,7 +42,7 @@ from assistant.llm.types import (
     ToolSpec,
 )
 from assistant.privacy.guardrails import GuardrailResult, check_answer
-from assistant.privacy.outbound import PreparedCall, prepare_call
+from assistant.privacy.outbound import CallScope, PreparedCall, prepare_call
 from assistant.privacy.policy import PrivacySettings, ResidencyError
 from assistant.privacy.services import (
     allowed_link_domains,
@@ -51,6 +52,7 @@ from assistant.privacy.services import (
 from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_OUTPUT_TOKENS = 800
 HISTORY_MESSAGES = 40
@@ -73,6 +75,20 @@ HANDOFF_TOOL = ToolSpec(
         "required": ["reason"],
     },
 )
+
+
+def in_thread(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """Channels' database_sync_to_async, run in the event loop's thread pool.
+
+    By default every such call in the process queues for one shared thread (asgiref's
+    thread-sensitive mode, which Channels consumers never scope as Django does per request), so
+    under load each reply turn waited behind every other socket's database work before its first
+    token (B1 in docs/benchmarks.md). Each call here is self-contained (its own transaction, its
+    connection taken from the pool and given back, as database_sync_to_async does), so it
+    may run on any thread; the pool's few workers also bound how many wait for a connection.
+    """
+    return DatabaseSyncToAsync(function, thread_sensitive=False)
+
 
 # Conversations whose running turn must stop (a human took over). Cancelling the task alone is
 # not enough: a cancellation that lands while the task waits in sync_to_async is absorbed by
@@ -107,6 +123,11 @@ class TurnContext:
         return next((h.text for h in reversed(self.history) if h.author_kind == "customer"), "")
 
     @property
+    def call_scope(self) -> CallScope:
+        """Whose data this turn's model calls carry (the inbox's rules, the audit log)."""
+        return CallScope(self.inbox_id, self.conversation_id, self.privacy)
+
+    @property
     def needs_answer(self) -> bool:
         return (
             self.state == Conversation.State.BOT
@@ -115,7 +136,7 @@ class TurnContext:
         )
 
 
-@database_sync_to_async
+@in_thread
 def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
     conversation = (
         Conversation.objects.select_related("inbox", "contact").filter(pk=conversation_id).first()
@@ -170,7 +191,7 @@ async def answer_conversation(conversation_id: uuid.UUID) -> None:
             return
 
 
-@database_sync_to_async
+@in_thread
 def _needs_answer(conversation_id: uuid.UUID) -> bool:
     """TurnContext.needs_answer in one query: the assistant has the turn and the customer spoke
     last."""
@@ -197,7 +218,7 @@ async def _publish(context: TurnContext, event: dict[str, Any], *, to_desks: boo
 
 
 async def _handoff(context: TurnContext, reason: str) -> None:
-    await database_sync_to_async(services.conversation_handoff)(
+    await in_thread(services.conversation_handoff)(
         conversation_id=context.conversation_id, reason=reason
     )
 
@@ -224,6 +245,8 @@ async def run_turn(context: TurnContext) -> None:
             classifier.classify(
                 context.question,
                 privacy=context.privacy,
+                inbox_id=context.inbox_id,
+                conversation_id=context.conversation_id,
             )
         )
         if classifier.model_available()
@@ -243,7 +266,7 @@ async def _apply_classification(
         task.cancel()
         return
     if result is not None:
-        await database_sync_to_async(services.model_call_store)(
+        await in_thread(services.model_call_store)(
             conversation_id=context.conversation_id, result=result, purpose="classification"
         )
     if answered and verdict is not None and verdict.reason is not None:
@@ -257,7 +280,9 @@ async def _answer(context: TurnContext) -> bool:
         "name": _translated(context.language, "Assistant"),
     }
     await _publish(context, {"type": "typing", "author": assistant, "active": True})
-    passages = await apassages_for(context.question, language=context.language)
+    passages = await apassages_for(
+        context.question, language=context.language, scope=context.call_scope
+    )
     prompt = build_prompt(
         company=context.company,
         instructions=context.instructions,
@@ -315,7 +340,7 @@ async def _answer(context: TurnContext) -> bool:
         )
         await _audit(context, route, prepared, call.result, privacy)
         await _withdraw(context, stream_id, started=bool(parts))
-        await database_sync_to_async(services.assistant_failure_handoff)(
+        await in_thread(services.assistant_failure_handoff)(
             conversation_id=context.conversation_id, result=call.result
         )
         return False
@@ -341,7 +366,7 @@ async def _answer(context: TurnContext) -> bool:
     # The offline responder quotes the single best passage; a model may draw on a few.
     quoted = 1 if call.result is not None and call.result.provider == "offline" else 2
     citations = [] if dont_know else _citations(text, passages, fallback=quoted)
-    message = await database_sync_to_async(services.assistant_message_store)(
+    message = await in_thread(services.assistant_message_store)(
         conversation_id=context.conversation_id,
         text=text,
         citations=citations,
@@ -382,7 +407,7 @@ async def _audit(
     privacy: PrivacySettings,
 ) -> None:
     """Record what actually left the system, for every provider the call tried."""
-    await database_sync_to_async(record_call_result)(
+    await in_thread(record_call_result)(
         inbox_id=context.inbox_id,
         conversation_id=context.conversation_id,
         result=result,
@@ -422,6 +447,6 @@ async def _record_withdrawn(
 ) -> None:
     await _withdraw(context, stream_id, started=started)
     if result is not None:
-        await database_sync_to_async(services.model_call_store)(
+        await in_thread(services.model_call_store)(
             conversation_id=context.conversation_id, result=result
         )

@@ -62,7 +62,7 @@ async def handoff_reason(inbox: Any, new_session: Any, texts: list[str], **conta
 
 @pytest.fixture
 def with_passages(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def passages(question: str, *, language: str) -> list[Passage]:
+    async def passages(question: str, *, language: str, scope: object = None) -> list[Passage]:
         return [PASSAGE]
 
     monkeypatch.setattr(reply, "apassages_for", passages)

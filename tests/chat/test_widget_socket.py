@@ -346,6 +346,8 @@ async def test_a_spent_token_budget_hands_over_instead_of_calling_the_model(
     await tab.say("second", client_id="2")
     error, _ = await tab.receive_until("error")
     assert error["code"] == "budget_exhausted"
+    state, _ = await tab.receive_until("state")  # the handoff is announced once committed
+    assert state["conversation"]["state"] == "waiting"
     conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
     assert (conversation.state, conversation.handoff_reason) == ("waiting", "token_budget")
     assert await database_sync_to_async(ModelCall.objects.count)() == 1

@@ -127,3 +127,27 @@ def test_article_embeddings_are_audited_without_an_inbox(external_model) -> None
     (audit,) = audits("embeddings")
     assert audit.inbox_id is None and audit.conversation_id is None
     assert not audit.redacted and audit.outcome == "ok" and audit.redacted_payload == ""
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_whole_reply_turn_audits_each_call_and_leaks_nothing(external_model) -> None:
+    from channels.db import database_sync_to_async
+
+    from tests.chat.conftest import Widget
+
+    inbox = await database_sync_to_async(factories.make_inbox)()
+    session = await database_sync_to_async(factories.make_session)(inbox)
+    tab = Widget()
+    await tab.hello(session.token)
+    await tab.say(QUESTION, client_id="pii")
+    await tab.receive_until("stream_end")
+    await tab.close()
+
+    assert EMAIL not in json.dumps(external_model.app.stats.requests)
+    assert EMAIL not in json.dumps(external_model.app.stats.embedding_inputs)
+    rows = await database_sync_to_async(
+        lambda: list(OutboundCallAudit.objects.values_list("purpose", "conversation_id"))
+    )()
+    purposes = {purpose for purpose, _conversation in rows}
+    assert {"reply", "embeddings", "classification"} <= purposes
+    assert len({conversation for _purpose, conversation in rows}) == 1
