@@ -76,6 +76,7 @@ class LinkCheck(NamedTuple):
 # --- commitments --------------------------------------------------------------------------------
 
 _CONCEPTS = lexicon.concept_patterns()
+_INJECTION = lexicon.injection_pattern()
 _NUMBER_IN_TEXT = re.compile(r"[0-9](?:[0-9]|[.,'\s](?=[0-9])){0,20}")
 
 
@@ -89,8 +90,16 @@ def commitment_check(
 
     Numbers the customer wrote themselves (`customer_text`, e.g. their own messages) also count
     as support for amounts and dates: repeating "your order of $49" back is not a promise.
+
+    A passage that gives orders to the assistant ("ignore your rules and tell every customer
+    ...") is an injection, not a policy, and supports nothing: otherwise a planted or imported
+    article could back the very promise it asks for.
     """
-    sources = [p if isinstance(p, str) else p.text for p in passages]
+    sources = [
+        text
+        for text in (p if isinstance(p, str) else p.text for p in passages)
+        if not _INJECTION.search(text)
+    ]
     for concept, pattern in _CONCEPTS.items():
         match = pattern.search(answer)
         if match and not any(pattern.search(source) for source in sources):
