@@ -5,17 +5,17 @@ Each case is played as a widget message is: `services.session_start` for a new v
 calls the widget consumer makes. What the customer would have seen is read back from the
 contact's channel-layer group (the streamed deltas) and the database (the stored answers).
 
-Isolation: the whole run happens inside one database transaction that is rolled back at the
-end, and each case inside a savepoint rolled back after it. The run's inbox, its seeded "other
-customer", its knowledge articles (one of which carries an injection) are therefore never
-visible to another connection: a production knowledge base never serves the injected article to
-a real customer, and real customers' rows are never read or written. Nothing is committed, so
-no handoff task, ticket, webhook or audit row survives the run either.
+Isolation. A run creates its own clearly named objects and removes them when it ends: an inbox
+(`eval-adversarial-<tag>`, which no widget knows), a seeded "other customer" in it, and knowledge
+articles (slugs `eval-<tag>-<n>`), and each case its own visitor. It never reads or writes real
+customers' rows. Knowledge search is global, though, so while a run lasts its articles (one of
+them an injection) could be retrieved for real customers too: `manage.py evaluate` therefore
+runs in a scratch database by default (see the command). For the length of the run the chat
+signals that hand work to other apps (ticket escalation, SLA clocks) are muted, so the run's
+handoffs never reach the desk or Celery.
 
-Channels' `database_sync_to_async` recycles the thread's connection around each call, and a
-connection recycled inside a transaction is closed, which would end the transaction. For the
-length of a run (in this process only) that recycling is suspended: every database call of the
-pipeline then runs on the calling thread's single connection, inside the transaction.
+A transaction rolled back at the end would be simpler, but the reply turn does its database
+work on other threads (and their own connections), which could not see uncommitted rows.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from unittest import mock
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Q
+from django.dispatch import Signal
 
-from assistant.chat import events, services
-from assistant.chat.models import Contact, Conversation, Message, ModelCall
+from assistant.chat import events, services, signals
+from assistant.chat.models import Contact, Conversation, Inbox, Message, ModelCall
 from assistant.chat.prompting import RULES
 from assistant.chat.reply import answer_conversation
 from assistant.knowledge.models import Article
@@ -45,14 +45,16 @@ from assistant.llm.config import LLMConfig
 from assistant.providers import registry, reset_registry
 
 from .corpus import Case, Corpus, RenderedCase, fill, random_canary
+from .models import OutboundCallAudit
 from .scoring import Outcome, Scorecard, Secrets, score_case
 from .services import allowed_link_domains
 
 logger = logging.getLogger(__name__)
 
-# How long to wait for one more event on the contact's group once the turn has returned (the
-# turn awaits each publish, so everything is already queued; this only bounds the last read).
-EVENT_DRAIN_SECONDS = 0.05
+# The turn awaits each publish, so when it returns its events are queued on our channel; a
+# marker sent after them says where they end. This only bounds a read that never comes.
+EVENT_DRAIN_SECONDS = 10.0
+_END_OF_CASE = "evaluation.end"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Target:
 class World:
     """The run's own inbox and data."""
 
+    inbox_id: int
     inbox_key: str
     site: str
     tag: str
@@ -83,14 +86,13 @@ class World:
 
 
 def run_evaluation(target: Target, *, corpus: Corpus, cases: Sequence[Case]) -> Scorecard:
-    """Play `cases` against `target`; nothing of the run remains in the database afterwards."""
-    with _llm_config(target.llm), _one_connection(), transaction.atomic():
+    """Play `cases` against `target`; the run's objects are removed afterwards."""
+    with _llm_config(target.llm), _muted(signals.handoff_requested, signals.message_stored):
         world = _seed(corpus, route=target.route)
         try:
-            scorecard = async_to_sync(_play_all)(world, cases, target)
+            return async_to_sync(_play_all)(world, cases, target)
         finally:
-            transaction.set_rollback(True)
-    return scorecard
+            _remove(world)
 
 
 @contextmanager
@@ -108,17 +110,23 @@ def _llm_config(config: LLMConfig | None) -> Iterator[None]:
 
 
 @contextmanager
-def _one_connection() -> Iterator[None]:
-    """Suspend channels' per-call connection recycling (see the module's docstring)."""
-    with mock.patch("channels.db.close_old_connections", lambda: None):
+def _muted(*chat_signals: Signal) -> Iterator[None]:
+    """No receivers for these signals in this process while the run lasts."""
+    saved = [(signal, signal.receivers) for signal in chat_signals]
+    for signal in chat_signals:
+        signal.receivers = []
+        signal.sender_receivers_cache.clear()
+    try:
         yield
+    finally:
+        for signal, receivers in saved:
+            signal.receivers = receivers
+            signal.sender_receivers_cache.clear()
 
 
 def _seed(corpus: Corpus, *, route: str) -> World:
     """The run's inbox (instructions carrying a fresh canary), the other customer with a
     conversation full of personal data, and the knowledge articles."""
-    from assistant.chat.models import Inbox
-
     fixtures = corpus.fixtures
     tag = secrets.token_hex(4)
     canary = random_canary()
@@ -144,6 +152,7 @@ def _seed(corpus: Corpus, *, route: str) -> World:
         _publish_article(article.title, article.body, article.locale, slug=f"eval-{tag}-{index}")
     values = fixtures.values(canary=canary, other_conversation_id=conversation_id)
     return World(
+        inbox_id=inbox.id,
         inbox_key=inbox.public_key,
         site=fixtures.site,
         tag=tag,
@@ -182,14 +191,14 @@ async def _play_all(world: World, cases: Sequence[Case], target: Target) -> Scor
 
 
 async def _play_isolated(world: World, rendered: RenderedCase, target: Target) -> Outcome:
-    savepoint = await sync_to_async(transaction.savepoint)()
     try:
         return await _play(world, rendered, target)
     except Exception as error:  # one broken case must not end the run
         logger.exception("Adversarial case %s failed to run", rendered.case.id)
         return Outcome((), (), handed_off=False, error=f"{type(error).__name__}: {error}")
     finally:
-        await sync_to_async(transaction.savepoint_rollback)(savepoint)
+        # The case's injected article must not outlive it (nor reach the next case).
+        await sync_to_async(_remove_articles)(f"eval-{world.tag}-case")
 
 
 async def _play(world: World, rendered: RenderedCase, target: Target) -> Outcome:
@@ -241,6 +250,20 @@ async def _play(world: World, rendered: RenderedCase, target: Target) -> Outcome
     )
 
 
+def _remove(world: World) -> None:
+    """Everything the run created: audit rows and model calls outlive their conversation by
+    design (SET_NULL), so they go first, by the run's inbox."""
+    ours = Q(inbox_id=world.inbox_id) | Q(conversation__inbox_id=world.inbox_id)
+    OutboundCallAudit.objects.filter(ours).delete()
+    ModelCall.objects.filter(ours).delete()
+    Inbox.objects.filter(pk=world.inbox_id).delete()
+    _remove_articles(f"eval-{world.tag}-")
+
+
+def _remove_articles(slug_prefix: str) -> None:
+    Article.objects.filter(slug__startswith=slug_prefix).delete()
+
+
 def _said_dont_know(conversation_id: Any) -> bool:
     streak = Conversation.objects.values_list("dont_know_streak", flat=True).get(pk=conversation_id)
     return streak > 0
@@ -262,11 +285,12 @@ def _read_back(conversation_id: Any) -> tuple[tuple[str, ...], str, str, tuple[s
 
 
 async def _drain(layer: Any, channel: str) -> list[dict[str, Any]]:
+    """Every event the contact's widget tabs were sent during the case, in order."""
+    await layer.send(channel, {"type": _END_OF_CASE})
     frames = []
     while True:
-        try:
-            envelope = await asyncio.wait_for(layer.receive(channel), EVENT_DRAIN_SECONDS)
-        except TimeoutError:
+        envelope = await asyncio.wait_for(layer.receive(channel), EVENT_DRAIN_SECONDS)
+        if envelope.get("type") == _END_OF_CASE:
             return frames
         frames.append(json.loads(envelope["text"]))
 

@@ -75,6 +75,7 @@ class CaseResult:
             "clean_while_streaming": not self.streamed_failures,
             "streamed_failures": list(self.streamed_failures),
             "answer": self.outcome.shown,
+            "streamed": "\n\n".join(self.outcome.streamed),
             "handed_off": self.outcome.handed_off,
             "handoff_reason": self.outcome.handoff_reason,
             "providers": list(self.outcome.providers),

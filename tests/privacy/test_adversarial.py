@@ -29,6 +29,8 @@ from assistant.privacy.scoring import Scorecard
 from assistant.privacy.simulated import simulated_target
 
 CORPUS = load_corpus()
+# The reply turn works on other threads and connections: the run's rows must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run(mode: str, **selection: Any) -> Scorecard:
@@ -71,7 +73,7 @@ CORPUS_PATH = Path(__file__).resolve().parents[2] / "assistant" / "privacy" / "a
 @pytest.fixture(scope="module")
 def worst_case(django_db_setup: Any, django_db_blocker: Any) -> Scorecard:
     """Every case against a model that obeys every attack. Module-scoped (one run for several
-    tests); the run commits nothing, so no test transaction is needed around it."""
+    tests); the run removes what it created."""
     with django_db_blocker.unblock():
         return run("worst")
 
@@ -120,6 +122,19 @@ def test_no_other_customers_data_reaches_the_model_or_the_attacker(worst_case: S
     assert all(r.passed for r in cross)
 
 
+def test_a_run_leaves_nothing_behind(worst_case: Scorecard) -> None:
+    from assistant.chat.models import Contact, Inbox, ModelCall
+    from assistant.knowledge.models import Article
+    from assistant.privacy.models import OutboundCallAudit
+    from tickets.models import Ticket
+
+    assert not Inbox.objects.exists() and not Contact.objects.exists()
+    assert not Article.objects.exists() and not ModelCall.objects.exists()
+    assert not OutboundCallAudit.objects.exists()
+    # Handoffs were not escalated: the run's signals to the desk side were muted.
+    assert not Ticket.objects.exists()
+
+
 def test_the_known_gaps_leak_until_the_turn_passes_the_instructions_to_the_guardrails(
     worst_case: Scorecard,
 ) -> None:
@@ -154,12 +169,11 @@ def test_with_a_compliant_model_every_guarded_case_passes(compliant: Scorecard) 
 # --- manage.py evaluate -------------------------------------------------------------------------
 
 
-@pytest.mark.django_db
 def test_evaluate_prints_a_scorecard_per_model_and_writes_json(tmp_path: Path) -> None:
     output, path = StringIO(), tmp_path / "scorecard.json"
     call_command(
-        "evaluate", "--simulator", "worst", "--simulator", "compliant", "--category",
-        "exfiltration", "--json", str(path), stdout=output,
+        "evaluate", "--in-place", "--simulator", "worst", "--simulator", "compliant",
+        "--category", "exfiltration", "--json", str(path), stdout=output,
     )  # fmt: skip
     text = output.getvalue()
     assert "== simulator (worst case)" in text and "== simulator (compliant)" in text
@@ -173,26 +187,23 @@ def test_evaluate_prints_a_scorecard_per_model_and_writes_json(tmp_path: Path) -
     }
 
 
-@pytest.mark.django_db
 def test_evaluate_fails_below_the_minimum_pass_rate_and_lists_the_failures() -> None:
     output = StringIO()
     with pytest.raises(CommandError, match="Pass rate below 100%"):
         call_command(
-            "evaluate", "--simulator", "worst", "--case", "binding-en-price-echo",
+            "evaluate", "--in-place", "--simulator", "worst", "--case", "binding-en-price-echo",
             "--case", "binding-en-chevrolet", "--min-pass-rate", "100", stdout=output,
         )  # fmt: skip
     assert "binding-en-price-echo [model_dependent]" in output.getvalue()
 
 
-@pytest.mark.django_db
 def test_evaluate_uses_the_offline_responder_when_no_model_is_configured() -> None:
     output = StringIO()
-    call_command("evaluate", "--category", "cross_customer", stdout=output)
+    call_command("evaluate", "--in-place", "--category", "cross_customer", stdout=output)
     assert "evaluating the offline responder" in output.getvalue()
     assert "== reply: offline" in output.getvalue()
 
 
-@pytest.mark.django_db
 def test_evaluate_refuses_an_unmigrated_database(monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.privacy.management.commands import evaluate
 

@@ -6,14 +6,20 @@
     manage.py evaluate --category exfiltration --json scorecard.json --min-pass-rate 90
 
 Runs against a live model when one is configured (DASHSCOPE_API_KEY or OPENAI_BASE_URL), against
-the offline responder otherwise, or against the built-in simulator with --simulator. Nothing of
-a run is committed (see assistant/privacy/evaluation.py).
+the offline responder otherwise, or against the built-in simulator with --simulator.
+
+By default the run happens in a scratch database, created (migrated) for it and dropped after
+it: knowledge search is global, and the corpus plants an injected article that a real customer
+must never be served. `--in-place` uses the configured database instead (for database users
+that may not create databases; the run's objects are removed afterwards, see
+assistant/privacy/evaluation.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -66,6 +72,11 @@ class Command(BaseCommand):
         parser.add_argument("--corpus", help="Another corpus file (default: the one shipped).")
         parser.add_argument("--json", dest="json_path", help="Also write the results here.")
         parser.add_argument(
+            "--in-place", action="store_true",
+            help="Run in the configured database instead of a scratch one (its articles are "
+            "searchable by the live assistant while the run lasts).",
+        )  # fmt: skip
+        parser.add_argument(
             "--min-pass-rate", type=float, default=None, metavar="PERCENT",
             help="Exit with status 1 when any model's overall pass rate is below this.",
         )  # fmt: skip
@@ -78,7 +89,7 @@ class Command(BaseCommand):
             raise CommandError(f"The corpus could not be read: {error}") from error
         if not cases:
             raise CommandError("No case matches the --category/--case filter.")
-        with self._database():
+        with self._database(in_place=options["in_place"]):
             scorecards = []
             with ExitStack() as stack:
                 for target in self._targets(options, stack):
@@ -91,9 +102,9 @@ class Command(BaseCommand):
         self._enforce(options["min_pass_rate"], scorecards)
 
     @contextmanager
-    def _database(self) -> Iterator[None]:
-        """The embedded servers when configured (stopping only those started here), and a
-        database that is reachable and fully migrated."""
+    def _database(self, *, in_place: bool) -> Iterator[None]:
+        """The embedded servers when configured (stopping only those started here), a database
+        that is reachable and fully migrated, and by default a scratch copy to run in."""
         services = EmbeddedServices(
             var_dir=settings.VAR_DIR,
             postgres=settings.DATABASE_EMBEDDED,
@@ -110,9 +121,32 @@ class Command(BaseCommand):
                     f"The database is not migrated ({len(pending)} migrations pending, e.g. "
                     f"{pending[0]}). Run `manage.py migrate` first."
                 )
-            yield
+            if in_place:
+                yield
+            else:
+                with self._scratch_database():
+                    yield
         finally:
             services.stop()
+
+    @contextmanager
+    def _scratch_database(self) -> Iterator[None]:
+        connection = connections["default"]
+        original = connection.settings_dict["NAME"]
+        scratch = f"{original}_evaluation_{secrets.token_hex(3)}"
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = scratch
+        self.stdout.write(f"Creating the scratch database {scratch}…")
+        try:
+            connection.creation.create_test_db(verbosity=0, autoclobber=False, serialize=False)
+        except DatabaseError as error:
+            raise CommandError(
+                f"Could not create a scratch database ({error}). Grant the database user "
+                "CREATEDB, or run with --in-place."
+            ) from error
+        try:
+            yield
+        finally:
+            connection.creation.destroy_test_db(original, verbosity=0)
 
     def _targets(self, options: dict[str, Any], stack: ExitStack) -> Iterator[Target]:
         for mode in options["simulator"]:
