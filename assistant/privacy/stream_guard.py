@@ -1,0 +1,108 @@
+"""What of a streaming answer may be shown before the whole answer is checked. No Django.
+
+`check_answer` judges a complete answer, but the reply turn forwards each delta as it arrives, so
+without this an obeying model's "Agreed! The car is yours for $1" or its exfiltration link is on
+the customer's screen (and in their screenshots) until the final check replaces it. The guard
+runs the same checks on the text so far and releases it with a short delay:
+
+    guard = StreamGuard(passages=passages, allowed_domains=domains, customer_text=customer)
+    for delta in stream:
+        forward(guard.feed(delta))          # "" while it holds back
+    result = check_answer(guard.text, ...)  # as before
+    if result.shown_unchanged:
+        forward(guard.rest())               # the held-back tail
+    # otherwise the stored message (safe text or hand-off notice) replaces what was streamed
+
+It holds back the last `holdback` characters, so a marker is complete (and caught) before any
+of it is shown, and checks only every `step` characters, so a long answer costs tens of checks,
+not one per token. Once anything looks wrong (abuse, a leaked prompt, a foreign or half-written
+link, a commitment the passages do not support) it releases nothing more: the final check
+decides. A false alarm (an amount whose last digit has not arrived yet) only means the rest
+arrives at the end in one piece.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .guardrails import (
+    Finding,
+    HasText,
+    abuse_check,
+    commitment_check,
+    confidential_check,
+    link_check,
+)
+
+# Longer than any marker the checks look for ("Never invent or promise refunds, discounts").
+STREAM_HOLDBACK = 64
+STREAM_STEP = 32
+# Where a word ends: white space, or Chinese punctuation (Chinese has no spaces).
+_WORD_END = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]+")
+
+
+class StreamGuard:
+    def __init__(
+        self,
+        *,
+        passages: Sequence[str | HasText],
+        allowed_domains: Sequence[str],
+        customer_text: Sequence[str] = (),
+        confidential: Sequence[str] = (),
+        extra_abuse_terms: tuple[str, ...] = (),
+        holdback: int = STREAM_HOLDBACK,
+        step: int = STREAM_STEP,
+    ) -> None:
+        self._passages = passages
+        self._domains = allowed_domains
+        self._customer_text = customer_text
+        self._confidential = confidential
+        self._extra_terms = extra_abuse_terms
+        self._holdback = holdback
+        self._step = step
+        self._text = ""
+        self._released = 0
+        self.finding: Finding | None = None
+
+    @property
+    def text(self) -> str:
+        """Everything fed so far: the answer to check when the stream ends."""
+        return self._text
+
+    def feed(self, piece: str) -> str:
+        """The part of the answer that may be shown now (often "")."""
+        self._text += piece
+        if self.finding is not None:
+            return ""
+        if len(self._text) - self._released < self._holdback + self._step:
+            return ""
+        # The last word may still be growing (half a URL, half a number): judge and release
+        # only complete words.
+        complete = self._complete_length()
+        self.finding = self._first_finding(self._text[:complete])
+        if self.finding is not None:
+            return ""
+        end = max(min(len(self._text) - self._holdback, complete), self._released)
+        released, self._released = self._text[self._released : end], end
+        return released
+
+    def rest(self) -> str:
+        """What was held back; forward it only when the final check shows the answer as is."""
+        rest, self._released = self._text[self._released :], len(self._text)
+        return rest
+
+    def _complete_length(self) -> int:
+        boundaries = list(_WORD_END.finditer(self._text))
+        return boundaries[-1].end() if boundaries else 0
+
+    def _first_finding(self, text: str) -> Finding | None:
+        found = abuse_check(text, extra_terms=self._extra_terms) or confidential_check(
+            text, self._confidential
+        )
+        if found is not None:
+            return found
+        _cleaned, removed = link_check(text, self._domains)
+        if removed:
+            return Finding("link", "removed", removed[0])
+        return commitment_check(text, self._passages, customer_text=self._customer_text)
