@@ -101,11 +101,11 @@ def ticket_for_conversation(
     """The conversation's ticket, created or reopened. Idempotent: one ticket per conversation
     (a unique constraint guards it), so a retried escalation changes nothing."""
     conversation = (
-        Conversation.objects.select_for_update(of=("self",))
+        Conversation.objects.select_for_update(no_key=True, of=("self",))
         .select_related("inbox")
         .get(pk=conversation_id)
     )
-    ticket = Ticket.objects.select_for_update().filter(conversation=conversation).first()
+    ticket = Ticket.objects.select_for_update(no_key=True).filter(conversation=conversation).first()
     if ticket is not None:
         if not ticket.is_open:
             before = ticket.status
@@ -187,7 +187,7 @@ def ticket_update(*, ticket: Ticket, by: AbstractBaseUser | None, **changes: Any
     unknown = set(changes) - set(TRACKED_FIELDS)
     if unknown:
         raise TicketError("invalid", f"Unknown fields: {', '.join(sorted(unknown))}")
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(no_key=True).get(pk=ticket.pk)
     if "tags" in changes:
         changes["tags"] = _clean_tags(changes["tags"])
     if "subject" in changes:

@@ -77,7 +77,7 @@ def session_start(
     contact: Contact | None = None
     if visitor_secret:
         contact = (
-            Contact.objects.select_for_update()
+            Contact.objects.select_for_update(no_key=True)
             .filter(inbox=inbox, visitor_secret_hash=tokens.hash_visitor_secret(visitor_secret))
             .first()
         )
@@ -118,7 +118,9 @@ def _identified_contact(
     ):
         raise ChatError("invalid_identity", "The identity could not be verified.", status=403)
     contact = (
-        Contact.objects.select_for_update().filter(inbox=inbox, external_id=customer_id).first()
+        Contact.objects.select_for_update(no_key=True)
+        .filter(inbox=inbox, external_id=customer_id)
+        .first()
     )
     if contact is None:
         if visitor_contact is not None and visitor_contact.external_id is None:
@@ -217,9 +219,12 @@ def _append_message(
 
 def _locked_conversation(conversation_id: uuid.UUID) -> Conversation:
     # of=("self",): without it PostgreSQL also locks the joined inbox row, and every write in
-    # every conversation of the inbox would queue behind one lock.
+    # every conversation of the inbox would queue behind one lock. no_key (FOR NO KEY UPDATE):
+    # writers of one conversation still queue, but a row that merely references it (a ticket,
+    # a model call) can be inserted meanwhile; FOR UPDATE would block that foreign-key check
+    # and, with the contact lock taken in the other order elsewhere, deadlock.
     return (
-        Conversation.objects.select_for_update(of=("self",))
+        Conversation.objects.select_for_update(no_key=True, of=("self",))
         .select_related("inbox")
         .get(pk=conversation_id)
     )
@@ -246,7 +251,9 @@ def customer_message_create(
             "too_long", _("Messages can be at most %(n)d characters.") % {"n": MAX_MESSAGE_CHARS}
         )
     contact = (
-        Contact.objects.select_for_update(of=("self",)).select_related("inbox").get(pk=contact_id)
+        Contact.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("inbox")
+        .get(pk=contact_id)
     )
     duplicate = (
         Message.objects.filter(conversation__contact=contact, client_id=client_id)
@@ -259,7 +266,7 @@ def customer_message_create(
         )
 
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(no_key=True)
         .filter(contact=contact, state__in=Conversation.OPEN_STATES)
         .order_by("-created_at")
         .first()
@@ -504,7 +511,9 @@ def agent_typing(*, conversation: Conversation, agent: AbstractBaseUser, active:
 def customer_handoff_request(*, contact_id: uuid.UUID) -> Conversation:
     """ "Talk to a person": hand the open conversation over, starting one if there is none."""
     contact = (
-        Contact.objects.select_for_update(of=("self",)).select_related("inbox").get(pk=contact_id)
+        Contact.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("inbox")
+        .get(pk=contact_id)
     )
     conversation = (
         Conversation.objects.filter(contact=contact, state__in=Conversation.OPEN_STATES)
@@ -538,7 +547,7 @@ def system_message_once(*, conversation_id: uuid.UUID, key: str, text: str) -> M
 @transaction.atomic
 def conversation_rate(*, contact_id: uuid.UUID, score: int, comment: str = "") -> Conversation:
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(no_key=True)
         .filter(contact_id=contact_id, state=Conversation.State.RESOLVED)
         .order_by("-resolved_at")
         .first()
