@@ -16,11 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from channels.db import DatabaseSyncToAsync
+from channels.db import database_sync_to_async
 from django.db.models import OuterRef, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -52,7 +51,6 @@ from assistant.privacy.services import (
 from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 MAX_OUTPUT_TOKENS = 800
 HISTORY_MESSAGES = 40
@@ -75,19 +73,6 @@ HANDOFF_TOOL = ToolSpec(
         "required": ["reason"],
     },
 )
-
-
-def in_thread(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
-    """Channels' database_sync_to_async, run in the event loop's thread pool.
-
-    By default every such call in the process queues for one shared thread (asgiref's
-    thread-sensitive mode, which Channels consumers never scope as Django does per request), so
-    under load each reply turn waited behind every other socket's database work before its first
-    token (B1 in docs/benchmarks.md). Each call here is self-contained (its own transaction, its
-    connection taken from the pool and given back, as database_sync_to_async does), so it
-    may run on any thread; the pool's few workers also bound how many wait for a connection.
-    """
-    return DatabaseSyncToAsync(function, thread_sensitive=False)
 
 
 # Conversations whose running turn must stop (a human took over). Cancelling the task alone is
@@ -136,7 +121,7 @@ class TurnContext:
         )
 
 
-@in_thread
+@database_sync_to_async
 def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
     conversation = (
         Conversation.objects.select_related("inbox", "contact").filter(pk=conversation_id).first()
@@ -191,7 +176,7 @@ async def answer_conversation(conversation_id: uuid.UUID) -> None:
             return
 
 
-@in_thread
+@database_sync_to_async
 def _needs_answer(conversation_id: uuid.UUID) -> bool:
     """TurnContext.needs_answer in one query: the assistant has the turn and the customer spoke
     last."""
@@ -218,7 +203,7 @@ async def _publish(context: TurnContext, event: dict[str, Any], *, to_desks: boo
 
 
 async def _handoff(context: TurnContext, reason: str) -> None:
-    await in_thread(services.conversation_handoff)(
+    await database_sync_to_async(services.conversation_handoff)(
         conversation_id=context.conversation_id, reason=reason
     )
 
@@ -266,7 +251,7 @@ async def _apply_classification(
         task.cancel()
         return
     if result is not None:
-        await in_thread(services.model_call_store)(
+        await database_sync_to_async(services.model_call_store)(
             conversation_id=context.conversation_id, result=result, purpose="classification"
         )
     if answered and verdict is not None and verdict.reason is not None:
@@ -340,7 +325,7 @@ async def _answer(context: TurnContext) -> bool:
         )
         await _audit(context, route, prepared, call.result, privacy)
         await _withdraw(context, stream_id, started=bool(parts))
-        await in_thread(services.assistant_failure_handoff)(
+        await database_sync_to_async(services.assistant_failure_handoff)(
             conversation_id=context.conversation_id, result=call.result
         )
         return False
@@ -366,7 +351,7 @@ async def _answer(context: TurnContext) -> bool:
     # The offline responder quotes the single best passage; a model may draw on a few.
     quoted = 1 if call.result is not None and call.result.provider == "offline" else 2
     citations = [] if dont_know else _citations(text, passages, fallback=quoted)
-    message = await in_thread(services.assistant_message_store)(
+    message = await database_sync_to_async(services.assistant_message_store)(
         conversation_id=context.conversation_id,
         text=text,
         citations=citations,
@@ -407,7 +392,7 @@ async def _audit(
     privacy: PrivacySettings,
 ) -> None:
     """Record what actually left the system, for every provider the call tried."""
-    await in_thread(record_call_result)(
+    await database_sync_to_async(record_call_result)(
         inbox_id=context.inbox_id,
         conversation_id=context.conversation_id,
         result=result,
@@ -447,6 +432,6 @@ async def _record_withdrawn(
 ) -> None:
     await _withdraw(context, stream_id, started=started)
     if result is not None:
-        await in_thread(services.model_call_store)(
+        await database_sync_to_async(services.model_call_store)(
             conversation_id=context.conversation_id, result=result
         )
