@@ -81,17 +81,16 @@ def server_command(server: str, app: str, port: int) -> list[str]:
     raise ValueError(f"unknown server {server!r}; expected one of {SERVERS}")
 
 
-def product_environment(simulator_url: str) -> dict[str, str]:
-    """The product, production-shaped, on the benchmark's database, answering from the simulator."""
+def product_environment(simulator_url: str = "") -> dict[str, str]:
+    """The product, production-shaped, on the benchmark's database, answering from the simulator
+    (or, without one, from the offline responder: B2 sends no messages)."""
+    model = {"OPENAI_BASE_URL": simulator_url, "OPENAI_API_KEY": "sk-bench", "OPENAI_MODEL": MODEL}
     return child_environment(
         DEBUG="false",
         DJANGO_SECRET_KEY="bench-" + "k" * 50,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
-        OPENAI_BASE_URL=simulator_url,
-        OPENAI_API_KEY="sk-bench",
-        OPENAI_MODEL=MODEL,
         # The classifier would be a second model call per message, which the floor does not
         # make; B1 measures the streamed answer.
         LLM_ROUTE_CLASSIFICATION="offline",
@@ -100,10 +99,11 @@ def product_environment(simulator_url: str) -> dict[str, str]:
         WIDGET_MESSAGES_PER_MINUTE_PER_INBOX=UNLIMITED,
         WIDGET_SESSIONS_PER_MINUTE_PER_IP=UNLIMITED,
         PYTHONPATH=str(ROOT),
+        **(model if simulator_url else {}),
     )
 
 
-def floor_environment(simulator_url: str) -> dict[str, str]:
+def floor_environment(simulator_url: str = "") -> dict[str, str]:
     environment = dict(os.environ)
     environment.update(
         {"BENCH_SIMULATOR_URL": simulator_url, "BENCH_MODEL": MODEL, "PYTHONPATH": str(ROOT)}

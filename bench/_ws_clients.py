@@ -90,9 +90,9 @@ async def _stream_one(socket: Any, index: int, config: dict[str, Any]) -> dict[s
     message = {"type": "message", "client_id": f"bench-{index}", "text": config["text"]}
     deltas: list[float] = []
     sent = time.perf_counter()
-    await socket.send(json.dumps(message))
     deadline = sent + config["timeout"]
     try:
+        await socket.send(json.dumps(message))
         while True:
             raw = await asyncio.wait_for(socket.recv(), max(0.1, deadline - time.perf_counter()))
             arrived = time.perf_counter()

@@ -63,8 +63,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_round(server: Any, inbox: str, count: int, args: argparse.Namespace) -> dict[str, Any]:
-    """`count` clients connect, then stream one answer each; the raw samples and server CPU."""
+def run_round(
+    server: Any, inbox: str, count: int, args: argparse.Namespace, profile: bool = False
+) -> dict[str, Any]:
+    """`count` clients connect, then stream one answer each; the raw samples and server CPU.
+    With `profile`, py-spy records the server while the answers stream (not while connecting)."""
     timeout = args.ttft_ms / 1000 + args.reply_tokens / args.tokens_per_second + 60
     config = client_config(
         server, inbox, "stream", ramp=args.ramp_s, timeout=timeout,
@@ -73,6 +76,7 @@ def run_round(server: Any, inbox: str, count: int, args: argparse.Namespace) -> 
     clients = Clients(config, count, args.client_processes)
     try:
         connected, failed = clients.wait_ready()
+        profiler = _start_profiler(server, args, count) if profile else None
         cpu_before, started = server.cpu_seconds(), time.monotonic()
         clients.command("go")
         results = clients.results()
@@ -80,6 +84,7 @@ def run_round(server: Any, inbox: str, count: int, args: argparse.Namespace) -> 
         wall = time.monotonic() - started
     finally:
         clients.kill()
+    profile_path = _stop_profiler(profiler) if profiler is not None else None
     samples = [c for r in results for c in r.get("clients", [])]
     ok = [c for c in samples if "error" not in c]
     errors = [c["error"] for c in samples if "error" in c]
@@ -96,6 +101,7 @@ def run_round(server: Any, inbox: str, count: int, args: argparse.Namespace) -> 
         "deltas_per_answer": summarize(c["deltas"] for c in ok),
         "server_cpu_s": round(cpu, 3),
         "wall_s": round(wall, 3),
+        "profile": profile_path,
     }
 
 
@@ -108,17 +114,13 @@ def run_stack(
     with serve(server_name, app, environment, settings.VAR_DIR) as server:
         run_round(server, inbox, WARM_UP_CLIENTS, args)  # imports, pools, first queries
         for count in parse_list(args.clients):
-            profiler = _start_profiler(server, args, count) if app == PRODUCT_APP else None
-            rounds[count] = run_round(server, inbox, count, args)
-            if profiler is not None:
-                rounds[count]["profile"] = _stop_profiler(profiler)
+            profile = args.profile and app == PRODUCT_APP
+            rounds[count] = run_round(server, inbox, count, args, profile=profile)
             print(f"{server.name} {count} clients: {rounds[count]['ttft']}", flush=True)
     return rounds
 
 
 def _start_profiler(server: Any, args: argparse.Namespace, count: int) -> Any:
-    if not args.profile:
-        return None
     args.results_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     output = (
@@ -184,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     servers = [args.server] if args.server else parse_servers(args.servers)
     setup("bench_ws", redis=True)
+    from django.conf import settings
+
     raise_fd_limit()
     report = Report("ws_streaming", params={"clients": args.clients, "servers": ",".join(servers)})
     reply = " ".join(f"word{i}" for i in range(args.reply_tokens))
@@ -228,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         "retrieval finds nothing); widget rate limits are lifted by their settings."
     )
     report.data["config"] = vars(args) | {"results_dir": str(args.results_dir)}
+    report.data["channel_layer"] = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    report.note(f"Channel layer: {report.data['channel_layer']}.")
     report.write(args.results_dir)
     # Errors are reported, not fatal; nothing measured at all is.
     return 0 if ttft_rows else 1
