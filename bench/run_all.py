@@ -31,6 +31,33 @@ class Benchmark:
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark(
+        "B1 streaming",
+        "ws_streaming.py",
+        quick=("--clients", "50"),
+        full=("--clients", "50,200,500"),
+        what="time to first token and gaps added to a streamed answer, vs a minimal ASGI relay",
+    ),
+    Benchmark(
+        "B1 hops",
+        "ws_hops.py",
+        quick=("--messages", "3"),
+        what="sync-to-async hops, SQL statements and group sends per widget message",
+    ),
+    Benchmark(
+        "B2 idle",
+        "ws_idle.py",
+        quick=("--connections", "1000", "--idle-s", "10"),
+        full=("--connections", "1000,5000,10000", "--servers", "uvicorn,daphne,granian"),
+        what="server memory and CPU per idle widget connection, vs a minimal ASGI app",
+    ),
+    Benchmark(
+        "B4 servers",
+        "ws_streaming.py",
+        quick=("--clients", "50", "--servers", "uvicorn,daphne,granian"),
+        full=("--clients", "50,200,500", "--servers", "uvicorn,daphne,granian"),
+        what="B1 under uvicorn, daphne and granian (B2's full run covers all three too)",
+    ),
+    Benchmark(
         "B5 analytics",
         "analytics_dashboard.py",
         quick=("--conversations", "20000", "--days", "60", "--repeat", "3", "--raw-repeat", "1"),
