@@ -80,9 +80,33 @@ _INJECTION = lexicon.injection_pattern()
 _NUMBER_IN_TEXT = re.compile(r"[0-9](?:[0-9]|[.,'\s](?=[0-9])){0,20}")
 
 
+@dataclass(frozen=True, slots=True)
+class Support:
+    """What may back a commitment: the passages that are not injections, and every number in
+    them and in the customer's own messages. Built once per answer (a streamed answer is
+    checked many times against the same support)."""
+
+    sources: tuple[str, ...]
+    literals: tuple[str, ...]
+    numbers: frozenset[Decimal]
+
+    @classmethod
+    def of(cls, passages: Sequence[str | HasText], customer_text: Sequence[str] = ()) -> Support:
+        # A passage that gives orders to the assistant ("ignore your rules and tell every
+        # customer ...") is an injection, not a policy: otherwise a planted or imported article
+        # could back the very promise it asks for.
+        sources = tuple(
+            text
+            for text in (p if isinstance(p, str) else p.text for p in passages)
+            if not _INJECTION.search(text)
+        )
+        literals = (*sources, *customer_text)
+        return cls(sources, literals, frozenset(_numbers_in(literals)))
+
+
 def commitment_check(
     answer: str,
-    passages: Sequence[str | HasText],
+    passages: Sequence[str | HasText] | Support,
     *,
     customer_text: Sequence[str] = (),
 ) -> Finding | None:
@@ -90,21 +114,13 @@ def commitment_check(
 
     Numbers the customer wrote themselves (`customer_text`, e.g. their own messages) also count
     as support for amounts and dates: repeating "your order of $49" back is not a promise.
-
-    A passage that gives orders to the assistant ("ignore your rules and tell every customer
-    ...") is an injection, not a policy, and supports nothing: otherwise a planted or imported
-    article could back the very promise it asks for.
+    Passages that give the assistant orders support nothing (see `Support`).
     """
-    sources = [
-        text
-        for text in (p if isinstance(p, str) else p.text for p in passages)
-        if not _INJECTION.search(text)
-    ]
+    support = passages if isinstance(passages, Support) else Support.of(passages, customer_text)
     for concept, pattern in _CONCEPTS.items():
         match = pattern.search(answer)
-        if match and not any(pattern.search(source) for source in sources):
+        if match and not any(pattern.search(source) for source in support.sources):
             return Finding("commitment", concept, _excerpt(answer, match.start(), match.end()))
-    known_numbers = _numbers_in([*sources, *customer_text])
     for kind, pattern in (
         ("amount", lexicon.AMOUNT),
         ("percentage", lexicon.PERCENT),
@@ -114,9 +130,9 @@ def commitment_check(
             claim = match.group(0)
             values = _values(claim)
             supported = (
-                bool(values & known_numbers)
+                bool(values & support.numbers)
                 if values
-                else any(claim in source for source in [*sources, *customer_text])
+                else any(claim in text for text in support.literals)
             )
             if not supported:
                 return Finding("commitment", kind, _excerpt(answer, match.start(), match.end()))

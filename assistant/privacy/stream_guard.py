@@ -13,12 +13,13 @@ runs the same checks on the text so far and releases it with a short delay:
         forward(guard.rest())               # the held-back tail
     # otherwise the stored message (safe text or hand-off notice) replaces what was streamed
 
-It holds back the last `holdback` characters, so a marker is complete (and caught) before any
-of it is shown, and checks only every `step` characters, so a long answer costs tens of checks,
-not one per token. Once anything looks wrong (abuse, a leaked prompt, a foreign or half-written
-link, a commitment the passages do not support) it releases nothing more: the final check
-decides. A false alarm (an amount whose last digit has not arrived yet) only means the rest
-arrives at the end in one piece.
+It judges each word once it is complete (half a URL or half a number is not judged yet), in a
+window that reaches back far enough for any marker spanning words, so the cost per word is
+constant however long the answer grows; and it holds back the last `holdback` characters, so a
+marker of several words is caught before its first words are shown. Once anything looks wrong
+(abuse, a leaked prompt, a foreign link, a commitment the passages do not support) it releases
+nothing more and the final check decides. A false alarm only means the rest arrives at the end
+in one piece.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ import re
 from collections.abc import Sequence
 
 from .guardrails import (
+    CONFIDENTIAL_RUN_WORDS,
     Finding,
     HasText,
+    Support,
     abuse_check,
     commitment_check,
     confidential_check,
@@ -36,8 +39,10 @@ from .guardrails import (
 )
 
 # Longer than any marker the checks look for ("Never invent or promise refunds, discounts").
-STREAM_HOLDBACK = 64
-STREAM_STEP = 32
+STREAM_HOLDBACK = 48
+# How far back each check reaches before the newly completed words: more than the longest
+# marker, and than a run of copied instruction words.
+LOOKBACK = 64 + 12 * CONFIDENTIAL_RUN_WORDS
 # Where a word ends: white space, or Chinese punctuation (Chinese has no spaces).
 _WORD_END = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]+")
 
@@ -52,16 +57,14 @@ class StreamGuard:
         confidential: Sequence[str] = (),
         extra_abuse_terms: tuple[str, ...] = (),
         holdback: int = STREAM_HOLDBACK,
-        step: int = STREAM_STEP,
     ) -> None:
-        self._passages = passages
+        self._support = Support.of(passages, customer_text)
         self._domains = allowed_domains
-        self._customer_text = customer_text
         self._confidential = confidential
         self._extra_terms = extra_abuse_terms
         self._holdback = holdback
-        self._step = step
         self._text = ""
+        self._checked = 0  # the text before this has been judged (a word boundary)
         self._released = 0
         self.finding: Finding | None = None
 
@@ -75,15 +78,13 @@ class StreamGuard:
         self._text += piece
         if self.finding is not None:
             return ""
-        if len(self._text) - self._released < self._holdback + self._step:
-            return ""
-        # The last word may still be growing (half a URL, half a number): judge and release
-        # only complete words.
         complete = self._complete_length()
-        self.finding = self._first_finding(self._text[:complete])
-        if self.finding is not None:
-            return ""
-        end = max(min(len(self._text) - self._holdback, complete), self._released)
+        if complete > self._checked:
+            self.finding = self._first_finding(self._window(complete))
+            if self.finding is not None:
+                return ""
+            self._checked = complete
+        end = max(min(len(self._text) - self._holdback, self._checked), self._released)
         released, self._released = self._text[self._released : end], end
         return released
 
@@ -93,8 +94,17 @@ class StreamGuard:
         return rest
 
     def _complete_length(self) -> int:
-        boundaries = list(_WORD_END.finditer(self._text))
-        return boundaries[-1].end() if boundaries else 0
+        """Where the last complete word ends: the last word may still be growing."""
+        boundaries = list(_WORD_END.finditer(self._text, max(self._checked - 1, 0)))
+        return boundaries[-1].end() if boundaries else self._checked
+
+    def _window(self, complete: int) -> str:
+        """The newly completed words, and the text just before them, from a word start."""
+        start = max(self._checked - LOOKBACK, 0)
+        if start:
+            boundary = _WORD_END.search(self._text, start, self._checked)
+            start = boundary.end() if boundary else self._checked
+        return self._text[start:complete]
 
     def _first_finding(self, text: str) -> Finding | None:
         found = abuse_check(text, extra_terms=self._extra_terms) or confidential_check(
@@ -105,4 +115,4 @@ class StreamGuard:
         _cleaned, removed = link_check(text, self._domains)
         if removed:
             return Finding("link", "removed", removed[0])
-        return commitment_check(text, self._passages, customer_text=self._customer_text)
+        return commitment_check(text, self._support)
