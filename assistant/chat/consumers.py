@@ -31,6 +31,8 @@ CLOSE_BAD_HELLO = 4400
 CLOSE_BAD_TOKEN = 4401
 CLOSE_ORIGIN = 4403
 CLOSE_HELLO_TIMEOUT = 4408
+# The contact's data was erased: the widget forgets everything it stored and starts afresh.
+CLOSE_ERASED = 4410
 
 # Reply turns outlive the socket that started them (the customer may close the tab; the answer
 # is still stored and shown in their other tabs and in the desk), so they are kept here, not on
@@ -302,8 +304,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
                 task.cancel()
 
     async def close_contact(self, envelope: dict[str, Any]) -> None:
-        """The contact's data was erased: stop their replies and end the socket. The token
-        names a contact that no longer exists, so a reconnect is refused too (4401)."""
+        """The contact's data was erased: stop their replies and end the socket (4410). The
+        token names a contact that no longer exists, so a reconnect is refused (4401)."""
         for value in envelope.get("conversations", ()):
             conversation_id = uuid.UUID(value)
             request_stop(conversation_id)
@@ -315,7 +317,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             )
         # Nothing more is served on this socket, whatever frames are still in flight.
         self.contact = None
-        await self.close(code=CLOSE_BAD_TOKEN)
+        await self.close(code=CLOSE_ERASED)
 
     async def _error(self, code: str, message: str, **extra: Any) -> None:
         await self.send(

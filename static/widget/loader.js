@@ -1313,6 +1313,9 @@
     setConn("closed");
     renderHandoff();
     if (code === 4403) return stop("blocked");
+    // 4410: the contact's data was erased. Forget the visitor secret, the outbox and the
+    // transcript on screen, and start again as a new visitor.
+    if (code === 4410) return reset();
     if (code === 4401) {
       S.token = null;
       // The first 4401 is an expired token: fetch a new one at once. Repeats back off.

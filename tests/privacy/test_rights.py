@@ -177,7 +177,7 @@ async def test_erasure_closes_the_contacts_open_widget_and_refuses_its_token(inb
         contact=session.contact, by=None, channel="command", reason="asked"
     )
 
-    assert await tab.closed_with() == consumers.CLOSE_BAD_TOKEN
+    assert await tab.closed_with() == consumers.CLOSE_ERASED
     assert await bystander.socket.receive_nothing(timeout=0.3)
     again = Widget()
     await again.open()
