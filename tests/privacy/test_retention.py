@@ -238,3 +238,34 @@ def test_the_task_reports_counts(inbox: Any, agent: Any) -> None:
 
     assert counts["conversations_anonymised"] == 1 and counts["complete"] == 1
     assert retention.BATCH_SIZE > 0
+
+
+def test_a_run_that_dies_half_way_leaves_whole_batches_and_the_next_run_finishes(
+    inbox: Any, agent: Any, monkeypatch: Any
+) -> None:
+    customers = [make_customer(inbox, marker=f"crash{n}x", agent=agent) for n in range(3)]
+    for customer in customers:
+        age(customer, long_ago())
+    keep_for(inbox, DAYS, RetentionAction.DELETE)
+    real = retention.clear_audit_payloads
+    calls = {"n": 0}
+
+    def dies_in_the_second_batch(ids: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemExit("worker killed")
+        return real(ids)
+
+    monkeypatch.setattr(retention, "clear_audit_payloads", dies_in_the_second_batch)
+    with pytest.raises(SystemExit):
+        apply_retention(batch_size=1)
+    # The first batch is done, the second rolled back whole, the third never started.
+    assert Conversation.objects.filter(inbox=inbox).count() == 2
+    assert Ticket.objects.filter(inbox=inbox).count() == 2
+
+    monkeypatch.setattr(retention, "clear_audit_payloads", real)
+    result = apply_retention(batch_size=1)
+
+    assert result.counts["conversations_deleted"] == 2 and result.complete
+    assert not Conversation.objects.filter(inbox=inbox).exists()
+    assert all(traces(customer.marker) == {} for customer in customers)
