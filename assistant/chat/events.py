@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -150,7 +151,7 @@ CLOSE_CONTACT = "close.contact"
 
 
 def close_contact_on_commit(
-    *, contact_id: uuid.UUID, conversation_ids: list[uuid.UUID] | tuple[()] = ()
+    *, contact_id: uuid.UUID, conversation_ids: Sequence[uuid.UUID] = ()
 ) -> None:
     """After commit, close every widget tab of this contact (its data was erased) and stop any
     reply being written for these conversations."""
