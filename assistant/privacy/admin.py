@@ -10,6 +10,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import retention
 from .models import InboxPrivacy, OutboundCallAudit, RightsRecord
 from .rights import contact_reference
 from .services import csv_lines
@@ -22,7 +23,15 @@ class InboxPrivacyAdmin(admin.ModelAdmin):
         "retention_days", "retention_action",
     )  # fmt: skip
     list_select_related = ("inbox",)
-    readonly_fields = ("updated_at",)
+    readonly_fields = ("expiring_now", "updated_at")
+
+    @admin.display(description=_("past the retention period now"))
+    def expiring_now(self, obj: InboxPrivacy) -> str:
+        """What the next retention run would take, so a shorter period is not a surprise."""
+        if obj.pk is None or obj.keeps_forever:
+            return str(_("nothing (kept forever)"))
+        preview = retention.preview(obj)
+        return str(_("closed conversations: %(conversations)d, contacts: %(contacts)d") % preview)
 
 
 @admin.action(description=_("Export selected calls as CSV"))

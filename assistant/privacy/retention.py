@@ -71,6 +71,20 @@ def apply_retention(
     return result
 
 
+def preview(policy: InboxPrivacy, *, now: datetime | None = None) -> dict[str, int]:
+    """How many conversations and contacts are past this inbox's period right now (contacts
+    counted as they stand, before their conversations expire)."""
+    if not policy.retention_days:
+        return {"conversations": 0, "contacts": 0}
+    before = (now or timezone.now()) - timedelta(days=policy.retention_days)
+    delete = policy.retention_action == RetentionAction.DELETE
+    conversations = expired_conversations(inbox_id=policy.inbox_id, before=before)
+    if not delete:
+        conversations = conversations.filter(anonymisation__isnull=True)
+    contacts = expired_contacts(inbox_id=policy.inbox_id, before=before, delete=delete)
+    return {"conversations": conversations.count(), "contacts": contacts.count()}
+
+
 def _apply_to_inbox(
     policy: InboxPrivacy, before: datetime, delete: bool, batch_size: int, max_batches: int
 ) -> tuple[Counter[str], bool]:

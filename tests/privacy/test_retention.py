@@ -269,3 +269,19 @@ def test_a_run_that_dies_half_way_leaves_whole_batches_and_the_next_run_finishes
     assert result.counts["conversations_deleted"] == 2 and result.complete
     assert not Conversation.objects.filter(inbox=inbox).exists()
     assert all(traces(customer.marker) == {} for customer in customers)
+
+
+def test_the_admin_previews_what_the_next_run_would_take(
+    inbox: Any, agent: Any, admin_client: Any
+) -> None:
+    old = make_customer(inbox, marker="previewed", agent=agent)
+    age(old, long_ago())
+    make_customer(inbox, marker="notyet", agent=agent)
+    keep_for(inbox, DAYS)
+    policy = InboxPrivacy.objects.get(inbox=inbox)
+
+    assert retention.preview(policy) == {"conversations": 1, "contacts": 0}
+    page = admin_client.get(f"/admin/privacy/inboxprivacy/{policy.pk}/change/")
+    assert page.status_code == 200
+    assert "closed conversations: 1, contacts: 0" in page.content.decode()
+    assert Message.objects.filter(text__contains="previewed").exists()
