@@ -34,6 +34,7 @@ def counting() -> Iterator[Counter[str]]:
     """Count hops into threads, SQL statements and channel-layer group sends (bench only)."""
     from asgiref.sync import AsyncToSync, SyncToAsync
     from channels_redis.core import RedisChannelLayer
+    from channels_redis.pubsub import RedisPubSubLoopLayer
     from django.db.backends.utils import CursorWrapper
 
     counts: Counter[str] = Counter()
@@ -42,7 +43,9 @@ def counting() -> Iterator[Counter[str]]:
         (AsyncToSync, "__call__", "async_to_sync hops"),
         (CursorWrapper, "execute", "SQL statements"),
         (CursorWrapper, "executemany", "SQL statements"),
+        # Whichever layer is configured (CHANNEL_LAYER): the core one or pub/sub's per-loop one.
         (RedisChannelLayer, "group_send", "group_send calls"),
+        (RedisPubSubLoopLayer, "group_send", "group_send calls"),
     ]
     originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patched]
 
@@ -137,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         f"The simulator answers {REPLY_WORDS} words; the first message starts the conversation. "
         "Counted in-process with the real application, the real PostgreSQL and Redis layer."
     )
+    report.note(f"Channel layer: {settings.CHANNEL_LAYERS['default']['BACKEND']}.")
     report.data["turns"] = turns
     report.write(args.results_dir)
     return 0

@@ -1,0 +1,92 @@
+"""The WebSocket benchmarks (B1 streaming, B2 idle, B4 servers, the hop count) still run end to
+end at a tiny size and write well-formed results. No time is asserted: benchmarks are not tests."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, child_process_environment
+
+
+def run_bench(script: str, *args: str, results: Path, timeout: int = 110) -> dict[str, Any]:
+    # The benchmark swaps its own database name in; this only points it at the test servers.
+    environment = child_process_environment("postgres")
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args, "--results-dir", str(results)],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-3000:]
+    (json_file,) = results.glob(f"{Path(script).stem}-*.json")
+    markdown = json_file.with_suffix(".md").read_text()
+    assert markdown.startswith(f"# {Path(script).stem}")
+    return json.loads(json_file.read_text())
+
+
+def table(result: dict[str, Any], title_start: str) -> list[dict[str, Any]]:
+    """A table of the report as rows of {column: cell}."""
+    (found,) = [t for t in result["tables"] if t["title"].startswith(title_start)]
+    return [dict(zip(found["columns"], row, strict=True)) for row in found["rows"]]
+
+
+def need(server: str) -> None:
+    if importlib.util.find_spec(server) is None:
+        pytest.skip(
+            f"{server} IS NOT INSTALLED: its benchmark test did not run (pip install {server})"
+        )
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("server", ["uvicorn", "daphne", "granian"])
+def test_the_streaming_benchmark_answers_every_client_on_both_stacks(
+    server: str, tmp_path: Path, django_db_setup: Any
+) -> None:
+    need(server)
+    result = run_bench(
+        "ws_streaming.py", "--server", server, "--clients", "3", "--ramp-s", "0.2",
+        "--ttft-ms", "50", "--tokens-per-second", "100", "--reply-tokens", "5",
+        results=tmp_path,
+    )  # fmt: skip
+
+    rows = table(result, "Time to first token")
+    assert [(r["stack"], r["answers"], r["errors"]) for r in rows] == [
+        ("floor", 3, 0),
+        ("ours", 3, 0),
+    ]
+    assert all(r["p50"] > 0 for r in rows)
+    (added,) = table(result, "Ours minus the floor")
+    assert added["server"] == server and added["clients"] == 3
+    stacks = result["data"][server]
+    assert stacks["ours"]["3"]["deltas_per_answer"]["p50"] == 5
+
+
+@pytest.mark.timeout(120)
+def test_the_idle_benchmark_holds_every_connection_and_reads_the_server(
+    tmp_path: Path, django_db_setup: Any
+) -> None:
+    result = run_bench(
+        "ws_idle.py", "--connections", "20", "--settle-s", "0.5", "--idle-s", "1",
+        results=tmp_path,
+    )  # fmt: skip
+
+    rows = table(result, "Idle connections")
+    assert [(r["stack"], r["connected"], r["still open"], r["failed"]) for r in rows] == [
+        ("floor", 20, 20, 0),
+        ("ours", 20, 20, 0),
+    ]
+    assert all(r["RSS before MiB"] > 0 for r in rows)
+    (ratios,) = table(result, "Ratios")
+    assert ratios["connections"] == 20
+
+
+@pytest.mark.timeout(120)
+def test_the_hop_count_covers_one_answered_message(tmp_path: Path, django_db_setup: Any) -> None:
+    result = run_bench("ws_hops.py", "--messages", "1", results=tmp_path)
+
+    counts = {row["count"]: row["p50"] for row in table(result, "Per customer message")}
+    assert counts["stream deltas"] == 30
+    assert counts["SQL statements"] > 0 and counts["group_send calls"] >= counts["stream deltas"]
