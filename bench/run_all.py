@@ -51,6 +51,13 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         what="server memory and CPU per idle widget connection, vs a minimal ASGI app",
     ),
     Benchmark(
+        "B3 fanout",
+        "fanout.py",
+        quick=("--agents", "1,5,20", "--load", "4", "--rounds", "1", "--timeout", "15"),
+        full=("--agents", "1,5,20", "--load", "8", "--rounds", "2"),
+        what="delivery to a customer and K agents under load, core vs pub/sub channel layer",
+    ),
+    Benchmark(
         "B4 servers",
         "ws_streaming.py",
         quick=("--clients", "50", "--servers", "uvicorn,daphne,granian"),
@@ -70,6 +77,20 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         quick=("--articles", "5000", "--repeat", "3"),
         full=("--articles", "100000"),
         what="hybrid search latency vs an indexed lookup",
+    ),
+    Benchmark(
+        "B7 celery",
+        "celery_latency.py",
+        quick=("--rate", "50", "--seconds", "5", "--burst", "500"),
+        full=("--rate", "200", "--seconds", "20", "--burst", "2000"),
+        what="Celery enqueue-to-start latency and throughput vs a Redis LPUSH/BRPOP floor",
+    ),
+    Benchmark(
+        "scale-out",
+        "scale_out.py",
+        quick=("--clients", "20", "--seconds", "10"),
+        full=("--clients", "40", "--seconds", "30"),
+        what="chat turns per second on one web process, then two, against one PostgreSQL/Redis",
     ),
     Benchmark(
         "knowledge recall",
