@@ -52,13 +52,24 @@ async def _session(http: httpx.AsyncClient, config: dict[str, Any]) -> dict[str,
     return response.json()
 
 
-async def _connect(http: httpx.AsyncClient, config: dict[str, Any], gates: Any) -> Any:
+async def _sessions(config: dict[str, Any]) -> list[dict[str, Any] | BaseException]:
+    gate = asyncio.Semaphore(SESSION_CONCURRENCY)
+    limits = httpx.Limits(max_connections=SESSION_CONCURRENCY)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as http:
+
+        async def one() -> dict[str, Any]:
+            async with gate:
+                return await _session(http, config)
+
+        return await asyncio.gather(
+            *(one() for _ in range(config["clients"])), return_exceptions=True
+        )
+
+
+async def _connect(session: dict[str, Any], config: dict[str, Any], gate: Any) -> Any:
     """One authenticated widget socket (welcome received)."""
-    session_gate, connect_gate = gates
-    async with session_gate:
-        session = await _session(http, config)
     url = config["base"].replace("http", "ws", 1) + session["ws_url"]
-    async with connect_gate:
+    async with gate:
         # No client pings: an idle widget sends nothing, and the server's own pings are part of
         # what is measured.
         socket = await websockets.connect(
@@ -73,13 +84,15 @@ async def _connect(http: httpx.AsyncClient, config: dict[str, Any], gates: Any) 
 
 
 async def _connect_all(config: dict[str, Any]) -> tuple[list[Any], list[str]]:
-    gates = (asyncio.Semaphore(SESSION_CONCURRENCY), asyncio.Semaphore(CONNECT_CONCURRENCY))
-    limits = httpx.Limits(max_connections=SESSION_CONCURRENCY)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as http:
-        outcomes = await asyncio.gather(
-            *(_connect(http, config, gates) for _ in range(config["clients"])),
-            return_exceptions=True,
-        )
+    # Every session first, then the sockets: a hello must arrive within 10 s of the connection
+    # (docs/widget-protocol.md), which a server busy minting sessions may not manage.
+    sessions = await _sessions(config)
+    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    minted = [s for s in sessions if not isinstance(s, BaseException)]
+    outcomes = [s for s in sessions if isinstance(s, BaseException)]
+    outcomes += await asyncio.gather(
+        *(_connect(session, config, gate) for session in minted), return_exceptions=True
+    )
     sockets = [o for o in outcomes if not isinstance(o, BaseException)]
     errors = [f"{type(o).__name__}: {o}" for o in outcomes if isinstance(o, BaseException)]
     return sockets, errors
