@@ -12,16 +12,9 @@ from assistant.chat.models import Inbox
 from assistant.llm.config import build_llm_config
 from assistant.privacy.models import InboxPrivacy
 from tests import factories
+from tests.tickets.test_desk_access import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(world: Any, name: str) -> Client:
-    client = Client()
-    person = world.person(name)
-    if person is not None:
-        client.force_login(person)
-    return client
 
 
 @pytest.mark.parametrize(
