@@ -280,6 +280,12 @@ class ModelCall(models.Model):
     outcome = models.CharField(max_length=32)
     fallback_used = models.BooleanField(default=False)
     error_kind = models.CharField(max_length=64, blank=True, default="")
+    # What the output checks did with the answer (assistant/privacy/guardrails.py): "" shown,
+    # "replace" (abusive or off-brand: the customer got the safe message), "handoff" (an
+    # unsupported commitment: a person confirms). The findings name the checks that fired
+    # ("abuse:insult", "commitment:refund", "link:removed"), never the words themselves.
+    guardrail = models.CharField(max_length=16, blank=True, default="")
+    guardrail_findings = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -357,6 +357,8 @@ async def _answer(context: TurnContext) -> bool:
         citations=citations,
         result=call.result,
         dont_know=dont_know,
+        guardrail="" if checked.action == "show" else checked.action,
+        guardrail_findings=[f"{f.check}:{f.kind}" for f in checked.findings],
     )
     payload = events.message_payload(message) if message is not None else None
     end = {"type": "stream_end", "stream_id": stream_id, "message": payload}

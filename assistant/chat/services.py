@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -574,6 +575,8 @@ def assistant_message_store(
     citations: list[dict[str, str]],
     result: CallResult | None,
     dont_know: bool = False,
+    guardrail: str = "",
+    guardrail_findings: Sequence[str] = (),
 ) -> Message | None:
     """Store the assistant's answer and its model call. Returns None (stores only the call) if
     a human took the conversation over while the answer was being written.
@@ -598,7 +601,13 @@ def assistant_message_store(
             conversation.first_response_at = message.created_at
             conversation.save(update_fields=["first_response_at"])
     if result is not None:
-        model_call_record(conversation=conversation, message=message, result=result)
+        model_call_record(
+            conversation=conversation,
+            message=message,
+            result=result,
+            guardrail=guardrail,
+            guardrail_findings=guardrail_findings,
+        )
     return message
 
 
@@ -630,6 +639,8 @@ def model_call_record(
     message: Message | None,
     result: CallResult,
     purpose: str | None = None,
+    guardrail: str = "",
+    guardrail_findings: Sequence[str] = (),
 ) -> ModelCall:
     if conversation is not None:
         used = result.input_tokens + result.output_tokens
@@ -658,6 +669,8 @@ def model_call_record(
         outcome=result.outcome,
         fallback_used=result.fallback_used,
         error_kind=result.error_kind,
+        guardrail=guardrail,
+        guardrail_findings=list(guardrail_findings),
     )
 
 

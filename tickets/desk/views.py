@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from assistant.chat import services as chat
-from assistant.chat.models import Contact, Conversation
+from assistant.chat.models import Contact, Conversation, ModelCall
 from assistant.chat.suggestions import draft_reply
 from assistant.llm.base import ModelError
 from tickets import access, services
@@ -135,6 +135,14 @@ def conversation_page(request: HttpRequest, conversation_id: str) -> HttpRespons
         Ticket.objects.filter(conversation=conversation).select_related("assignee", "team").first()
     )
     messages = list(conversation.messages.order_by("-seq")[:TRANSCRIPT_LIMIT])[::-1]
+    # Answers the output checks changed, flagged for the agent (one query, by message).
+    flagged = dict(
+        ModelCall.objects.filter(conversation=conversation, message__isnull=False)
+        .exclude(guardrail="")
+        .values_list("message_id", "guardrail_findings")
+    )
+    for message in messages:
+        message.guardrail_findings = flagged.get(message.pk)  # type: ignore[attr-defined]
     earlier = (
         Conversation.objects.filter(contact=conversation.contact)
         .exclude(pk=conversation.pk)
