@@ -49,13 +49,13 @@ def system_prompt(
         RULES.format(language=language),
     ]
     if passages:
-        # The text stands in its own paragraph, apart from the markup: a model that quotes a
-        # passage should not carry "<passage number=...>" into the answer, where the output
-        # checks would take it for a leaked prompt and replace the whole answer.
+        # Markup and text in separate paragraphs, the title with the text: a model that quotes
+        # the passage best matching the question (as the simulator and small models do) then
+        # quotes words, not "<passage number=...>", which the output checks would take for a
+        # leaked prompt. The URL stays out: sources are shown from the passages, not the answer.
         rendered = "\n".join(
-            f"<passage number={quoteattr(str(i))} title={quoteattr(p.title)} "
-            f"url={quoteattr(p.url)}>"
-            f"\n\n{escape(p.text)}\n\n</passage>"
+            f"<passage number={quoteattr(str(i))}>\n\n"
+            f"{escape(p.title)}: {escape(p.text)}\n\n</passage>"
             for i, p in enumerate(passages, start=1)
         )
         parts.append(f"Reference passages:\n<passages>\n{rendered}\n</passages>")
