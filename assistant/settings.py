@@ -139,6 +139,12 @@ _database.setdefault("OPTIONS", {})["pool"] = {
     "max_size": _typed("int", "DATABASE_POOL_MAX_SIZE", default=10),
     "timeout": _typed("float", "DATABASE_POOL_TIMEOUT", default=10.0),
 }
+# Behind PgBouncer (or another pooler) in transaction mode, consecutive transactions of one
+# Django connection may reach different server sessions: a named cursor (QuerySet.iterator())
+# or a prepared statement (psycopg prepares a query after 5 uses) would not be found there.
+if _typed("bool", "DATABASE_TRANSACTION_POOLER", default=False):
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    _database["OPTIONS"]["prepare_threshold"] = None
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -163,12 +169,28 @@ else:
         else REDIS_URL
     )
 
-CHANNEL_LAYERS = {
-    "default": {
+# The two layers channels-redis offers; CHANNEL_LAYER picks one, and every process of a deployment
+# (web and workers) must use the same, since they do not see each other's messages.
+# Pub/sub is the default because B3 (docs/benchmarks.md) measured it delivering streamed answers
+# to a customer and 1-20 agents several times faster than the core layer, with nothing dropped,
+# where the core layer's per-process queues overflowed their capacity under the same load and
+# dropped deltas. Our code needs only what both provide: group_add/group_send/group_discard from
+# consumers, and send/receive on a channel created in the same event loop (the readiness check).
+# Both are at-most-once; the database and the widget's resume fill any gap.
+CHANNEL_LAYER_CONFIGS: dict[str, dict[str, Any]] = {
+    "core": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {"hosts": [REDIS_URL], "prefix": "asgi", "capacity": 1000, "expiry": 60},
-    }
+    },
+    "pubsub": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "asgi"},
+    },
 }
+CHANNEL_LAYER: str = _typed("str", "CHANNEL_LAYER", default="pubsub")
+if CHANNEL_LAYER not in CHANNEL_LAYER_CONFIGS:
+    raise ImproperlyConfigured(f"CHANNEL_LAYER must be one of {', '.join(CHANNEL_LAYER_CONFIGS)}")
+CHANNEL_LAYERS = {"default": CHANNEL_LAYER_CONFIGS[CHANNEL_LAYER]}
 
 CACHES = {
     "default": {

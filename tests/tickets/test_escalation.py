@@ -7,11 +7,11 @@ import asyncio
 import json
 import os
 import signal
+import threading
 import time
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
 
@@ -106,17 +106,40 @@ def test_outside_business_hours_the_customer_is_told_when_and_how() -> None:
     assert "away right now" in notice.text and "ada@example.com" in notice.text
 
 
-async def ticket_changes_seen(channel: str, wanted: set[str]) -> bool:
-    """Read the desk channel (in one event loop: the layer's receiver belongs to it) until
-    ticket events with every wanted change arrived."""
-    layer = get_channel_layer()
-    seen: set[str] = set()
-    async with asyncio.timeout(30):
-        while not wanted <= seen:
-            event = json.loads((await layer.receive(channel))["text"])
-            if event["type"] == "ticket":
-                seen.add(event["change"])
-    return True
+class DeskListener:
+    """A desk's channel in a group, read throughout on an event loop of its own thread, as a desk
+    consumer reads it: a pub/sub layer delivers only to a subscriber that is listening."""
+
+    def __init__(self, group: str) -> None:
+        self.events: list[dict[str, Any]] = []
+        self._subscribed = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._reader = asyncio.run_coroutine_threadsafe(self._listen(group), self._loop)
+        assert self._subscribed.wait(10), "the desk listener did not subscribe"
+
+    async def _listen(self, group: str) -> None:
+        layer = get_channel_layer()
+        channel = await layer.new_channel("desk-test.")
+        await layer.group_add(group, channel)
+        self._subscribed.set()
+        while True:
+            self.events.append(json.loads((await layer.receive(channel))["text"]))
+
+    def ticket_changes_seen(self, wanted: set[str], within: float = 30) -> bool:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            seen = {e["change"] for e in list(self.events) if e["type"] == "ticket"}
+            if wanted <= seen:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._reader.cancel)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
 
 
 @pytest.mark.worker
@@ -127,9 +150,7 @@ def test_a_handoff_becomes_a_summarised_assigned_ticket_in_the_desk(
     inbox = factories.make_inbox()
     team = factories.make_team("Support", inboxes=(inbox,))
     agent = online_agent("alex", team)
-    layer = get_channel_layer()
-    desk = async_to_sync(layer.new_channel)("desk-test.")
-    async_to_sync(layer.group_add)(events.inbox_group(inbox.pk), desk)
+    desk = DeskListener(events.inbox_group(inbox.pk))
 
     conversation = handed_off(inbox)  # the handoff signal queues the escalation task
 
@@ -141,7 +162,8 @@ def test_a_handoff_becomes_a_summarised_assigned_ticket_in_the_desk(
     ):
         assert time.monotonic() < deadline, "the worker did not escalate the handoff"
         time.sleep(0.2)
-    assert async_to_sync(ticket_changes_seen)(desk, {"created", "summary", "assignee"})
+    assert desk.ticket_changes_seen({"created", "summary", "assignee"})
+    desk.close()
     assert (
         Message.objects.filter(
             conversation=conversation, client_id__startswith="handoff-notice:"
