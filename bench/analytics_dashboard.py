@@ -14,7 +14,6 @@ The machines are noisy: compare ratios, not milliseconds.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from _django import RESULTS, setup
+from _harness import Report
 
 DATABASE = "bench_analytics"
 GOAL_MS = 200.0
@@ -184,38 +184,33 @@ def main() -> None:
         report["queries"][name] = row
         log(f"{name}: rollup {row['rollup_ms']} ms, raw {row['raw_ms']} ms, x{row['ratio']}")
 
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    path = args.results_dir / f"analytics_dashboard-{args.conversations}-{stamp}.json"
-    path.write_text(json.dumps(report, indent=2, default=str))
-    markdown = summary(report)
-    path.with_suffix(".md").write_text(markdown)
-    print(markdown)
-    print(f"written: {path}")
+    harness_report(report).write(args.results_dir)
 
 
-def summary(report: dict[str, Any]) -> str:
-    lines = [
-        f"# Analytics dashboard: {report['conversations']:,} conversations over "
-        f"{report['days']} days",
-        "",
-        (
-            f"Rollups built from scratch in {report['rollups_built_in_s']} s; "
-            if report["rollups_built_in_s"] is not None
+def harness_report(result: dict[str, Any]) -> Report:
+    """The results in the shared format (bench/_harness.py): a table for people, all of
+    `result` under "data" for machines."""
+    report = Report("analytics_dashboard", params={"conversations": result["conversations"]})
+    report.table(
+        "Dashboard queries: rollups vs the raw scan (ms, medians)",
+        ["query", "rollup ms", "raw ms", "raw / rollup", "same numbers",
+         f"under {result['goal_ms']:.0f} ms"],
+        [[name, row["rollup_ms"], row["raw_ms"], row["ratio"],
+          "yes" if row["same_numbers"] else "NO", "yes" if row["under_goal"] else "no"]
+         for name, row in result["queries"].items()],
+    )  # fmt: skip
+    report.note(
+        f"{result['conversations']:,} conversations over {result['days']} days. "
+        + (
+            f"Rollups built from scratch in {result['rollups_built_in_s']} s; "
+            if result["rollups_built_in_s"] is not None
             else "Rollups reused from an earlier run; "
         )
-        + f"an incremental refresh with nothing new took {report['incremental_refresh_ms']} ms.",
-        "",
-        "| query | rollup ms (median) | raw ms (median) | raw / rollup | same numbers | "
-        f"under {report['goal_ms']:.0f} ms |",
-        "|---|---:|---:|---:|---|---|",
-    ]
-    for name, row in report["queries"].items():
-        lines.append(
-            f"| {name} | {row['rollup_ms']} | {row['raw_ms']} | {row['ratio']} | "
-            f"{'yes' if row['same_numbers'] else 'NO'} | {'yes' if row['under_goal'] else 'no'} |"
-        )
-    return "\n".join(lines) + "\n"
+        + f"an incremental refresh with nothing new took {result['incremental_refresh_ms']} ms."
+    )
+    report.note("The raw scan computes the same numbers from the raw tables: the floor to beat.")
+    report.data.update(result)
+    return report
 
 
 if __name__ == "__main__":

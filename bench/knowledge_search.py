@@ -16,7 +16,6 @@ to the floor. The machines are noisy: compare ratios, not milliseconds.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import statistics
@@ -25,6 +24,8 @@ from collections.abc import Callable, Sequence
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
+
+from _harness import Report
 
 SEED = 2026
 BATCH = 500
@@ -178,21 +179,28 @@ def measure(size: int, repeat: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def markdown(result: dict[str, Any]) -> str:
+def harness_report(result: dict[str, Any]) -> Report:
+    """The results in the shared format (bench/_harness.py): a table for people, all of
+    `result` under "data" for machines."""
     floor = result["floor"]
-    lines = [
-        f"Corpus: {result['articles']:,} articles, {result['chunks']:,} chunks. "
-        f"Floor ({floor['what']}): median {floor['median_ms']} ms, p95 {floor['p95_ms']} ms.",
-        "",
-        "| query kind | median ms | p95 ms | median / floor | p95 / floor |",
-        "|---|---|---|---|---|",
-    ]
-    for kind, row in result["search"].items():
-        lines.append(
-            f"| {kind} ({row['queries']}) | {row['median_ms']} | {row['p95_ms']} "
-            f"| {row['median_ratio']}x | {row['p95_ratio']}x |"
-        )
-    return "\n".join(lines)
+    report = Report("knowledge_search", params={"articles": result["articles"]})
+    rows = [[f"floor: {floor['what']}", None, floor["median_ms"], floor["p95_ms"], 1.0, 1.0]]
+    rows += [
+        [kind, row["queries"], row["median_ms"], row["p95_ms"], row["median_ratio"],
+         row["p95_ratio"]]
+        for kind, row in result["search"].items()
+    ]  # fmt: skip
+    report.table(
+        "Search latency (ms)",
+        ["query kind", "queries", "median ms", "p95 ms", "median / floor", "p95 / floor"],
+        rows,
+    )
+    report.note(
+        f"Corpus: {result['articles']:,} articles, {result['chunks']:,} chunks; every query run "
+        f"{result['repeat']} times."
+    )
+    report.data.update(result)
+    return report
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -220,12 +228,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "repeat": args.repeat,
         **measure(args.articles, args.repeat),
     }
-    results_dir = args.results_dir or RESULTS
-    results_dir.mkdir(parents=True, exist_ok=True)
-    out = results_dir / f"knowledge_search-{args.articles}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    print(markdown(result))
-    print(f"\nResults: {out}")
+    harness_report(result).write(args.results_dir or RESULTS)
 
 
 if __name__ == "__main__":

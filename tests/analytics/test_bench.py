@@ -31,7 +31,7 @@ def test_the_dashboard_benchmark_runs_and_both_sources_agree(tmp_path: Path) -> 
     )  # fmt: skip
 
     (result_file,) = tmp_path.glob("analytics_dashboard-400-*.json")
-    result = json.loads(result_file.read_text())
+    result = json.loads(result_file.read_text())["data"]  # bench/_harness.py's format
     assert result["conversations"] == 400
     assert len(result["queries"]) >= 10
     assert all(row["same_numbers"] for row in result["queries"].values()), result["queries"]

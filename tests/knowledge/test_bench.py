@@ -26,7 +26,7 @@ def test_the_search_latency_benchmark_runs_on_a_tiny_corpus(tmp_path: Path) -> N
     output = run_bench("knowledge_search.py", "--articles", "40", "--repeat", "1", results=tmp_path)
 
     (result_file,) = tmp_path.glob("knowledge_search-40-*.json")
-    result = json.loads(result_file.read_text())
+    result = json.loads(result_file.read_text())["data"]  # bench/_harness.py's format
     assert result["articles"] == 40 and result["chunks"] > 40
     assert set(result["search"]) == {"common words", "specific", "customer questions", "no match"}
     assert all(row["median_ratio"] > 0 for row in result["search"].values())
