@@ -144,7 +144,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tps", type=float, default=100.0, help="simulator words per second")
     parser.add_argument("--ttft", type=float, default=0.2)
     parser.add_argument("--webs", default="1,2", help="numbers of web processes to run")
-    parser.add_argument("--layer", default="core", help="channel layer: core or pubsub")
+    parser.add_argument(
+        "--layer", default="pubsub", help="channel layer: pubsub (the default) or core"
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     args.webs = [int(n) for n in args.webs.split(",")]
