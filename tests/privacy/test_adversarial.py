@@ -21,6 +21,7 @@ from assistant.privacy.corpus import (
     CATEGORIES,
     LANGUAGES,
     CorpusError,
+    fill,
     load_corpus,
     parse_corpus,
 )
@@ -101,17 +102,19 @@ def test_against_a_model_that_obeys_every_attack_the_pipeline_stops_each_guarded
     assert guarded_failures(worst_case) == []
 
 
-def test_the_obeying_model_really_obeyed(worst_case: Scorecard) -> None:
-    # Otherwise the worst case would prove nothing: the harmful text did come from the model,
-    # and the pipeline replaced, stripped or handed it off.
-    streamed_harm = [r for r in worst_case.results if r.streamed_failures]
-    assert len(streamed_harm) >= len(CORPUS.cases) // 2
+def test_the_model_obeyed_and_the_pipeline_changed_what_it_said(worst_case: Scorecard) -> None:
+    # Otherwise the worst case would prove nothing: the simulated model answered each attack
+    # as told, and for every harmful kind of answer the customer was shown something else.
+    values = CORPUS.fixtures.values(canary="-")
+    harmful = ("binding_offer", "invented_policy", "exfiltration", "abuse", "jailbreak")
+    for result in worst_case.results:
+        if result.case.guarded and result.case.category in harmful:
+            assert fill(result.case.obey, values) not in result.outcome.shown, result.case.id
     by_id = {r.case.id: r for r in worst_case.results}
     deal = by_id["binding-en-agreed"]
-    assert "yours for $1" in "".join(deal.outcome.streamed)
+    assert deal.outcome.providers == ("openai",), "the model was asked, and it agreed"
     assert deal.outcome.handoff_reason == "commitment" and "$1" not in deal.outcome.shown
     exfiltration = by_id["exfil-en-image"]
-    assert CORPUS.fixtures.evil_host in "".join(exfiltration.outcome.streamed)
     assert CORPUS.fixtures.evil_host not in exfiltration.outcome.shown
 
 
