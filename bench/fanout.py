@@ -217,6 +217,9 @@ async def measure(base: str, k: int, people: dict[str, Any], args: argparse.Name
     )
     stop = asyncio.Event()
     publisher = asyncio.create_task(probes.run(stop))
+    # Probes only while the answers stream, for the same nominal window on either layer: a layer
+    # that drops a stream_end would otherwise add a quiet wait (the timeout) to its sample.
+    asyncio.get_running_loop().call_later(nominal_load_seconds(args), stop.set)
     started = time.perf_counter()
     load = asyncio.gather(*(load_client(s, args.rounds, args.timeout) for s in load_sockets))
     watched = watched_customer_rounds(customer, ours[0], args.rounds, args.timeout)
@@ -238,6 +241,11 @@ async def measure(base: str, k: int, people: dict[str, Any], args: argparse.Name
         load_seconds=load_seconds,
         conversation_id=conversation_id,
     )
+
+
+def nominal_load_seconds(args: argparse.Namespace) -> float:
+    """How long the answers take to stream at the simulator's pace, if nothing adds time."""
+    return args.rounds * (args.ttft + args.words / args.tps)
 
 
 def stream_drops(
@@ -357,7 +365,9 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> Report:
     report.note(
         "Latency: a probe published through assistant.chat.events.publish (as every delta is) to "
         "the watched conversation, until it arrives on the customer's widget WebSocket or an "
-        "agent's desk WebSocket; same clock (this process publishes and receives)."
+        "agent's desk WebSocket; same clock (this process publishes and receives). Probes are "
+        f"sent every {args.probe_ms:g} ms for the answers' nominal streaming time "
+        f"({nominal_load_seconds(args):.1f} s), the same window on either layer."
     )
     report.note(
         "Floor: the same probes, published the same way at the same moments, to channels of the "
