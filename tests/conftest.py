@@ -136,8 +136,14 @@ def chromium_path() -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: they are the slowest, and nothing after them can be disturbed by
-    the event loop Playwright's sync API runs while a browser is open."""
-    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
+    the event loop Playwright's sync API runs while a browser is open. Tests that restart Redis
+    run after them: this process's pooled connections to the old server are dead afterwards."""
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("restarts_redis") is not None,
+            "tests/browser/" in item.nodeid.replace("\\", "/"),
+        )
+    )
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

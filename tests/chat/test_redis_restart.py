@@ -22,7 +22,8 @@ from assistant import embedded
 from assistant.chat.models import Message
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Last in the run: this process's pooled connections to the old Redis are dead afterwards.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.restarts_redis]
 
 
 async def _until(socket: Any, kind: str, timeout: float = 20) -> dict[str, Any]:

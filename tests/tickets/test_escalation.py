@@ -231,6 +231,7 @@ def test_a_worker_killed_mid_summary_redoes_it_once() -> None:
 
 
 @pytest.mark.worker
+@pytest.mark.restarts_redis
 def test_the_worker_reconnects_after_redis_restarts(
     celery_worker_process: Any, settings: Any
 ) -> None:
