@@ -47,6 +47,7 @@ class Receiver:
     frames: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     stream_ends: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    closed_early: bool = False  # the server closed the socket (its consumer failed)
 
     def record(self, raw: str | bytes) -> None:
         arrived = time.perf_counter()
@@ -161,25 +162,34 @@ async def floor_receivers(
 
 async def load_client(socket: Any, rounds: int, within: float) -> Receiver:
     """A customer of another conversation: asks `rounds` times for a long answer, reads it all."""
-    from _cluster import ask, question
-
     receiver = Receiver("load")
     reader = asyncio.create_task(read_socket(socket, receiver))
-    for number in range(rounds):
-        await ask(socket, question(number + 1), f"load-{number}")
-        await receiver.wait_stream_ends(number + 1, within)
+    await ask_rounds(socket, receiver, rounds, within, "load")
     reader.cancel()
     return receiver
+
+
+async def ask_rounds(
+    socket: Any, receiver: Receiver, rounds: int, within: float, name: str
+) -> None:
+    """Ask `rounds` questions, each after the previous answer ended. A socket the server closed
+    (its consumer failed) ends the rounds: the answers it never got count as missing."""
+    import websockets
+    from _cluster import ask, question
+
+    for number in range(rounds):
+        try:
+            await ask(socket, question(number + 1), f"{name}-{number}")
+        except websockets.ConnectionClosed:
+            receiver.closed_early = True
+            return
+        await receiver.wait_stream_ends(number + 1, within)
 
 
 async def watched_customer_rounds(
     socket: Any, receiver: Receiver, rounds: int, within: float
 ) -> None:
-    from _cluster import ask, question
-
-    for number in range(rounds):
-        await ask(socket, question(number + 1), f"watched-{number}")
-        await receiver.wait_stream_ends(number + 1, within)
+    await ask_rounds(socket, receiver, rounds, within, "watched")
 
 
 async def open_watched(base: str, token: str, cookies: list[str]) -> tuple[Any, list[Any], str]:
@@ -295,6 +305,7 @@ def analyse(
         "broken": sum(b for _, _, b in load_streams),
         "missing": args.rounds * len(load) - load_count,
     }
+    result["sockets_closed_by_server"] = sum(r.closed_early for r in [*ours, *load])
     result["expected_streams"] = args.rounds
     result["dropped_total"] = (
         result["ours"]["probes_lost"]
@@ -304,6 +315,7 @@ def analyse(
         + result["load_streams"]["broken"]
         + result["load_streams"]["missing"]
         + max(0, args.rounds - streams)
+        + result["sockets_closed_by_server"]
     )
     return result
 
@@ -349,12 +361,13 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> Report:
         "Drops and ordering (all must be 0)",
         ["layer", "K", "probes sent", "probes lost", "floor lost", "out of order",
          "watched streams", "deltas dropped", "streams not whole", "load streams",
-         "load broken or missing"],
+         "load broken or missing", "sockets closed by server"],
         [[r["layer"], r["k"], r["probes_sent"], r["ours"]["probes_lost"],
           r["floor"]["probes_lost"], r["ours"]["out_of_order"] + r["floor"]["out_of_order"],
           r["watched_streams"]["streams"], r["watched_streams"]["deltas_dropped"],
           r["watched_streams"]["broken"], r["load_streams"]["streams"],
-          r["load_streams"]["broken"] + r["load_streams"]["missing"]] for r in results],
+          r["load_streams"]["broken"] + r["load_streams"]["missing"],
+          r["sockets_closed_by_server"]] for r in results],
     )  # fmt: skip
     report.table(
         "One publish (events.publish: two group_send calls), in this process",
