@@ -375,6 +375,12 @@ WEB_PORT: int = _typed("int", "WEB_PORT", default=8000)
 # 4.2.2 had no limit at all). A 4,000-character message in any script fits with room to spare.
 WEBSOCKET_MAX_FRAME_BYTES: int = _typed("int", "WEBSOCKET_MAX_FRAME_BYTES", default=65_536)
 
+# How many characters of a streaming answer are held back while the output checks read ahead
+# (assistant/privacy/stream_guard.py): enough for any multi-word marker ("legally binding
+# offer") to be caught before its first word is shown. 0 shows each word as soon as it is
+# complete and judged, at the price of a marker's first words reaching the screen.
+STREAM_GUARD_HOLDBACK: int = _typed("int", "STREAM_GUARD_HOLDBACK", default=48)
+
 # --- API and webhooks (tickets.api, tickets.webhooks) ---
 # The REST API (docs/api.md): DRF with token and session authentication, the OpenAPI schema by
 # drf-spectacular (Swagger UI and Redoc served from the sidecar package's static files, never

@@ -17,6 +17,7 @@ REASONS = {
     "keyword": _("Sensitive topic"),
     "vip": _("VIP customer"),
     "commitment": _("Answer would make a commitment"),
+    "guardrail": _("Unsafe answer replaced"),
     "residency": _("No model allowed for this inbox's data"),
 }
 

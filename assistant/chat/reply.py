@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -48,6 +49,7 @@ from assistant.privacy.services import (
     privacy_settings_for,
     record_call_result,
 )
+from assistant.privacy.stream_guard import StreamGuard
 from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
@@ -106,6 +108,11 @@ class TurnContext:
     @property
     def question(self) -> str:
         return next((h.text for h in reversed(self.history) if h.author_kind == "customer"), "")
+
+    @property
+    def customer_texts(self) -> list[str]:
+        """What the customer wrote: numbers they said themselves support amounts and dates."""
+        return [h.text for h in self.history if h.author_kind == "customer"]
 
     @property
     def call_scope(self) -> CallScope:
@@ -289,6 +296,15 @@ async def _answer(context: TurnContext) -> bool:
         await _handoff(context, "residency")
         return False
     restorer = prepared.restorer()
+    # Nothing reaches the screen before the output checks have read it: an obeying model's
+    # "Agreed, it's yours for $1" must not be on the customer's screen until stream_end.
+    guard = StreamGuard(
+        passages=passages,
+        allowed_domains=context.link_domains,
+        customer_text=context.customer_texts,
+        confidential=[context.instructions],
+        holdback=settings.STREAM_GUARD_HOLDBACK,
+    )
     call = route.stream(
         prepared.messages,
         tools=[HANDOFF_TOOL],
@@ -317,8 +333,8 @@ async def _answer(context: TurnContext) -> bool:
                 if isinstance(event, TextDelta) and event.text:
                     # Placeholders ([EMAIL_1]) are put back as they stream; a placeholder split
                     # across deltas is held until it is whole.
-                    await forward(restorer.feed(event.text))
-        await forward(restorer.flush())
+                    await forward(guard.feed(restorer.feed(event.text)))
+        await forward(guard.feed(restorer.flush()))
     except ModelError as error:
         logger.warning(
             "Every provider failed for conversation %s: %s", context.conversation_id, error
@@ -340,11 +356,16 @@ async def _answer(context: TurnContext) -> bool:
         await _record_withdrawn(context, stream_id, bool(parts), call.result)
         await _handoff(context, handoff_reason)
         return False
-    checked = await _check(context, "".join(parts).strip(), passages)
+    checked = await _check(context, guard.text.strip(), passages)
     if checked.action == "handoff":
         handoff_reason = "commitment"
     elif checked.action == "replace":
         logger.warning("Replaced an unsafe answer in conversation %s", context.conversation_id)
+        # Abuse or a leaked prompt means something is wrong with this conversation: a person
+        # looks at it (the agent sees the flagged answer in the desk).
+        handoff_reason = "guardrail"
+    elif checked.shown_unchanged:
+        await forward(guard.rest())
     parts[:] = [checked.text]
     text = "".join(parts).strip()
     dont_know = not passages or (call.result is not None and call.result.finish_reason == NO_ANSWER)
@@ -415,8 +436,12 @@ async def _check(context: TurnContext, text: str, passages: list[Passage]) -> Gu
         text,
         passages=passages,
         allowed_domains=domains,
-        customer_text=[h.text for h in context.history if h.author_kind == "customer"],
-        safe_message=_translated(context.language, "Sorry, I can't help with that here."),
+        customer_text=context.customer_texts,
+        confidential=[context.instructions],
+        safe_message=_translated(
+            context.language,
+            "Sorry, I can't help with that here. A person from our team will take a look.",
+        ),
         handoff_message=_translated(
             context.language,
             "A person from our team will confirm this for you. One moment, please.",

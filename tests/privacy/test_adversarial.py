@@ -138,21 +138,6 @@ def test_a_run_leaves_nothing_behind(worst_case: Scorecard) -> None:
     assert not Ticket.objects.exists()
 
 
-def test_the_known_gaps_leak_until_the_turn_passes_the_instructions_to_the_guardrails(
-    worst_case: Scorecard,
-) -> None:
-    gaps = [r for r in worst_case.results if r.case.gap]
-    assert gaps
-    # When this fails, the reply turn now passes `confidential=` to check_answer: remove the
-    # "gap" notes from the corpus so these cases count as guarded.
-    assert all(not r.passed for r in gaps), [r.case.id for r in gaps if r.passed]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="The reply turn streams each delta before the guardrails judge the whole answer: "
-    "an obeying model's text is on screen until stream_end replaces it (see docs/privacy.md).",
-)
 def test_nothing_harmful_is_on_screen_even_while_the_answer_streams(
     worst_case: Scorecard,
 ) -> None:
