@@ -227,6 +227,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "check-sla": {"task": "tickets.check_sla", "schedule": 60.0},
     "recover-stalled-replies": {"task": "chat.recover_stalled_replies", "schedule": 60.0},
     "resolve-idle-conversations": {"task": "chat.resolve_idle_conversations", "schedule": 300.0},
+    # Each inbox's retention period (assistant/privacy/retention.py); bounded batches per run.
+    "apply-retention": {"task": "privacy.apply_retention", "schedule": 3600.0},
 }
 
 # ------------------------------------------------------------------------------------------
@@ -238,8 +240,6 @@ def _route(name: str) -> list[str] | None:
     value = _typed("list", name, default=[])
     return value or None
 
-    # Each inbox's retention period (assistant/privacy/retention.py); bounded batches per run.
-    "apply-retention": {"task": "privacy.apply_retention", "schedule": 3600.0},
 
 try:
     LLM = build_llm_config(
