@@ -79,12 +79,17 @@ def start_celery_worker(
             cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not any(
-        name in reply_name for reply in app.control.ping(timeout=0.5) for reply_name in reply
-    ):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+    try:
+        while not any(
+            name in reply_name for reply in app.control.ping(timeout=0.5) for reply_name in reply
+        ):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+    except BaseException:
+        # Never leave a worker behind: it would run later tests' tasks against their tables.
+        process.kill()
+        process.wait()
+        raise
     return process
 
 
