@@ -16,6 +16,22 @@ from .rights import contact_reference
 from .services import csv_lines
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """A record of what happened: nobody adds, edits or deletes one through the admin."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(InboxPrivacy)
 class InboxPrivacyAdmin(admin.ModelAdmin):
     list_display = (
@@ -46,7 +62,7 @@ def export_csv(
 
 
 @admin.register(OutboundCallAudit)
-class OutboundCallAuditAdmin(admin.ModelAdmin):
+class OutboundCallAuditAdmin(RecordAdmin):
     """What left the system. Nobody edits or deletes the record through the admin."""
 
     list_display = (
@@ -73,21 +89,9 @@ class OutboundCallAuditAdmin(admin.ModelAdmin):
     def redaction_total(self, obj: OutboundCallAudit) -> int:
         return obj.redaction_total
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(RightsRecord)
-class RightsRecordAdmin(admin.ModelAdmin):
+class RightsRecordAdmin(RecordAdmin):
     """Exports and erasures of contacts' data: the record a data-protection officer shows an
     auditor. Read-only; search by the reference that rights.contact_reference(id) computes."""
 
@@ -106,15 +110,3 @@ class RightsRecordAdmin(admin.ModelAdmin):
         if term and len(term) != 64:
             term = contact_reference(term)
         return super().get_search_results(request, queryset, term)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
