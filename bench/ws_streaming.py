@@ -234,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     report.data["config"] = vars(args) | {"results_dir": str(args.results_dir)}
     report.data["channel_layer"] = settings.CHANNEL_LAYERS["default"]["BACKEND"]
     report.note(f"Channel layer: {report.data['channel_layer']}.")
+    # The stream guard holds back the last N characters of an answer while the output checks
+    # read ahead: a deliberate delay before the first token (STREAM_GUARD_HOLDBACK=0 removes it).
+    report.data["stream_guard_holdback"] = settings.STREAM_GUARD_HOLDBACK
+    report.note(f"Stream guard holdback: {settings.STREAM_GUARD_HOLDBACK} characters.")
     report.write(args.results_dir)
     # Errors are reported, not fatal; nothing measured at all is.
     return 0 if ttft_rows else 1
