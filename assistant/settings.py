@@ -370,6 +370,10 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "assistant.secrets_filter.SafeReporterFilter
 
 WEB_HOST: str = _typed("str", "WEB_HOST", default="127.0.0.1")
 WEB_PORT: int = _typed("int", "WEB_PORT", default=8000)
+# The ASGI server (assistant/webserver.py, where the B4 numbers behind the choice are).
+WEB_SERVER: str = _typed("str", "WEB_SERVER", default="uvicorn")
+if WEB_SERVER not in ("daphne", "uvicorn"):
+    raise ImproperlyConfigured("WEB_SERVER must be daphne or uvicorn.")
 
 # The largest WebSocket frame the server accepts (the ASGI server enforces it; Daphne before
 # 4.2.2 had no limit at all). A 4,000-character message in any script fits with room to spare.

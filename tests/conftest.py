@@ -208,7 +208,7 @@ def live_server_environment(django_db_setup: Any, django_db_blocker: Any) -> dic
 
 @pytest.fixture(scope="session")
 def web_server(live_server_environment: dict[str, str]) -> Iterator[Any]:
-    """One uvicorn process for the whole run, on the offline model."""
+    """One web process (the production ASGI server) for the whole run, on the offline model."""
     from tests.live import LiveServer
 
     with LiveServer(live_server_environment) as server:

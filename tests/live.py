@@ -1,10 +1,10 @@
-"""A real web server process (uvicorn) on the test database, for browser and multi-process tests."""
+"""A real web server process (the production ASGI server) on the test database, for browser and
+multi-process tests."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -12,6 +12,8 @@ from pathlib import Path
 from types import TracebackType
 
 from django.conf import settings
+
+from assistant.webserver import web_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +25,7 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``uvicorn assistant.asgi:application`` in a child process, stopped on exit."""
+    """The product's ASGI server (assistant/webserver.py) in a child process, stopped on exit."""
 
     def __init__(self, environment: dict[str, str], name: str = "web") -> None:
         self.port = free_port()
@@ -33,11 +35,8 @@ class LiveServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> LiveServer:
-        command = [
-            sys.executable, "-m", "uvicorn", "assistant.asgi:application",
-            "--host", "127.0.0.1", "--port", str(self.port), "--lifespan", "off",
-            "--ws-max-size", str(settings.WEBSOCKET_MAX_FRAME_BYTES),
-        ]  # fmt: skip
+        # The production server and its limits (WEB_SERVER in the environment picks another).
+        command = web_command("127.0.0.1", self.port, server=self.environment.get("WEB_SERVER"))
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT

@@ -1,4 +1,5 @@
-"""Limits enforced by the real ASGI server (uvicorn), not only by our consumer."""
+"""Limits enforced by the real ASGI server (uvicorn by default, daphne optionally), not only by
+our consumer."""
 
 from __future__ import annotations
 
@@ -61,3 +62,37 @@ def test_invalid_utf8_closes_only_that_socket(web_server) -> None:
     assert reply[0] == 0x88  # a close frame
     assert int.from_bytes(reply[2:4], "big") == 1007  # invalid frame payload data
     assert _healthy(web_server.url)
+
+
+# Daphne, the optional server (WEB_SERVER=daphne): the same limits hold, but it drops the TCP
+# connection on such frames instead of sending a close code (why uvicorn is the default).
+
+
+@pytest.fixture(scope="module")
+def daphne_server(live_server_environment):
+    from tests.live import LiveServer
+
+    with LiveServer({**live_server_environment, "WEB_SERVER": "daphne"}, name="daphne") as server:
+        yield server
+
+
+async def test_daphne_refuses_an_oversized_message_and_survives(daphne_server) -> None:
+    async with websockets.connect(
+        ws_url(daphne_server), origin=factories.SITE, max_size=None
+    ) as socket:
+        await socket.send(json.dumps({"type": "hello", "token": "x" * 200_000}))
+        with pytest.raises(websockets.ConnectionClosed):
+            await asyncio.wait_for(socket.recv(), timeout=10)
+    assert await asyncio.to_thread(_healthy, daphne_server.url)
+
+
+async def test_daphne_serves_the_widget_protocol(daphne_server, inbox, new_session) -> None:
+    session = await new_session(inbox)
+    async with websockets.connect(ws_url(daphne_server), origin=factories.SITE) as socket:
+        await socket.send(json.dumps({"type": "hello", "token": session.token}))
+        assert json.loads(await asyncio.wait_for(socket.recv(), timeout=10))["type"] == "welcome"
+        await socket.send(json.dumps({"type": "message", "client_id": "d1", "text": "Hi there"}))
+        kinds = set()
+        while "stream_end" not in kinds:
+            kinds.add(json.loads(await asyncio.wait_for(socket.recv(), timeout=15))["type"])
+    assert {"ack", "stream_delta"} <= kinds

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assistant.embedded import EmbeddedServices
 from assistant.llm.registry import Registry
+from assistant.webserver import web_command
 
 CHILD_STOP_TIMEOUT = 15.0
 
@@ -42,13 +43,7 @@ def port_is_free(host: str, port: int) -> bool:
 def child_commands(host: str, port: int) -> dict[str, list[str]]:
     python = sys.executable
     return {
-        "web": [
-            python, "-m", "uvicorn", "assistant.asgi:application",
-            "--host", host, "--port", str(port),
-            "--lifespan", "off",
-            "--ws-max-size", str(settings.WEBSOCKET_MAX_FRAME_BYTES),
-            "--timeout-graceful-shutdown", "5",
-        ],
+        "web": web_command(host, port),
         "worker": [
             python, "-m", "celery", "-A", "assistant", "worker",
             "--loglevel", "INFO", "--concurrency", "2", "--hostname", "worker@%h",
