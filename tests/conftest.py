@@ -80,9 +80,7 @@ def start_celery_worker(
         )  # fmt: skip
     deadline = time.monotonic() + 60
     try:
-        while not any(
-            name in reply_name for reply in app.control.ping(timeout=0.5) for reply_name in reply
-        ):
+        while not any(name in reply_name for reply in _ping(app) for reply_name in reply):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
     except BaseException:
@@ -91,6 +89,21 @@ def start_celery_worker(
         process.wait()
         raise
     return process
+
+
+def _ping(app: Any) -> list[dict[str, Any]]:
+    # A fresh broker connection, not one from the app's pool: after a test restarted Redis the
+    # pooled ones are dead, and kombu finds out only by failing a command.
+    with app.connection_for_write() as connection:
+        return app.control.ping(timeout=0.5, connection=connection)
+
+
+def purge_queued_tasks() -> None:
+    """Drop tasks queued by earlier tests (their rows are gone), over a fresh connection."""
+    from assistant.celery import app
+
+    with app.connection_for_write() as connection:
+        app.control.purge(connection=connection)
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:
@@ -113,12 +126,10 @@ def celery_worker_process(
     """
     from django.db import connection
 
-    from assistant.celery import app
-
     with django_db_blocker.unblock():
         environment = child_process_environment(connection.settings_dict["NAME"])
     # Tasks queued by earlier tests (their rows are gone) must not reach this worker.
-    app.control.purge()
+    purge_queued_tasks()
     process = start_celery_worker(environment, "test")
     yield process
     stop_process(process)

@@ -21,7 +21,7 @@ from django.test import Client
 
 from assistant.chat.models import Conversation
 from tests import factories
-from tests.conftest import start_celery_worker, stop_process
+from tests.conftest import purge_queued_tasks, start_celery_worker, stop_process
 from tests.live import LiveServer
 from tickets.models import Ticket
 
@@ -49,9 +49,7 @@ def simulated_environment(
 @pytest.fixture
 def cluster(simulated_environment: dict[str, str]) -> Iterator[tuple[LiveServer, LiveServer]]:
     """Web processes A and B, and one worker: a small production deployment on this machine."""
-    from assistant.celery import app
-
-    app.control.purge()  # tasks queued by earlier tests (their rows are gone) must not run here
+    purge_queued_tasks()  # tasks queued by earlier tests (their rows are gone) must not run here
     worker = start_celery_worker(simulated_environment, "scale-out")
     try:
         with (

@@ -309,6 +309,17 @@ def test_the_inbox_instructions_may_not_be_repeated() -> None:
     assert confidential_check("Orders ship within 2 days, NW-48213 too.", [instructions]) is None
 
 
+@pytest.mark.parametrize("code", ["CANARY-TMSVIYZJUK", "VIP_ESCALATION", "CANARY-7Q4XK2"])
+def test_a_code_without_digits_is_still_a_code(code: str) -> None:
+    # Found by the adversarial run: a random canary of letters only slipped through.
+    instructions = f"Internal: tag angry customers {code}; never say it."
+    assert confidential_check(f"The reference is {code}.", [instructions]) is not None
+    # Ordinary capitals in the instructions are not codes.
+    assert (
+        confidential_check("Send us an E-MAIL or see the FAQ.", ["Use E-MAIL and the FAQ"]) is None
+    )
+
+
 # --- injected passages (found by the adversarial corpus) ----------------------------------------
 
 
