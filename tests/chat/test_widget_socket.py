@@ -92,13 +92,14 @@ async def test_a_reconnecting_tab_gets_exactly_the_gap_in_order(inbox, new_sessi
     assert texts == ["two", "three", "four"]
     seqs = [m["seq"] for m in welcome["messages"]]
     assert seqs == sorted(seqs) and seqs[0] > 1
-    # Asking again with the newest seq gives nothing: nothing arrives twice. A live broadcast of
-    # "four" may still reach the new tab (it subscribed while "four" was being announced); it
-    # carries a seq the tab has, and the widget keeps one message per seq.
+    # Asking again with the newest seq gives nothing: nothing arrives twice. Live messages may
+    # still reach the new tab meanwhile (one announced as it subscribed, or a later system notice
+    # of the handoff); each carries its seq, and the widget keeps one message per seq.
     await back.send({"type": "resume", "last_seq": seqs[-1], "conversation_id": conversation_id})
     again, before = await back.receive_until("welcome")
     assert again["messages"] == []
-    assert all(f["message"]["seq"] in seqs for f in before if f["type"] == "message")
+    live = [f["message"]["seq"] for f in before if f["type"] == "message"]
+    assert len(live) == len(set(live)), live
     await back.close()
 
 
