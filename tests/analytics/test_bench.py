@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, child_process_environment
+from tests.bench.runner import run_bench_script
 
 
 def run_bench(script: str, *args: str, results: Path) -> str:
-    # The benchmark swaps its own database name in; this only points it at the test server.
-    environment = child_process_environment("postgres")
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), *args, "--results-dir", str(results)],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=170, check=False,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return completed.stdout
+    return run_bench_script(script, *args, results=results, timeout=170)
 
 
 @pytest.mark.timeout(180)

@@ -3,34 +3,17 @@ size and write well-formed results. No time is asserted: benchmarks are not test
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, child_process_environment
+from tests.bench.runner import run_bench as run_harness_bench
 
 
 def run_bench(script: str, *args: str, results: Path) -> dict[str, Any]:
-    """Run a benchmark; return its JSON results after checking both files are well formed."""
-    # The benchmark swaps its own database name in; this only points it at the test servers.
-    environment = child_process_environment("postgres")
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), *args, "--results-dir", str(results)],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=110, check=False,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-3000:]
-    (json_path,) = results.glob(f"{Path(script).stem}-*.json")
-    result = json.loads(json_path.read_text())
-    markdown = json_path.with_suffix(".md").read_text()
-    assert markdown.startswith(f"# {result['benchmark']}")
-    for table in result["tables"]:
-        assert table["rows"], table["title"]
-        assert all(len(row) == len(table["columns"]) for row in table["rows"])
-        assert f"## {table['title']}" in markdown
+    result = run_harness_bench(script, *args, results=results)
+    assert all(table["rows"] for table in result["tables"])
     return result
 
 

@@ -2,29 +2,12 @@
 end at a tiny size and write well-formed results. No time is asserted: benchmarks are not tests."""
 
 import importlib.util
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, child_process_environment
-
-
-def run_bench(script: str, *args: str, results: Path, timeout: int = 110) -> dict[str, Any]:
-    # The benchmark swaps its own database name in; this only points it at the test servers.
-    environment = child_process_environment("postgres")
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), *args, "--results-dir", str(results)],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-3000:]
-    (json_file,) = results.glob(f"{Path(script).stem}-*.json")
-    markdown = json_file.with_suffix(".md").read_text()
-    assert markdown.startswith(f"# {Path(script).stem}")
-    return json.loads(json_file.read_text())
+from tests.bench.runner import run_bench
 
 
 def table(result: dict[str, Any], title_start: str) -> list[dict[str, Any]]:

@@ -1,24 +1,15 @@
 """The knowledge benchmarks still run, end to end, at a tiny size (no timing is asserted)."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, child_process_environment
+from tests.bench.runner import run_bench_script
 
 
 def run_bench(script: str, *args: str, results: Path) -> str:
-    # The benchmark swaps its own database name in; this only points it at the test server.
-    environment = child_process_environment("postgres")
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), *args, "--results-dir", str(results)],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=110, check=False,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return completed.stdout
+    return run_bench_script(script, *args, results=results, timeout=110)
 
 
 @pytest.mark.timeout(120)
