@@ -146,6 +146,15 @@ if _typed("bool", "DATABASE_TRANSACTION_POOLER", default=False):
     _database["DISABLE_SERVER_SIDE_CURSORS"] = True
     _database["OPTIONS"]["prepare_threshold"] = None
 DATABASES = {"default": _database}
+# Threads that run the async code's database calls (assistant/db_async.py), each holding one
+# pooled connection while a call runs: below the pool's size, which also serves request threads.
+DATABASE_THREADS: int = _typed(
+    "int", "DATABASE_THREADS", default=max(1, _database["OPTIONS"]["pool"]["max_size"] - 2)
+)
+if not 1 <= DATABASE_THREADS < _database["OPTIONS"]["pool"]["max_size"]:
+    raise ImproperlyConfigured(
+        "DATABASE_THREADS must be at least 1 and below DATABASE_POOL_MAX_SIZE."
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ------------------------------------------------------------------------------------------

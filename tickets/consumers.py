@@ -10,24 +10,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from assistant.chat import events
 from assistant.chat import services as chat
+from assistant.db_async import db_async
 from tickets import access, presence
 
 CLOSE_FORBIDDEN = 4403
 
 
-@database_sync_to_async
+@db_async
 def _desk_context(user: Any) -> tuple[bool, list[int]]:
     if not access.is_desk_user(user):
         return False, []
     return True, list(access.visible_inboxes(user).values_list("pk", flat=True))
 
 
-@database_sync_to_async
+@db_async
 def _conversation(user: Any, conversation_id: object) -> Any:
     if not isinstance(conversation_id, str):
         return None
@@ -79,7 +79,7 @@ class DeskConsumer(AsyncWebsocketConsumer):
             )
             if typing is not None:
                 conversation = self.watching[conversation_id]
-                await database_sync_to_async(chat.agent_typing)(
+                await db_async(chat.agent_typing)(
                     conversation=conversation, agent=self.user, active=typing
                 )
             await self._broadcast_presence(conversation_id)

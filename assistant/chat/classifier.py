@@ -14,8 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from channels.db import database_sync_to_async
-
+from assistant.db_async import db_async
 from assistant.llm import NO_ANSWER
 from assistant.llm.base import ModelError
 from assistant.llm.types import CallResult, ChatOptions, Message, ProviderInfo
@@ -108,6 +107,6 @@ async def _audit(
     chain: Sequence[ProviderInfo],
     prepared: PreparedCall,
 ) -> None:
-    await database_sync_to_async(record_prepared_call)(
+    await db_async(record_prepared_call)(
         scope=scope, result=result, chain=chain, purpose="classification", prepared=prepared
     )

@@ -15,12 +15,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from assistant.chat import events, ratelimit, services, tokens
 from assistant.chat.models import Contact, Conversation
 from assistant.chat.reply import answer_conversation, request_stop
+from assistant.db_async import db_async
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
-@database_sync_to_async
+@db_async
 def _load_contact(claims: tokens.SessionClaims) -> Contact | None:
     return (
         Contact.objects.select_related("inbox")
@@ -56,7 +56,7 @@ def _load_contact(claims: tokens.SessionClaims) -> Contact | None:
     )
 
 
-@database_sync_to_async
+@db_async
 def _welcome(contact_id: uuid.UUID, last_seq: int, conversation_id: str | None) -> dict[str, Any]:
     conversation = services.current_conversation(contact_id=contact_id)
     if conversation is None:
@@ -101,7 +101,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         # hop into the shared thread-sensitive executor per event, including every streamed
         # token forwarded from the group, where each delta queued behind other sockets' database
         # work (B1 in docs/benchmarks.md). Nothing here touches the database outside
-        # database_sync_to_async, which closes stale connections itself, in its own thread.
+        # db_async, which closes stale connections itself, on its own threads.
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
@@ -229,7 +229,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             )
             return
         try:
-            stored = await database_sync_to_async(services.customer_message_create)(
+            stored = await db_async(services.customer_message_create)(
                 contact_id=self.contact.id, text=text, client_id=client_id
             )
         except services.ChatError as error:
@@ -270,9 +270,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
 
     async def on_handoff(self, frame: dict[str, Any]) -> None:
         assert self.contact is not None
-        conversation = await database_sync_to_async(services.customer_handoff_request)(
-            contact_id=self.contact.id
-        )
+        conversation = await db_async(services.customer_handoff_request)(contact_id=self.contact.id)
         self.conversation_id = str(conversation.id)
 
     async def on_rate(self, frame: dict[str, Any]) -> None:
@@ -287,7 +285,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self._error("invalid", "A rating needs a score from 1 to 5.")
             return
         try:
-            await database_sync_to_async(services.conversation_rate)(
+            await db_async(services.conversation_rate)(
                 contact_id=self.contact.id, score=score, comment=comment
             )
         except services.ChatError as error:

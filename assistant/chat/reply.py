@@ -19,7 +19,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.utils import translation
@@ -30,6 +29,7 @@ from assistant.chat.handoff_rules import HistoryEntry, rule_based_reason
 from assistant.chat.models import Conversation, Message
 from assistant.chat.prompting import HistoryItem, build_prompt, cited_passages
 from assistant.chat.retrieval import apassages_for
+from assistant.db_async import db_async
 from assistant.kv import async_lock
 from assistant.llm import NO_ANSWER
 from assistant.llm.base import ModelError
@@ -44,11 +44,7 @@ from assistant.llm.types import (
 from assistant.privacy.guardrails import GuardrailResult, check_answer
 from assistant.privacy.outbound import CallScope, PreparedCall, prepare_call
 from assistant.privacy.policy import PrivacySettings, ResidencyError
-from assistant.privacy.services import (
-    allowed_link_domains,
-    privacy_settings_for,
-    record_call_result,
-)
+from assistant.privacy.services import record_call_result, turn_rules
 from assistant.privacy.stream_guard import StreamGuard
 from assistant.providers import registry
 
@@ -128,13 +124,14 @@ class TurnContext:
         )
 
 
-@database_sync_to_async
+@db_async
 def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
     conversation = (
         Conversation.objects.select_related("inbox", "contact").filter(pk=conversation_id).first()
     )
     if conversation is None:
         return None
+    privacy, link_domains = turn_rules(conversation.inbox)
     recent = conversation.messages.order_by("-seq").values_list("author_kind", "text")[
         :HISTORY_MESSAGES
     ]
@@ -151,8 +148,8 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         keywords=tuple(str(k) for k in conversation.inbox.handoff_keywords or ()),
         is_vip=conversation.contact.is_vip,
         dont_know_streak=conversation.dont_know_streak,
-        privacy=privacy_settings_for(conversation.inbox_id),
-        link_domains=allowed_link_domains(conversation.inbox_id),
+        privacy=privacy,
+        link_domains=link_domains,
         route=conversation.model_route
         if conversation.model_route in ("reply", "reply_b")
         else "reply",
@@ -183,7 +180,7 @@ async def answer_conversation(conversation_id: uuid.UUID) -> None:
             return
 
 
-@database_sync_to_async
+@db_async
 def _needs_answer(conversation_id: uuid.UUID) -> bool:
     """TurnContext.needs_answer in one query: the assistant has the turn and the customer spoke
     last."""
@@ -210,7 +207,7 @@ async def _publish(context: TurnContext, event: dict[str, Any], *, to_desks: boo
 
 
 async def _handoff(context: TurnContext, reason: str) -> None:
-    await database_sync_to_async(services.conversation_handoff)(
+    await db_async(services.conversation_handoff)(
         conversation_id=context.conversation_id, reason=reason
     )
 
@@ -258,7 +255,7 @@ async def _apply_classification(
         task.cancel()
         return
     if result is not None:
-        await database_sync_to_async(services.model_call_store)(
+        await db_async(services.model_call_store)(
             conversation_id=context.conversation_id, result=result, purpose="classification"
         )
     if answered and verdict is not None and verdict.reason is not None:
@@ -341,7 +338,7 @@ async def _answer(context: TurnContext) -> bool:
         )
         await _audit(context, route, prepared, call.result, privacy)
         await _withdraw(context, stream_id, started=bool(parts))
-        await database_sync_to_async(services.assistant_failure_handoff)(
+        await db_async(services.assistant_failure_handoff)(
             conversation_id=context.conversation_id, result=call.result
         )
         return False
@@ -372,7 +369,7 @@ async def _answer(context: TurnContext) -> bool:
     # The offline responder quotes the single best passage; a model may draw on a few.
     quoted = 1 if call.result is not None and call.result.provider == "offline" else 2
     citations = [] if dont_know else _citations(text, passages, fallback=quoted)
-    message = await database_sync_to_async(services.assistant_message_store)(
+    message = await db_async(services.assistant_message_store)(
         conversation_id=context.conversation_id,
         text=text,
         citations=citations,
@@ -415,7 +412,7 @@ async def _audit(
     privacy: PrivacySettings,
 ) -> None:
     """Record what actually left the system, for every provider the call tried."""
-    await database_sync_to_async(record_call_result)(
+    await db_async(record_call_result)(
         inbox_id=context.inbox_id,
         conversation_id=context.conversation_id,
         result=result,
@@ -459,6 +456,6 @@ async def _record_withdrawn(
 ) -> None:
     await _withdraw(context, stream_id, started=started)
     if result is not None:
-        await database_sync_to_async(services.model_call_store)(
+        await db_async(services.model_call_store)(
             conversation_id=context.conversation_id, result=result
         )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from asgiref.sync import sync_to_async
-
+from assistant.db_async import db_async
 from assistant.knowledge.embedding import configured_embedder
 from assistant.knowledge.retrieval import retrieve_passages
 from assistant.llm.types import Passage
@@ -35,4 +34,5 @@ def passages_for(question: str, *, language: str, scope: CallScope | None = None
     return passages
 
 
-apassages_for = sync_to_async(passages_for)
+# The query may wait on an embeddings provider: on the database threads, not the event loop.
+apassages_for = db_async(passages_for)

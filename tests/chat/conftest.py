@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 
 from assistant.asgi import application
+from assistant.chat import consumers
 from assistant.chat.models import Inbox
 from tests import factories
 
@@ -76,6 +77,13 @@ class Widget:
 
     async def close(self) -> None:
         await self.socket.disconnect()
+
+
+async def turns_finished(conversation_id: Any) -> None:
+    """Wait until no reply turn of the conversation runs. A turn goes on after its last frame
+    (a handoff is stored after the answer's stream_end), on database threads of its own."""
+    while tasks := consumers._reply_tasks.get(conversation_id):
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from assistant.chat import reply
 from assistant.chat.models import Contact, Conversation
 from assistant.llm.types import Passage
-from tests.chat.conftest import Widget
+from tests.chat.conftest import Widget, turns_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,6 +56,7 @@ async def handoff_reason(inbox: Any, new_session: Any, texts: list[str], **conta
     await tab.hello(session.token)
     await say_all(tab, texts)
     await tab.close()
+    await turns_finished((await conversation_of(session)).id)
     conversation = await conversation_of(session)
     return conversation.handoff_reason if conversation.state == "waiting" else ""
 

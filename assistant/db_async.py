@@ -1,0 +1,41 @@
+"""Database work from async code (consumers, the reply turn) on a bounded pool of threads.
+
+Channels' ``database_sync_to_async`` runs every call of the process on one shared thread, so
+each socket's queries waited behind every other socket's: with 50 customers asking at once,
+first tokens queued for a second behind other turns' database round trips (B1 in
+docs/benchmarks.md). Each call here is self-contained (its own transaction, no state carried
+between calls), so it may run on any thread: up to ``DATABASE_THREADS`` run at once, each
+holding at most one pooled connection for the length of the call. Channels' wrapper returns
+that connection to the pool when the call ends, so a thread never keeps one between calls.
+
+Keep ``DATABASE_THREADS`` below ``DATABASE_POOL_MAX_SIZE``: the rest of the pool serves Django's
+own request threads and the shared thread-sensitive executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from typing import ParamSpec, TypeVar
+
+from channels.db import DatabaseSyncToAsync
+from django.conf import settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@cache
+def _executor() -> ThreadPoolExecutor:
+    # Threads start on first use, so a process that forks workers gets its own.
+    return ThreadPoolExecutor(max_workers=settings.DATABASE_THREADS, thread_name_prefix="db")
+
+
+def db_async(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """``func`` (synchronous Django code) as a coroutine function run on the database threads.
+
+    Use as a decorator or a wrapper, like ``database_sync_to_async``. Not for code that must
+    see the caller's open transaction: each call gets a connection of its own.
+    """
+    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=_executor())
