@@ -1,6 +1,6 @@
 """B1's profile in numbers: sync-to-async hops, SQL queries and channel-layer sends per message.
 
-    python bench/ws_hops.py [--messages 5]
+    python bench/ws_hops.py [--messages 5] [--show-sql]
 
 One widget (the real ASGI application, in this process, through Channels' WebsocketCommunicator
 and the real Redis layer) sends messages that the simulator answers; every hop from the event
@@ -27,6 +27,8 @@ from _harness import RESULTS, Report, summarize
 from _ws import ORIGIN, bench_inbox
 
 REPLY_WORDS = 30
+# The SQL of the message being counted (--show-sql prints the last message's).
+statements: list[str] = []
 
 
 @contextmanager
@@ -52,6 +54,8 @@ def counting() -> Iterator[Counter[str]]:
     def wrap(original: Any, label: str) -> Any:
         def counted(*args: Any, **kwargs: Any) -> Any:
             counts[label] += 1
+            if label == "SQL statements":
+                statements.append(str(args[1])[:160])
             return original(*args, **kwargs)
 
         return counted
@@ -92,6 +96,7 @@ async def one_message(inbox_key: str, index: int) -> dict[str, Any]:
     await socket.send_to(text_data=json.dumps({"type": "hello", "token": session.token}))
     await _frames_until(socket, "welcome")
     frame = {"type": "message", "client_id": f"h{index}", "text": f"benchmark question {index}"}
+    statements.clear()
     with counting() as counts:
         started = time.perf_counter()
         await socket.send_to(text_data=json.dumps(frame))
@@ -110,6 +115,7 @@ async def measure(inbox_key: str, messages: int) -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5)
+    parser.add_argument("--show-sql", action="store_true", help="print the last message's SQL")
     parser.add_argument("--results-dir", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     setup("bench_ws", redis=True)
@@ -143,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     report.note(f"Channel layer: {settings.CHANNEL_LAYERS['default']['BACKEND']}.")
     report.data["turns"] = turns
     report.write(args.results_dir)
+    if args.show_sql:
+        print("\n".join(statements))
     return 0
 
 

@@ -128,7 +128,19 @@ def _start_profiler(server: Any, args: argparse.Namespace, count: int) -> Any:
         / f"ws_streaming-profile-{server.name.replace('/', '-')}-{count}-{stamp}.txt"
     )
     # Raw (collapsed) stacks: one line per stack with its sample count, greppable.
-    command = ["py-spy", "record", "--format", "raw", "--rate", "200", "--output", str(output)]
+    # --gil: only the thread holding the GIL, i.e. where the Python CPU goes (idle threads and
+    # threads waiting for the database or the GIL are left out).
+    command = [
+        "py-spy",
+        "record",
+        "--gil",
+        "--format",
+        "raw",
+        "--rate",
+        "200",
+        "--output",
+        str(output),
+    ]
     command += ["--pid", str(server.pids()[-1])]
     spy = Path(sys.executable).parent / "py-spy"
     command[0] = str(spy) if spy.exists() else "py-spy"

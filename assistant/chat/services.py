@@ -181,10 +181,12 @@ def _append_message(
     citations: list[dict[str, str]] | None = None,
     author_user_id: int | None = None,
     announce: bool = True,
+    also_save: Sequence[str] = (),
 ) -> Message:
-    """Append to a conversation whose row the caller holds locked (select_for_update)."""
+    """Append to a conversation whose row the caller holds locked (select_for_update).
+    ``also_save``: fields the caller changed on the conversation, saved in the same UPDATE."""
     conversation.last_seq += 1
-    conversation.save(update_fields=["last_seq", "updated_at"])
+    conversation.save(update_fields=["last_seq", "updated_at", *also_save])
     message = Message.objects.create(
         conversation=conversation,
         seq=conversation.last_seq,
@@ -587,7 +589,10 @@ def assistant_message_store(
     message = None
     if conversation.state == Conversation.State.BOT:
         conversation.dont_know_streak = conversation.dont_know_streak + 1 if dont_know else 0
-        conversation.save(update_fields=["dont_know_streak"])
+        changed = ["dont_know_streak"]
+        if conversation.first_response_at is None:
+            conversation.first_response_at = timezone.now()
+            changed.append("first_response_at")
         message = _append_message(
             conversation=conversation,
             author_kind=Message.Author.ASSISTANT,
@@ -596,10 +601,9 @@ def assistant_message_store(
             citations=citations,
             # The reply turn announces it with stream_end, which carries the stored message.
             announce=False,
+            # One UPDATE of the conversation per answer, not three (this runs for every answer).
+            also_save=changed,
         )
-        if conversation.first_response_at is None:
-            conversation.first_response_at = message.created_at
-            conversation.save(update_fields=["first_response_at"])
     if result is not None:
         model_call_record(
             conversation=conversation,
