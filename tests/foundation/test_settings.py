@@ -66,3 +66,9 @@ def test_a_bad_model_region_is_refused_at_start() -> None:
 def test_development_needs_no_configuration() -> None:
     result = _load_settings({"DEBUG": "true"})
     assert result.returncode == 0, result.stderr
+
+
+def test_database_threads_must_leave_room_in_the_pool() -> None:
+    result = _load_settings({**PRODUCTION, "DATABASE_POOL_MAX_SIZE": "4", "DATABASE_THREADS": "4"})
+    assert result.returncode != 0
+    assert "DATABASE_THREADS must be at least 1 and below DATABASE_POOL_MAX_SIZE" in result.stderr

@@ -1,0 +1,58 @@
+"""assistant.db_async: the async code's database calls run side by side on a bounded pool of
+threads, and none of them keeps a pooled connection after it returns."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from assistant.chat.models import Inbox
+from assistant.db_async import db_async
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_two_calls_run_at_the_same_time() -> None:
+    # Each call waits inside its thread for the other to arrive: on Channels' one shared
+    # thread (database_sync_to_async) the first would wait alone and the barrier would break.
+    barrier = threading.Barrier(2, timeout=10)
+
+    @db_async
+    def meet() -> str:
+        barrier.wait()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return f"{threading.current_thread().name}:{cursor.fetchone()[0]}"
+
+    first, second = await asyncio.gather(meet(), meet())
+    assert first != second  # two threads, two connections
+
+
+async def test_no_more_threads_than_configured_and_every_connection_goes_back() -> None:
+    inbox = await db_async(factories.make_inbox)()
+    threads: set[str] = set()
+
+    @db_async
+    def read(pk: int) -> str:
+        threads.add(threading.current_thread().name)
+        return Inbox.objects.get(pk=pk).name
+
+    names = await asyncio.gather(*(read(inbox.pk) for _ in range(5 * settings.DATABASE_THREADS)))
+
+    assert set(names) == {inbox.name}
+    assert 1 <= len(threads) <= settings.DATABASE_THREADS
+    assert all(name.startswith("db_") for name in threads)
+
+    @db_async
+    def pool_stats() -> dict[str, int]:
+        connection.ensure_connection()
+        return connection.pool.get_stats()
+
+    # Asked from one more call: its own connection is the only one out of the pool.
+    stats = await pool_stats()
+    assert stats["pool_size"] - stats["pool_available"] == 1
