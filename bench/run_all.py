@@ -44,6 +44,13 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         what="sync-to-async hops, SQL statements and group sends per widget message",
     ),
     Benchmark(
+        "B1 stream guard",
+        "stream_guard_cost.py",
+        quick=("--repeats", "50"),
+        full=("--repeats", "200"),
+        what="CPU the streaming output checks cost per answer, vs checking the whole answer once",
+    ),
+    Benchmark(
         "B2 idle",
         "ws_idle.py",
         quick=("--connections", "1000", "--idle-s", "10"),

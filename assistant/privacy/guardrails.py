@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Literal, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
@@ -76,6 +77,14 @@ class LinkCheck(NamedTuple):
 # --- commitments --------------------------------------------------------------------------------
 
 _CONCEPTS = lexicon.concept_patterns()
+# One search for all the concepts: most of an answer mentions none, and the stream guard runs
+# this on every streamed word.
+_ANY_CONCEPT = lexicon.any_concept_pattern()
+_NUMBER_CLAIMS = (
+    ("amount", lexicon.AMOUNT),
+    ("percentage", lexicon.PERCENT),
+    ("deadline", lexicon.DEADLINE),
+)
 _INJECTION = lexicon.injection_pattern()
 _NUMBER_IN_TEXT = re.compile(r"[0-9](?:[0-9]|[.,'\s](?=[0-9])){0,20}")
 
@@ -89,6 +98,9 @@ class Support:
     sources: tuple[str, ...]
     literals: tuple[str, ...]
     numbers: frozenset[Decimal]
+    # Whether the sources mention a concept, found out the first time the answer does: the
+    # stream guard asks again on every word while the concept is in its window.
+    _concepts: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, passages: Sequence[str | HasText], customer_text: Sequence[str] = ()) -> Support:
@@ -102,6 +114,14 @@ class Support:
         )
         literals = (*sources, *customer_text)
         return cls(sources, literals, frozenset(_numbers_in(literals)))
+
+    def supports(self, concept: str) -> bool:
+        """Whether a source mentions `concept` (a key of lexicon.COMMITMENT_CONCEPTS)."""
+        known = self._concepts.get(concept)
+        if known is None:
+            pattern = _CONCEPTS[concept]
+            known = self._concepts[concept] = any(pattern.search(s) for s in self.sources)
+        return known
 
 
 def commitment_check(
@@ -117,15 +137,17 @@ def commitment_check(
     Passages that give the assistant orders support nothing (see `Support`).
     """
     support = passages if isinstance(passages, Support) else Support.of(passages, customer_text)
-    for concept, pattern in _CONCEPTS.items():
-        match = pattern.search(answer)
-        if match and not any(pattern.search(source) for source in support.sources):
-            return Finding("commitment", concept, _excerpt(answer, match.start(), match.end()))
-    for kind, pattern in (
-        ("amount", lexicon.AMOUNT),
-        ("percentage", lexicon.PERCENT),
-        ("deadline", lexicon.DEADLINE),
-    ):
+    first = _ANY_CONCEPT.search(answer)
+    if first is not None:
+        # No concept is mentioned before the first mention of any: read from there (the
+        # patterns' look-behind still sees the character before it).
+        for concept, pattern in _CONCEPTS.items():
+            match = pattern.search(answer, first.start())
+            if match and not support.supports(concept):
+                return Finding("commitment", concept, _excerpt(answer, match.start(), match.end()))
+    if not lexicon.NUMBER_HINT.search(answer):
+        return None
+    for kind, pattern in _NUMBER_CLAIMS:
         for match in pattern.finditer(answer):
             claim = match.group(0)
             values = _values(claim)
@@ -147,9 +169,11 @@ def _numbers_in(texts: Iterable[str]) -> set[Decimal]:
     return found
 
 
-def _values(claim: str) -> set[Decimal]:
+# Cached: while a claim is in the stream guard's window it is read again on every word.
+@lru_cache(maxsize=256)
+def _values(claim: str) -> frozenset[Decimal]:
     match = _NUMBER_IN_TEXT.search(claim)
-    return _readings(match.group(0)) if match else set()
+    return frozenset(_readings(match.group(0))) if match else frozenset()
 
 
 def _readings(number: str) -> set[Decimal]:
@@ -182,6 +206,9 @@ _BARE_URL = re.compile(
     r"(?<![\w/@.])(?:(?:https?|ftp)://|www\.)[^\s<>()\[\]{}\"'`]+", re.IGNORECASE
 )
 _SAFE_HOST = re.compile(r"[a-z0-9.\-]+(?::[0-9]{1,5})?")
+# What every pattern above needs: "[" (Markdown), "<" (HTML, autolinks) or a URL's start (bare
+# URLs). A text without any of them has no link to judge (keep in step with the patterns).
+_LINK_HINT = re.compile(r"[\[<]|://|www\.", re.IGNORECASE)
 
 
 def link_check(
@@ -190,7 +217,9 @@ def link_check(
     """`answer` with every link and image to a host outside `allowed_domains` neutralised:
     images disappear, links keep their words but lose their target, bare URLs become
     `removed_marker`. Returns the cleaned text and the URLs removed."""
-    domains = _normalise_domains(allowed_domains)
+    if not _LINK_HINT.search(answer):
+        return LinkCheck(answer, ())
+    domains = normalise_domains(allowed_domains)
     removed: list[str] = []
 
     def allowed(url: str) -> bool:
@@ -239,7 +268,7 @@ _SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*:")
 def url_allowed(url: str, domains: Sequence[str]) -> bool:
     """Whether a link target is safe to show: http(s) on an allowed host or a subdomain of one,
     a relative link, an anchor, a tel: link, or a mailto: an allowed domain."""
-    domains = _normalise_domains(domains)
+    domains = normalise_domains(domains)
     target = url.strip()
     lowered = target.lower()
     if not target or lowered.startswith(("#", "tel:")):
@@ -273,7 +302,18 @@ def _host_allowed(host: str, domains: Sequence[str]) -> bool:
     return bool(host) and any(host == d or host.endswith("." + d) for d in domains)
 
 
-def _normalise_domains(domains: Sequence[str]) -> tuple[str, ...]:
+class AllowedDomains(tuple[str, ...]):
+    """Link domains already normalised by `normalise_domains`, which then returns them as they
+    are: the stream guard normalises its inbox's domains once, not on every word."""
+
+    __slots__ = ()
+
+
+def normalise_domains(domains: Sequence[str]) -> AllowedDomains:
+    """Host names from domains as an inbox may list them ("*.shop.example.com",
+    "https://shop.example.com:443/"), lower case."""
+    if isinstance(domains, AllowedDomains):
+        return domains
     normalised = []
     for domain in domains:
         value = domain.strip().lower()
@@ -282,7 +322,7 @@ def _normalise_domains(domains: Sequence[str]) -> tuple[str, ...]:
         value = value.lstrip("*.").rstrip(".").split("/", 1)[0].split(":", 1)[0]
         if value:
             normalised.append(value)
-    return tuple(normalised)
+    return AllowedDomains(normalised)
 
 
 def _attribute(tag: str, name: str) -> str:
@@ -300,10 +340,20 @@ _LEAK_MARKERS = tuple(" ".join(marker.split()).lower() for marker in lexicon.PRO
 
 def abuse_check(answer: str, *, extra_terms: tuple[str, ...] = ()) -> Finding | None:
     """Profanity, insults and prompt leakage: never right in a support answer."""
+    return abusive_term_check(answer, extra_terms=extra_terms) or prompt_leak_check(answer)
+
+
+def abusive_term_check(answer: str, *, extra_terms: tuple[str, ...] = ()) -> Finding | None:
+    """The first half of `abuse_check`: profanity and insults (words, a few at most)."""
     pattern = lexicon.abuse_pattern(extra_terms) if extra_terms else _ABUSE
     match = pattern.search(answer)
     if match:
         return Finding("abuse", "abusive", _excerpt(answer, match.start(), match.end()))
+    return None
+
+
+def prompt_leak_check(answer: str) -> Finding | None:
+    """The second half of `abuse_check`: a phrase of the prompt, however re-cased or wrapped."""
     flat = " ".join(answer.split()).lower()
     for marker in _LEAK_MARKERS:
         index = flat.find(marker)
@@ -325,22 +375,65 @@ _CODE = re.compile(
 )
 
 
-def confidential_check(answer: str, confidential: Sequence[str]) -> Finding | None:
+_WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"[\w-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Confidential:
+    """The texts the customer must not see, read once: per text, its codes and its runs of
+    CONFIDENTIAL_RUN_WORDS words (each with where it first occurs, so that the finding is the
+    text's first run the answer repeats), and all their words. Built once per answer, like
+    `Support`: a streamed answer is checked many times against the same texts."""
+
+    texts: tuple[tuple[tuple[str, ...], dict[str, int]], ...]
+    words: frozenset[str]
+
+    @classmethod
+    def of(cls, confidential: Sequence[str]) -> Confidential:
+        texts = []
+        vocabulary: set[str] = set()
+        for text in confidential:
+            words = _WORD.findall(text.lower())
+            runs: dict[str, int] = {}
+            for start in range(len(words) - CONFIDENTIAL_RUN_WORDS + 1):
+                runs.setdefault(" ".join(words[start : start + CONFIDENTIAL_RUN_WORDS]), start)
+            codes = tuple(_CODE.findall(text))
+            # A text without codes or runs (fewer words than a run) can never be repeated.
+            if codes or runs:
+                texts.append((codes, runs))
+                vocabulary.update(words)
+        return cls(tuple(texts), frozenset(vocabulary))
+
+
+def confidential_check(answer: str, confidential: Sequence[str] | Confidential) -> Finding | None:
     """Whether the answer repeats text the customer must not see (an inbox's instructions):
     any code-like token of it, or a run of words copied from it."""
-    if not confidential:
+    if not isinstance(confidential, Confidential):
+        confidential = Confidential.of(confidential)
+    if not confidential.texts:
         return None
-    flat = " ".join(re.findall(r"\w+", answer.lower()))
-    tokens = set(re.findall(r"[\w-]+", answer))
-    for text in confidential:
-        for code in _CODE.findall(text):
+    # A code is repeated when it is a whole token of the answer, so only when it is in it.
+    codes_in = any(code in answer for codes, _runs in confidential.texts for code in codes)
+    tokens = set(_TOKEN.findall(answer)) if codes_in else set()
+    words = _WORD.findall(answer.lower())
+    # The answer's runs, as the texts' runs are written: a run is copied when one of them is.
+    # Only where CONFIDENTIAL_RUN_WORDS words in a row are words of the texts: elsewhere no run
+    # can be copied, and joining every run of the answer is most of this check's cost.
+    runs = set()
+    if sum(map(confidential.words.__contains__, words)) >= CONFIDENTIAL_RUN_WORDS:
+        known = 0  # how many words up to this one are words of the texts
+        for end, word in enumerate(words, 1):
+            known = known + 1 if word in confidential.words else 0
+            if known >= CONFIDENTIAL_RUN_WORDS:
+                runs.add(" ".join(words[end - CONFIDENTIAL_RUN_WORDS : end]))
+    for codes, text_runs in confidential.texts:
+        for code in codes:
             if code in tokens:
                 return Finding("abuse", "prompt_leak", code)
-        words = re.findall(r"\w+", text.lower())
-        for start in range(len(words) - CONFIDENTIAL_RUN_WORDS + 1):
-            run = " ".join(words[start : start + CONFIDENTIAL_RUN_WORDS])
-            if f" {run} " in f" {flat} ":
-                return Finding("abuse", "prompt_leak", run)
+        copied = [(text_runs[run], run) for run in runs if run in text_runs]
+        if copied:
+            return Finding("abuse", "prompt_leak", min(copied)[1])
     return None
 
 

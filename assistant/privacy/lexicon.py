@@ -9,6 +9,7 @@ matched anywhere, since Chinese has no spaces, which is why they are chosen to b
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Promises an assistant must not make unless the knowledge base says so, by concept. An answer
 # that mentions a concept is supported when any passage mentions the same concept, in any of
@@ -100,6 +101,10 @@ DEADLINE = re.compile(
     r"|(?:heures?|jours?(?: ouvr[ée]s)?|semaines?|mois|ans|années?)\b)",
     re.IGNORECASE,
 )
+# What every match of AMOUNT, PERCENT and DEADLINE contains: an ASCII digit, or the Chinese
+# "百分之" (per cent) or "折" (tenths of the price). A text without any of them holds no amount,
+# percentage or deadline, so the three patterns need not read it (keep in step with them).
+NUMBER_HINT = re.compile(r"[0-9]|百分之|折")
 
 # Abusive or off-brand output. Conservative: words no support answer should ever contain.
 ABUSE_TERMS: tuple[str, ...] = (
@@ -159,6 +164,15 @@ def concept_patterns() -> dict[str, re.Pattern[str]]:
     return {concept: _terms_pattern(terms) for concept, terms in COMMITMENT_CONCEPTS.items()}
 
 
+def any_concept_pattern() -> re.Pattern[str]:
+    """Every term of every concept in one pattern: it matches wherever one of
+    `concept_patterns()` would, so one search tells whether any of them needs running."""
+    return _terms_pattern(tuple(t for terms in COMMITMENT_CONCEPTS.values() for t in terms))
+
+
+# Cached: the checks ask for the pattern of an inbox's extra terms on every streamed word, and
+# building the alternation of every term costs more than the search it is for.
+@lru_cache(maxsize=64)
 def abuse_pattern(extra_terms: tuple[str, ...] = ()) -> re.Pattern[str]:
     terms = (*ABUSE_TERMS, *(re.escape(t) for t in extra_terms))
     return _terms_pattern(terms, whole_word=True)
@@ -174,11 +188,60 @@ def _terms_pattern(terms: tuple[str, ...], *, whole_word: bool = False) -> re.Pa
 
     One look-behind before the whole alternation, not one per term: the engine then tries the
     terms only where a word starts, several times faster on long answers (it runs on every
-    streamed word, see stream_guard.py)."""
+    streamed word, see stream_guard.py). And the terms grouped by first letter (`_by_letter`):
+    at a word start the engine then tries one group, not every term, twice as fast again."""
     latin = [term for term in terms if not re.fullmatch(r"[^\x00-\x7f]+", term)]
     chinese = [term for term in terms if re.fullmatch(r"[^\x00-\x7f]+", term)]
     end = f"(?![{_LATIN}])" if whole_word else ""
-    parts = [f"(?<![{_LATIN}])(?:{'|'.join(latin)}){end}"] if latin else []
+    parts = [f"(?<![{_LATIN}])(?:{_by_letter(latin)}){end}"] if latin else []
     if chinese:
         parts.append(f"(?:{'|'.join(chinese)})")
     return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _by_letter(terms: list[str]) -> str:
+    """The alternation of `terms` with the terms that start with the same letter grouped:
+    "refund|money back|reimburs" becomes "r(?:efund|eimburs)|m(?:oney back)".
+
+    It matches exactly what the plain alternation matches, and the same way: under IGNORECASE
+    no character matches two different ASCII letters, so terms of different groups never match
+    at the same place, and within a group the terms keep their order. A term whose first letter
+    is not plain to see (see `_first_letter`) stays where it is, and ends the groups before it,
+    so that no term moves past it."""
+    parts: list[str] = []
+    groups: dict[str, list[str]] = {}
+    for term in terms:
+        letter = _first_letter(term)
+        if letter is None:
+            parts += [f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()]
+            parts.append(term)
+            groups = {}
+        else:
+            groups.setdefault(letter, []).append(term[1:])
+    parts += [f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()]
+    return "|".join(parts)
+
+
+def _first_letter(term: str) -> str | None:
+    """The ASCII letter (lower case) that every match of `term` starts with, when it is plain
+    to see: the term starts with it, no quantifier follows it, and the term has no alternative
+    outside parentheses ("a|b" starts with a or b). None otherwise."""
+    if not (term[:1].isascii() and term[:1].isalpha()) or term[1:2] in ("?", "*", "+", "{"):
+        return None
+    if "[]" in term or "[^]" in term:
+        return None  # a "]" that is a member of its class: not worth reading correctly
+    depth, escaped, in_class = 0, False, False
+    for char in term:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            return None
+    return term[0].lower()

@@ -29,22 +29,37 @@ from collections.abc import Sequence
 
 from .guardrails import (
     CONFIDENTIAL_RUN_WORDS,
+    Confidential,
     Finding,
     HasText,
     Support,
-    abuse_check,
+    abusive_term_check,
     commitment_check,
     confidential_check,
     link_check,
+    normalise_domains,
+    prompt_leak_check,
 )
 
 # Longer than any marker the checks look for ("Never invent or promise refunds, discounts").
 STREAM_HOLDBACK = 48
-# How far back each check reaches before the newly completed words: more than the longest
-# marker, and than a run of copied instruction words.
+# How far back a check reaches before the newly completed words: more than the longest marker
+# it looks for, so that a marker spanning words is whole in its window. A check costs what it
+# reads, on every word, so each reads only as far as it needs:
+# - abusive words and commitments: their markers are short and their spaces single, at most
+#   37 characters ("halt die klappe", "responsabilité juridique", or a number of up to 21
+#   characters with its currency or unit, "12 business days"). Their window starts with the
+#   word that holds the point it reaches back to (`_marker_window_start`), so it holds every
+#   such marker the long window holds; a finding's excerpt may show less of the text before;
+# - a run of copied instruction words (confidential), a quoted rule of the prompt however its
+#   lines were wrapped (prompt leak), a Markdown link's words before its target (links), and an
+#   inbox's own abuse terms, which may be long.
+MARKER_LOOKBACK = 64
 LOOKBACK = 64 + 12 * CONFIDENTIAL_RUN_WORDS
 # Where a word ends: white space, or Chinese punctuation (Chinese has no spaces).
 _WORD_END = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]+")
+# Up to the last end of a word before `endpos` (one search back, as far as the start allows).
+_LAST_WORD_END = re.compile(r"(?s:.*)[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]")
 
 
 class StreamGuard:
@@ -58,9 +73,10 @@ class StreamGuard:
         extra_abuse_terms: tuple[str, ...] = (),
         holdback: int = STREAM_HOLDBACK,
     ) -> None:
+        # Read once here, not on every word.
         self._support = Support.of(passages, customer_text)
-        self._domains = allowed_domains
-        self._confidential = confidential
+        self._domains = normalise_domains(allowed_domains)
+        self._confidential = Confidential.of(confidential)
         self._extra_terms = extra_abuse_terms
         self._holdback = holdback
         self._text = ""
@@ -80,7 +96,7 @@ class StreamGuard:
             return ""
         complete = self._complete_length()
         if complete > self._checked:
-            self.finding = self._first_finding(self._window(complete))
+            self.finding = self._first_finding(complete)
             if self.finding is not None:
                 return ""
             self._checked = complete
@@ -98,21 +114,39 @@ class StreamGuard:
         boundaries = list(_WORD_END.finditer(self._text, max(self._checked - 1, 0)))
         return boundaries[-1].end() if boundaries else self._checked
 
-    def _window(self, complete: int) -> str:
-        """The newly completed words, and the text just before them, from a word start."""
+    def _window_start(self) -> int:
+        """Where the window of the long look-back starts: the first word start after it."""
         start = max(self._checked - LOOKBACK, 0)
         if start:
             boundary = _WORD_END.search(self._text, start, self._checked)
             start = boundary.end() if boundary else self._checked
-        return self._text[start:complete]
+        return start
 
-    def _first_finding(self, text: str) -> Finding | None:
-        found = abuse_check(text, extra_terms=self._extra_terms) or confidential_check(
-            text, self._confidential
+    def _marker_window_start(self, long_start: int) -> int:
+        """Where the window of the short look-back starts: at the start of the word that holds
+        the point it reaches back to, not the next one as the long window does. Otherwise a
+        marker whose first word ends a long word ("…/parcel/money back") would begin before
+        the window; the long window held it, unless that word began even before it."""
+        reach = self._checked - MARKER_LOOKBACK
+        if reach <= long_start:
+            return long_start
+        boundary = _LAST_WORD_END.match(self._text, long_start, reach)
+        return boundary.end() if boundary else long_start
+
+    def _first_finding(self, complete: int) -> Finding | None:
+        """What `check_answer` would find in the newly completed words, in the same order."""
+        long_start = self._window_start()
+        text = self._text[long_start:complete]
+        short = self._text[self._marker_window_start(long_start) : complete]
+        terms = text if self._extra_terms else short
+        found = (
+            abusive_term_check(terms, extra_terms=self._extra_terms)
+            or prompt_leak_check(text)
+            or confidential_check(text, self._confidential)
         )
         if found is not None:
             return found
         _cleaned, removed = link_check(text, self._domains)
         if removed:
             return Finding("link", "removed", removed[0])
-        return commitment_check(text, self._support)
+        return commitment_check(short, self._support)
