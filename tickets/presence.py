@@ -11,6 +11,7 @@ import json
 import time
 from typing import Any
 
+from assistant.chat import events
 from assistant.kv import async_redis
 
 PRESENCE_TTL = 45.0
@@ -18,7 +19,8 @@ TYPING_TTL = 8.0
 
 
 def _key(conversation_id: str) -> str:
-    return f"presence:{conversation_id}"
+    # The reply turn reads it too: while it exists, the answer streams to the desks.
+    return events.watchers_key(conversation_id)
 
 
 async def touch(

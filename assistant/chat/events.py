@@ -22,6 +22,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from assistant.chat.models import Conversation, Message
+from assistant.kv import async_redis
 
 # The channel-layer message type; consumers implement it as ``forward_event``.
 FORWARD = "forward.event"
@@ -33,6 +34,19 @@ def contact_group(contact_id: uuid.UUID | str) -> str:
 
 def conversation_group(conversation_id: uuid.UUID | str) -> str:
     return f"conversation.{conversation_id}"
+
+
+def watchers_key(conversation_id: uuid.UUID | str) -> str:
+    """The Redis hash of the agents whose desks show this conversation (tickets.presence keeps
+    it; it is gone a few minutes after the last one leaves or stops sending heartbeats)."""
+    return f"presence:{conversation_id}"
+
+
+async def watched(conversation_id: uuid.UUID | str) -> bool:
+    """Whether any desk may be showing the conversation: if not, its stream deltas need not go
+    to the conversation's group (one Redis publish per delta saved; stream_end, which carries
+    the whole answer, always goes)."""
+    return bool(await async_redis().exists(watchers_key(conversation_id)))
 
 
 def inbox_group(inbox_id: int) -> str:
@@ -77,9 +91,11 @@ async def publish(
     event: dict[str, Any],
     stop_reply: bool = False,
     inbox_id: int | None = None,
+    to_watchers: bool = True,
 ) -> None:
     """Send one event to the contact's widget tabs and to the conversation's watchers (and to
-    the inbox's desks when ``inbox_id`` is given).
+    the inbox's desks when ``inbox_id`` is given). ``to_watchers=False`` leaves the watchers
+    out: the reply turn's stream deltas when no desk shows the conversation (see ``watched``).
 
     ``stop_reply`` tells the process running this conversation's reply turn to stop it at once
     (a human took over); the consumer that started the turn receives it through its group.
@@ -88,10 +104,9 @@ async def publish(
     envelope: dict[str, Any] = {"type": FORWARD, "text": encode(event)}
     if stop_reply:
         envelope["stop_reply_for"] = str(conversation_id)
-    sends = [
-        layer.group_send(contact_group(contact_id), envelope),
-        layer.group_send(conversation_group(conversation_id), envelope),
-    ]
+    sends = [layer.group_send(contact_group(contact_id), envelope)]
+    if to_watchers:
+        sends.append(layer.group_send(conversation_group(conversation_id), envelope))
     if inbox_id is not None:
         sends.append(
             layer.group_send(inbox_group(inbox_id), {"type": FORWARD, "text": envelope["text"]})

@@ -197,12 +197,15 @@ def _needs_answer(conversation_id: uuid.UUID) -> bool:
     )
 
 
-async def _publish(context: TurnContext, event: dict[str, Any], *, to_desks: bool = False) -> None:
+async def _publish(
+    context: TurnContext, event: dict[str, Any], *, to_desks: bool = False, to_watchers: bool = True
+) -> None:
     await events.publish(
         contact_id=context.contact_id,
         conversation_id=context.conversation_id,
         event=event,
         inbox_id=context.inbox_id if to_desks else None,
+        to_watchers=to_watchers,
     )
 
 
@@ -309,15 +312,22 @@ async def _answer(context: TurnContext) -> bool:
         options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS),
     )
 
+    watchers = True
+
     async def forward(piece: str) -> None:
+        nonlocal watchers
         if not piece:
             return
         if not parts:
+            # Decided once per answer: a desk that opens the conversation later has missed
+            # stream_start, so it ignores the deltas anyway and shows the answer at stream_end.
+            watchers = await events.watched(context.conversation_id)
             await _publish(
                 context, {"type": "stream_start", "stream_id": stream_id, "author": assistant}
             )
         parts.append(piece)
-        await _publish(context, {"type": "stream_delta", "stream_id": stream_id, "text": piece})
+        delta = {"type": "stream_delta", "stream_id": stream_id, "text": piece}
+        await _publish(context, delta, to_watchers=watchers)
 
     try:
         async with call:

@@ -1,6 +1,7 @@
 """The reply turn against a real OpenAI-compatible server (the simulator) over HTTP."""
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -114,4 +115,45 @@ async def test_a_takeover_stops_the_assistant_mid_answer(inbox, new_session, sim
     assert kinds == ["customer", "system"]
     call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
     assert call.outcome == "cancelled"
+    await tab.close()
+
+
+@pytest.mark.parametrize("watched", [True, False])
+async def test_deltas_reach_the_conversations_group_only_while_a_desk_shows_it(
+    inbox, new_session, simulated_llm, watched
+) -> None:
+    from channels.layers import get_channel_layer
+
+    from assistant.chat import events
+    from tickets import presence
+
+    session = await new_session(inbox)
+    tab = Widget()
+    await tab.hello(session.token)
+    await tab.send({"type": "message", "client_id": "1", "text": "hello there"})
+    first, _ = await tab.receive_until("stream_end")
+    conversation_id = first["message"]["conversation_id"]
+    # A desk's channel on the conversation's group, as tickets.consumers joins it.
+    layer = get_channel_layer()
+    desk = await layer.new_channel()
+    await layer.group_add(events.conversation_group(conversation_id), desk)
+    if watched:
+        await presence.touch(conversation_id, user_id=1, name="Ana")
+
+    await tab.send({"type": "message", "client_id": "2", "text": "tell me a long story"})
+    _, widget_frames = await tab.receive_until("stream_end")
+    desk_frames = []
+    while not desk_frames or desk_frames[-1]["type"] != "stream_end":
+        envelope = await asyncio.wait_for(layer.receive(desk), 10)
+        desk_frames.append(json.loads(envelope["text"]))
+
+    kinds = [f["type"] for f in desk_frames]
+    widget_text = "".join(f["text"] for f in widget_frames if f["type"] == "stream_delta")
+    desk_text = "".join(f["text"] for f in desk_frames if f["type"] == "stream_delta")
+    assert "stream_start" in kinds and desk_frames[-1]["message"]["text"].startswith("word0")
+    # The customer always gets every delta; the desk only while it is there to show them.
+    assert widget_text.strip() == desk_frames[-1]["message"]["text"]
+    assert desk_text == (widget_text if watched else "")
+    if watched:
+        await presence.leave(conversation_id, user_id=1)
     await tab.close()
