@@ -19,7 +19,7 @@ import websockets
 from channels.db import database_sync_to_async
 
 from assistant import embedded
-from assistant.chat.models import Message
+from assistant.chat.models import Conversation, Message
 from tests import factories
 
 # Last in the run: this process's pooled connections to the old Redis are dead afterwards.
@@ -31,6 +31,11 @@ async def _until(socket: Any, kind: str, timeout: float = 20) -> dict[str, Any]:
         frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=timeout))
         if frame["type"] == kind:
             return frame
+
+
+@database_sync_to_async
+def _state(contact: Any) -> str:
+    return Conversation.objects.get(contact=contact).state
 
 
 async def _say_and_get_answer(url: str, token: str, text: str, client_id: str) -> dict[str, Any]:
@@ -79,6 +84,13 @@ async def test_a_live_chat_survives_a_redis_restart(inbox, new_session, web_serv
             assert seen["message"]["seq"] == after["message"]["seq"]
         except (TimeoutError, websockets.ConnectionClosed):
             pass
+
+    # Two answers without knowledge in a row: the turn hands over after its stream_end, on a
+    # database thread of its own; the handoff's note is part of what the resumed tab must get.
+    deadline = time.monotonic() + 20
+    while await _state(session.contact) == "bot":
+        assert time.monotonic() < deadline, "the second don't-know did not hand over"
+        await asyncio.sleep(0.1)
 
     async with websockets.connect(url, origin=factories.SITE) as resumed:
         await resumed.send(json.dumps({"type": "hello", "token": session.token, "last_seq": 0}))
