@@ -470,3 +470,32 @@ def check_answer(
 
 def _excerpt(text: str, start: int, end: int, *, context: int = 30) -> str:
     return text[max(0, start - context) : end + context].strip()
+
+
+# --- what the checks look for, for the stream guard's look-ahead ---------------------------------
+
+# A quoted rule of the prompt, however its lines were wrapped: prompt_leak_check's markers.
+_LEAK_PATTERN = re.compile(
+    "|".join(r"\s+".join(map(re.escape, m.split())) for m in lexicon.PROMPT_LEAK_MARKERS),
+    re.IGNORECASE,
+)
+
+
+def marker_patterns(extra_abuse_terms: tuple[str, ...] = ()) -> tuple[re.Pattern[str], ...]:
+    """Every pattern whose match a check may refuse: abusive terms, prompt rules, commitments
+    (concepts, amounts, percentages, deadlines) and links. The stream guard holds back text that
+    could still grow into one of them (keep in step with the checks above)."""
+    abuse = lexicon.abuse_pattern(extra_abuse_terms) if extra_abuse_terms else _ABUSE
+    return (
+        abuse,
+        _LEAK_PATTERN,
+        _ANY_CONCEPT,
+        *(pattern for _kind, pattern in _NUMBER_CLAIMS),
+        _MD_IMAGE,
+        _MD_LINK,
+        _MD_REFERENCE,
+        _HTML_IMAGE,
+        _HTML_LINK,
+        _AUTOLINK,
+        _BARE_URL,
+    )

@@ -15,17 +15,24 @@ runs the same checks on the text so far and releases it with a short delay:
 
 It judges each word once it is complete (half a URL or half a number is not judged yet), in a
 window that reaches back far enough for any marker spanning words, so the cost per word is
-constant however long the answer grows; and it holds back the last `holdback` characters, so a
-marker of several words is caught before its first words are shown. Once anything looks wrong
-(abuse, a leaked prompt, a foreign link, a commitment the passages do not support) it releases
-nothing more and the final check decides. A false alarm only means the rest arrives at the end
-in one piece.
+constant however long the answer grows. It holds back two things. What could still become a
+marker: the words from where a pattern of the checks has begun to match and the text ends before
+the match could (regex's partial matching: "a full" may become "a full refund", "49" may become
+"49%", "[click here" a link whose target is not known yet), and trailing words that the inbox's
+instructions contain in that order (they may become a copied run). And a margin of `holdback`
+characters for context: the words before a marker may be harmful with it ("Confirmed: you get
+a 50% discount"), yet only the marker is found. Once anything looks wrong (abuse, a leaked
+prompt, a foreign link, a commitment the passages do not support) it releases nothing more and
+the final check decides. A false alarm only means the rest arrives at the end in one piece.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
+
+import regex
 
 from .guardrails import (
     CONFIDENTIAL_RUN_WORDS,
@@ -37,11 +44,14 @@ from .guardrails import (
     commitment_check,
     confidential_check,
     link_check,
+    marker_patterns,
     normalise_domains,
     prompt_leak_check,
 )
 
-# Longer than any marker the checks look for ("Never invent or promise refunds, discounts").
+# The margin for context: the words just before a marker can be harmful with it ("Confirmed:
+# you get a 50% discount"), and only the marker is found. 48 characters keep every guarded case
+# of the adversarial corpus off the screen while it streams (32 do too; 24 let four through).
 STREAM_HOLDBACK = 48
 # How far back a check reaches before the newly completed words: more than the longest marker
 # it looks for, so that a marker spanning words is whole in its window. A check costs what it
@@ -78,6 +88,8 @@ class StreamGuard:
         self._domains = normalise_domains(allowed_domains)
         self._confidential = Confidential.of(confidential)
         self._extra_terms = extra_abuse_terms
+        self._unfinished = _unfinished_markers(extra_abuse_terms)
+        self._copyable = _word_sequences(tuple(confidential))
         self._holdback = holdback
         self._text = ""
         self._checked = 0  # the text before this has been judged (a word boundary)
@@ -100,7 +112,10 @@ class StreamGuard:
             if self.finding is not None:
                 return ""
             self._checked = complete
-        end = max(min(len(self._text) - self._holdback, self._checked), self._released)
+        end = min(len(self._text) - self._holdback, self._checked)
+        if end > self._released:
+            end = min(end, self._unfinished_from(self._released))
+        end = max(end, self._released)
         released, self._released = self._text[self._released : end], end
         return released
 
@@ -108,6 +123,26 @@ class StreamGuard:
         """What was held back; forward it only when the final check shows the answer as is."""
         rest, self._released = self._text[self._released :], len(self._text)
         return rest
+
+    def _unfinished_from(self, start: int) -> int:
+        """Where the earliest possible marker that has not been judged whole yet begins, at or
+        after `start` (the text before it is shown already); the end of the text if none."""
+        end = len(self._text)
+        for match in self._unfinished.finditer(self._text, start, partial=True, overlapped=True):
+            # Partial: the text ends inside it. Past the judged text: it ends in a word that
+            # may still grow ("follow" of a rule, or "follows").
+            if (match.partial or match.end() > self._checked) and match.start() < end:
+                end = match.start()  # matches come in order of where they start
+                break
+        # The trailing words, if the instructions contain them in that order: one more word
+        # may make them a copied run (confidential_check). Longest first: hold them all.
+        words = list(_WORDS.finditer(self._text, start))[-(CONFIDENTIAL_RUN_WORDS - 1) :]
+        for first in range(len(words)):
+            if first and words[first].start() >= end:
+                break
+            if " ".join(w.group().lower() for w in words[first:]) in self._copyable:
+                return min(end, words[first].start())
+        return end
 
     def _complete_length(self) -> int:
         """Where the last complete word ends: the last word may still be growing."""
@@ -150,3 +185,35 @@ class StreamGuard:
         if removed:
             return Finding("link", "removed", removed[0])
         return commitment_check(short, self._support)
+
+
+_WORDS = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=64)
+def _unfinished_markers(extra_abuse_terms: tuple[str, ...]) -> regex.Pattern[str]:
+    """The checks' patterns as one, for `regex`'s partial matching (which `re` lacks); each
+    keeps its own flags. Built once per inbox's terms: compiling it costs milliseconds."""
+    parts = []
+    for pattern in marker_patterns(extra_abuse_terms):
+        flags = "".join(
+            letter
+            for flag, letter in ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
+            if pattern.flags & flag
+        )
+        parts.append(f"(?{flags}:{pattern.pattern})" if flags else f"(?:{pattern.pattern})")
+    return regex.compile("|".join(parts))
+
+
+@lru_cache(maxsize=64)
+def _word_sequences(confidential: tuple[str, ...]) -> frozenset[str]:
+    """Every sequence of 1 to CONFIDENTIAL_RUN_WORDS - 1 consecutive words of the texts, lower
+    case: a trailing run of them may still grow into a copied run."""
+    sequences = set()
+    for text in confidential:
+        words = _WORDS.findall(text.lower())
+        for start in range(len(words)):
+            for length in range(1, CONFIDENTIAL_RUN_WORDS):
+                if start + length <= len(words):
+                    sequences.add(" ".join(words[start : start + length]))
+    return frozenset(sequences)

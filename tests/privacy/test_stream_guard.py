@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from assistant.privacy.guardrails import check_answer
@@ -83,14 +81,49 @@ def test_chinese_text_without_spaces_streams_too() -> None:
     assert shown and shown + guard.rest() == answer
 
 
-def test_each_word_is_released_as_it_completes_at_a_constant_cost() -> None:
+def test_without_a_margin_each_word_is_released_as_it_completes_or_soon_after() -> None:
+    # A word is shown once it is complete, unless it could begin a marker ("your" of "your
+    # money back", "at" of "at no cost"); then it follows a word or two later. What it costs
+    # is measured by bench/stream_guard_cost.py, not here.
     words = (CLEAN + " ") * 20  # about 5,000 characters
-    guard = StreamGuard(passages=PASSAGES, allowed_domains=DOMAINS, confidential=[INSTRUCTIONS])
-    started = time.perf_counter()
-    releases = sum(1 for word in words.split(" ") if guard.feed(word + " "))
-    elapsed = time.perf_counter() - started
-    assert releases >= len(words.split(" ")) - 20, "one release per word, not batches"
-    assert elapsed < 0.5, f"{elapsed:.2f} s for {len(words)} characters"
+    guard = StreamGuard(
+        passages=PASSAGES, allowed_domains=DOMAINS, confidential=[INSTRUCTIONS], holdback=0
+    )
+    shown, held = "", []
+    for word in words.split(" "):
+        shown += guard.feed(word + " ")
+        held.append(len(guard.text[len(shown) :].split()))
+    assert max(held) <= 2
+    assert held.count(0) >= 0.75 * len(held), "most words are shown as they complete"
+
+
+def test_words_the_instructions_contain_in_that_order_wait_for_the_next_word() -> None:
+    instructions = "Always greet the customer warmly and never mention the internal price list."
+    guard = StreamGuard(
+        passages=PASSAGES, allowed_domains=DOMAINS, confidential=[instructions], holdback=0
+    )
+    assert guard.feed("Hello! ") == "Hello! "
+    # "never mention the" could become a copied run of the instructions: held, word by word.
+    assert guard.feed("never ") == ""
+    assert guard.feed("mention ") == ""
+    assert guard.feed("the ") == ""
+    # "the parcel" is not in them: the held words go out with the word that breaks the run.
+    assert guard.feed("parcel ") == "never mention the parcel "
+
+
+def test_the_margin_holds_back_the_words_before_a_marker() -> None:
+    answer = "Confirmed: you get a 50% discount on every order."
+    for holdback, shown_before_the_marker in ((0, "Confirmed: you get a "), (48, "")):
+        guard = StreamGuard(passages=PASSAGES, allowed_domains=DOMAINS, holdback=holdback)
+        shown = "".join(guard.feed(word + " ") for word in answer.split(" "))
+        assert shown == shown_before_the_marker
+        assert guard.finding is not None
+
+
+def test_a_fixed_margin_can_be_added_on_top() -> None:
+    guard = StreamGuard(passages=PASSAGES, allowed_domains=DOMAINS, holdback=20)
+    shown = "".join(guard.feed(word + " ") for word in CLEAN.split(" "))
+    assert len(CLEAN) - 20 - 40 <= len(shown) <= len(CLEAN) + 1 - 20
 
 
 # --- each check reads back only as far as it needs (stream_guard.LOOKBACK, MARKER_LOOKBACK) -----
