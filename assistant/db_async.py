@@ -14,13 +14,16 @@ own request threads and the shared thread-sensitive executor.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import ParamSpec, TypeVar
 
-from channels.db import DatabaseSyncToAsync
+from asgiref.sync import SyncToAsync
 from django.conf import settings
+from django.db import connections
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,4 +41,30 @@ def db_async(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     Use as a decorator or a wrapper, like ``database_sync_to_async``. Not for code that must
     see the caller's open transaction: each call gets a connection of its own.
     """
-    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=_executor())
+
+    @functools.wraps(func)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        # A fresh, empty context for every call. Django keeps its connections in asgiref's
+        # context-aware Local, and sync_to_async normally runs in a copy of the caller's context
+        # and copies the changes back: the connection opened by one call would then come back
+        # to the caller and be handed to its next calls, and to tasks started from it, running
+        # on other threads at the same time. One psycopg connection used by two threads at once
+        # interleaves their transactions (a row lock left held, the process stuck).
+        isolated = SyncToAsync(
+            functools.partial(_closing, func),
+            thread_sensitive=False,
+            executor=_executor(),
+            context=contextvars.Context(),
+        )
+        return await isolated(*args, **kwargs)
+
+    return call
+
+
+def _closing(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run ``func`` and give its connection back to the pool, inside the call's own context
+    (Channels' database_sync_to_async closes connections outside it, where there are none)."""
+    try:
+        return func(*args, **kwargs)
+    finally:
+        connections.close_all()

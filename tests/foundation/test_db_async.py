@@ -33,6 +33,25 @@ async def test_two_calls_run_at_the_same_time() -> None:
     assert first != second  # two threads, two connections
 
 
+async def test_calls_from_one_task_never_share_a_connection() -> None:
+    # Django keeps connections in asgiref's context-aware Local: without a context of its own,
+    # the first call's connection came back to this task and the two calls below would both
+    # have used it, from two threads at once.
+    barrier = threading.Barrier(2, timeout=10)
+
+    @db_async
+    def backend(meet: bool) -> int:
+        if meet:
+            barrier.wait()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    await backend(False)
+    first, second = await asyncio.gather(backend(True), backend(True))
+    assert first != second
+
+
 async def test_no_more_threads_than_configured_and_every_connection_goes_back() -> None:
     inbox = await db_async(factories.make_inbox)()
     threads: set[str] = set()
@@ -55,4 +74,4 @@ async def test_no_more_threads_than_configured_and_every_connection_goes_back() 
 
     # Asked from one more call: its own connection is the only one out of the pool.
     stats = await pool_stats()
-    assert stats["pool_size"] - stats["pool_available"] == 1
+    assert stats["pool_size"] - stats["pool_available"] == 1, stats
