@@ -481,16 +481,18 @@ _LEAK_PATTERN = re.compile(
 )
 
 
-def marker_patterns(extra_abuse_terms: tuple[str, ...] = ()) -> tuple[re.Pattern[str], ...]:
+def marker_patterns(
+    extra_abuse_terms: tuple[str, ...] = (), *, short: bool = True
+) -> tuple[re.Pattern[str], ...]:
     """Every pattern whose match a check may refuse: abusive terms, prompt rules, commitments
     (concepts, amounts, percentages, deadlines) and links. The stream guard holds back text that
-    could still grow into one of them (keep in step with the checks above)."""
-    abuse = lexicon.abuse_pattern(extra_abuse_terms) if extra_abuse_terms else _ABUSE
-    return (
-        abuse,
+    could still grow into one of them (keep in step with the checks above).
+
+    ``short=False`` leaves out the ones whose matches are never longer than
+    SHORT_MARKER_CHARACTERS (the built-in abusive terms, the commitment concepts, the numbers):
+    a margin at least that long holds them back anyway."""
+    long = (
         _LEAK_PATTERN,
-        _ANY_CONCEPT,
-        *(pattern for _kind, pattern in _NUMBER_CLAIMS),
         _MD_IMAGE,
         _MD_LINK,
         _MD_REFERENCE,
@@ -499,3 +501,15 @@ def marker_patterns(extra_abuse_terms: tuple[str, ...] = ()) -> tuple[re.Pattern
         _AUTOLINK,
         _BARE_URL,
     )
+    if extra_abuse_terms:  # an inbox's own terms may be long
+        long = (lexicon.abuse_pattern(extra_abuse_terms), *long)
+    if not short:
+        return long
+    numbers = tuple(pattern for _kind, pattern in _NUMBER_CLAIMS)
+    return (_ABUSE, _ANY_CONCEPT, *numbers, *long)
+
+
+# More than the longest match of a built-in abusive term or commitment concept (37 characters,
+# see stream_guard.MARKER_LOOKBACK) and of a number, which is read up to 21 characters, with its
+# currency or unit ("12 working days").
+SHORT_MARKER_CHARACTERS = 40

@@ -36,6 +36,7 @@ import regex
 
 from .guardrails import (
     CONFIDENTIAL_RUN_WORDS,
+    SHORT_MARKER_CHARACTERS,
     Confidential,
     Finding,
     HasText,
@@ -88,7 +89,11 @@ class StreamGuard:
         self._domains = normalise_domains(allowed_domains)
         self._confidential = Confidential.of(confidential)
         self._extra_terms = extra_abuse_terms
-        self._unfinished = _unfinished_markers(extra_abuse_terms)
+        # A margin as long as the short markers already holds them back: look ahead for the
+        # long ones only (links, rules of the prompt), at a fraction of the cost.
+        self._unfinished = _unfinished_markers(
+            extra_abuse_terms, short=holdback < SHORT_MARKER_CHARACTERS
+        )
         self._copyable = _word_sequences(tuple(confidential))
         self._holdback = holdback
         self._text = ""
@@ -191,11 +196,11 @@ _WORDS = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=64)
-def _unfinished_markers(extra_abuse_terms: tuple[str, ...]) -> regex.Pattern[str]:
+def _unfinished_markers(extra_abuse_terms: tuple[str, ...], short: bool) -> regex.Pattern[str]:
     """The checks' patterns as one, for `regex`'s partial matching (which `re` lacks); each
     keeps its own flags. Built once per inbox's terms: compiling it costs milliseconds."""
     parts = []
-    for pattern in marker_patterns(extra_abuse_terms):
+    for pattern in marker_patterns(extra_abuse_terms, short=short):
         flags = "".join(
             letter
             for flag, letter in ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))

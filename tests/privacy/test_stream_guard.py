@@ -273,3 +273,12 @@ def test_the_guard_finds_what_the_final_check_finds_in_each_harmful_answer(by: i
             final.findings[0].kind,
         ), answer
         assert answer.startswith(shown) and harm not in shown
+
+
+def test_a_link_longer_than_the_margin_is_held_until_its_target_is_judged() -> None:
+    words = "please read this long and friendly explanation of how our returns work"
+    answer = f"Sure. [{words}](https://collect.evil.example/steal) and thanks."
+    guard = StreamGuard(passages=PASSAGES, allowed_domains=DOMAINS, holdback=48)
+    shown = "".join(guard.feed(word + " ") for word in answer.split(" "))
+    assert len(words) > 48
+    assert shown == "Sure. " and guard.finding is not None and guard.finding.check == "link"
