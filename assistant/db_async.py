@@ -68,3 +68,12 @@ def _closing(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         return func(*args, **kwargs)
     finally:
         connections.close_all()
+
+
+def finish_started_calls() -> None:
+    """Wait until every call already handed to the database threads has returned; the next
+    call starts fresh threads. A cancelled caller does not stop its call's thread (nothing can),
+    so whoever is about to pull the database away (a test's teardown, a shutdown) waits here."""
+    if _executor.cache_info().currsize:
+        _executor().shutdown(wait=True)
+        _executor.cache_clear()

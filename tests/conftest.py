@@ -194,6 +194,19 @@ def _fresh_rate_limits() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _database_calls_finish() -> Iterator[None]:
+    """Reply turns outlive the socket that started them, and when a test's event loop closes it
+    cancels them: a database call they had started goes on in its thread. The test's teardown
+    must not flush the database under it (a deadlock, and the next test inherits its rows).
+    pytest-django's database fixture is a plugin's autouse fixture, set up before this one, so
+    it is torn down after this wait."""
+    yield
+    from assistant.db_async import finish_started_calls
+
+    finish_started_calls()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_model_registry() -> Iterator[None]:
     """Breakers and clients live in the process-wide registry; tests that change settings.LLM
     must not see another test's registry."""

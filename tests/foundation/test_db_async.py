@@ -77,3 +77,25 @@ async def test_no_more_threads_than_configured_and_every_connection_goes_back() 
     assert 1 <= len(threads) <= settings.DATABASE_THREADS
     assert all(name.startswith("db_") for name in threads)
     assert after == before  # all forty calls gave their connections back
+
+
+async def test_a_call_whose_caller_was_cancelled_can_be_waited_for() -> None:
+    from assistant.db_async import finish_started_calls
+
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    @db_async
+    def slow() -> None:
+        started.set()
+        release.wait(10)
+        finished.set()
+
+    task = asyncio.create_task(slow())
+    await asyncio.to_thread(started.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not finished.is_set()  # the caller is gone; its call still runs
+    threading.Timer(0.2, release.set).start()
+    await asyncio.to_thread(finish_started_calls)
+    assert finished.is_set()
