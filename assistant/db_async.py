@@ -14,8 +14,10 @@ own request threads and the shared thread-sensitive executor.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -27,6 +29,9 @@ from django.db import connections
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# The event loop waiting for the call a database thread is running (see calling_loop).
+_current = threading.local()
 
 
 @cache
@@ -51,7 +56,7 @@ def db_async(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
         # on other threads at the same time. One psycopg connection used by two threads at once
         # interleaves their transactions (a row lock left held, the process stuck).
         isolated = SyncToAsync(
-            functools.partial(_closing, func),
+            functools.partial(_closing, asyncio.get_running_loop(), func),
             thread_sensitive=False,
             executor=_executor(),
             context=contextvars.Context(),
@@ -61,13 +66,23 @@ def db_async(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     return call
 
 
-def _closing(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+def _closing(
+    loop: asyncio.AbstractEventLoop, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs
+) -> R:
     """Run ``func`` and give its connection back to the pool, inside the call's own context
     (Channels' database_sync_to_async closes connections outside it, where there are none)."""
+    _current.loop = loop
     try:
         return func(*args, **kwargs)
     finally:
+        _current.loop = None
         connections.close_all()
+
+
+def calling_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop whose coroutine waits for the database call running in this thread, or
+    None outside such a call (a request thread, a Celery worker, a management command)."""
+    return getattr(_current, "loop", None)
 
 
 def finish_started_calls() -> None:

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import CancelledError
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -22,7 +25,10 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from assistant.chat.models import Conversation, Message
+from assistant.db_async import calling_loop
 from assistant.kv import async_redis
+
+logger = logging.getLogger(__name__)
 
 # The channel-layer message type; consumers implement it as ``forward_event``.
 FORWARD = "forward.event"
@@ -127,7 +133,8 @@ def publish_on_commit(
     """Publish after the surrounding transaction commits (never announce what may roll back)."""
 
     def send() -> None:
-        async_to_sync(publish)(
+        _run(
+            publish,
             contact_id=contact_id,
             conversation_id=conversation_id,
             event=event,
@@ -153,9 +160,7 @@ def publish_to_desks_on_commit(
     *, conversation_id: uuid.UUID | str | None, inbox_id: int, event: dict[str, Any]
 ) -> None:
     def send() -> None:
-        async_to_sync(publish_to_desks)(
-            conversation_id=conversation_id, inbox_id=inbox_id, event=event
-        )
+        _run(publish_to_desks, conversation_id=conversation_id, inbox_id=inbox_id, event=event)
 
     transaction.on_commit(send)
 
@@ -173,6 +178,45 @@ def close_contact_on_commit(
 
     def send() -> None:
         envelope = {"type": CLOSE_CONTACT, "conversations": [str(c) for c in conversation_ids]}
-        async_to_sync(get_channel_layer().group_send)(contact_group(contact_id), envelope)
+        _run(get_channel_layer().group_send, contact_group(contact_id), envelope)
 
     transaction.on_commit(send)
+
+
+# Longer than any publish takes (milliseconds; a Redis reconnect takes a few seconds).
+PUBLISH_WAIT_SECONDS = 10.0
+
+
+def _run(send: Callable[..., Coroutine[Any, Any, None]], *args: Any, **kwargs: Any) -> None:
+    """Run a publish from synchronous code, after commit, and wait for it.
+
+    Inside a database call of async code (assistant.db_async) it runs on the event loop that
+    waits for that call, as async_to_sync would, but the wait is bounded: if that loop stops
+    first (a server shutting down, a test's loop closing), async_to_sync would wait forever,
+    and the process could not exit. The event is in the database either way; a widget that
+    missed it gets it when it resumes. Elsewhere (request threads, Celery, commands) no loop
+    waits, and async_to_sync runs one."""
+    loop = calling_loop()
+    if loop is None or not loop.is_running():
+        async_to_sync(send)(*args, **kwargs)
+        return
+    coroutine = send(*args, **kwargs)
+    try:
+        future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+    except RuntimeError:  # closed meanwhile
+        coroutine.close()
+        logger.warning("An event was not published: its event loop is closed")
+        return
+    deadline = time.monotonic() + PUBLISH_WAIT_SECONDS
+    while True:
+        try:
+            future.result(timeout=0.1)
+            return
+        except TimeoutError:
+            if loop.is_running() and time.monotonic() < deadline:
+                continue
+        except CancelledError:
+            pass
+        future.cancel()
+        logger.warning("Stopped waiting for an event to be published: its event loop is gone")
+        return

@@ -99,3 +99,34 @@ async def test_a_call_whose_caller_was_cancelled_can_be_waited_for() -> None:
     threading.Timer(0.2, release.set).start()
     await asyncio.to_thread(finish_started_calls)
     assert finished.is_set()
+
+
+def test_a_publish_after_commit_never_waits_forever_for_its_event_loop(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Inside a database call the event goes out on the loop that waits for the call. If that
+    # loop cannot run it (here: busy, as a loop shutting down never gets to it), the database
+    # thread gives up after PUBLISH_WAIT_SECONDS instead of hanging (and the process's exit).
+    from assistant import db_async as module
+    from assistant.chat import events
+
+    monkeypatch.setattr(events, "PUBLISH_WAIT_SECONDS", 0.3)
+    loop = asyncio.new_event_loop()
+    busy = threading.Event()
+    runner = threading.Thread(target=loop.run_forever)
+    runner.start()
+    loop.call_soon_threadsafe(busy.wait, 10)
+
+    async def send() -> None:
+        pass
+
+    module._current.loop = loop
+    try:
+        events._run(send)
+    finally:
+        module._current.loop = None
+        busy.set()
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join()
+        loop.close()
+    assert "Stopped waiting for an event to be published" in caplog.text
