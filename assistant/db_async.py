@@ -5,8 +5,8 @@ each socket's queries waited behind every other socket's: with 50 customers aski
 first tokens queued for a second behind other turns' database round trips (B1 in
 docs/benchmarks.md). Each call here is self-contained (its own transaction, no state carried
 between calls), so it may run on any thread: up to ``DATABASE_THREADS`` run at once, each
-holding at most one pooled connection for the length of the call. Channels' wrapper returns
-that connection to the pool when the call ends, so a thread never keeps one between calls.
+holding at most one pooled connection for the length of the call and giving it back to the pool
+when the call ends, so a thread never keeps one between calls.
 
 Keep ``DATABASE_THREADS`` below ``DATABASE_POOL_MAX_SIZE``: the rest of the pool serves Django's
 own request threads and the shared thread-sensitive executor.
@@ -88,7 +88,7 @@ def calling_loop() -> asyncio.AbstractEventLoop | None:
 def finish_started_calls() -> None:
     """Wait until every call already handed to the database threads has returned; the next
     call starts fresh threads. A cancelled caller does not stop its call's thread (nothing can),
-    so whoever is about to pull the database away (a test's teardown, a shutdown) waits here."""
+    so code about to pull the database away waits here (the tests' teardown does)."""
     if _executor.cache_info().currsize:
         _executor().shutdown(wait=True)
         _executor.cache_clear()

@@ -375,7 +375,8 @@ _CODE = re.compile(
 )
 
 
-_WORD = re.compile(r"\w+")
+# A word, as the confidential check and the stream guard split text into words.
+WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"[\w-]+")
 
 
@@ -383,27 +384,43 @@ _TOKEN = re.compile(r"[\w-]+")
 class Confidential:
     """The texts the customer must not see, read once: per text, its codes and its runs of
     CONFIDENTIAL_RUN_WORDS words (each with where it first occurs, so that the finding is the
-    text's first run the answer repeats), and all their words. Built once per answer, like
-    `Support`: a streamed answer is checked many times against the same texts."""
+    text's first run the answer repeats), all their words, and every shorter sequence of their
+    consecutive words (an answer that ends in one may be about to copy a run: the stream guard
+    holds it back). Read once per set of texts: a streamed answer is checked many times against
+    the same texts, and every answer of an inbox against its instructions."""
 
     texts: tuple[tuple[tuple[str, ...], dict[str, int]], ...]
     words: frozenset[str]
+    sequences: frozenset[str]
 
     @classmethod
     def of(cls, confidential: Sequence[str]) -> Confidential:
-        texts = []
-        vocabulary: set[str] = set()
-        for text in confidential:
-            words = _WORD.findall(text.lower())
-            runs: dict[str, int] = {}
-            for start in range(len(words) - CONFIDENTIAL_RUN_WORDS + 1):
-                runs.setdefault(" ".join(words[start : start + CONFIDENTIAL_RUN_WORDS]), start)
-            codes = tuple(_CODE.findall(text))
-            # A text without codes or runs (fewer words than a run) can never be repeated.
-            if codes or runs:
-                texts.append((codes, runs))
-                vocabulary.update(words)
-        return cls(tuple(texts), frozenset(vocabulary))
+        return _read_confidential(tuple(confidential))
+
+
+@lru_cache(maxsize=64)
+def _read_confidential(confidential: tuple[str, ...]) -> Confidential:
+    texts = []
+    vocabulary: set[str] = set()
+    sequences: set[str] = set()
+    for text in confidential:
+        words = WORD.findall(text.lower())
+        runs: dict[str, int] = {}
+        for start in range(len(words) - CONFIDENTIAL_RUN_WORDS + 1):
+            runs.setdefault(" ".join(words[start : start + CONFIDENTIAL_RUN_WORDS]), start)
+        codes = tuple(_CODE.findall(text))
+        # A text without codes or runs (fewer words than a run) can never be repeated.
+        if codes or runs:
+            texts.append((codes, runs))
+            vocabulary.update(words)
+        if runs:
+            sequences.update(
+                " ".join(words[start : start + length])
+                for start in range(len(words))
+                for length in range(1, CONFIDENTIAL_RUN_WORDS)
+                if start + length <= len(words)
+            )
+    return Confidential(tuple(texts), frozenset(vocabulary), frozenset(sequences))
 
 
 def confidential_check(answer: str, confidential: Sequence[str] | Confidential) -> Finding | None:
@@ -416,7 +433,7 @@ def confidential_check(answer: str, confidential: Sequence[str] | Confidential) 
     # A code is repeated when it is a whole token of the answer, so only when it is in it.
     codes_in = any(code in answer for codes, _runs in confidential.texts for code in codes)
     tokens = set(_TOKEN.findall(answer)) if codes_in else set()
-    words = _WORD.findall(answer.lower())
+    words = WORD.findall(answer.lower())
     # The answer's runs, as the texts' runs are written: a run is copied when one of them is.
     # Only where CONFIDENTIAL_RUN_WORDS words in a row are words of the texts: elsewhere no run
     # can be copied, and joining every run of the answer is most of this check's cost.

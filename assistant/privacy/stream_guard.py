@@ -37,6 +37,7 @@ import regex
 from .guardrails import (
     CONFIDENTIAL_RUN_WORDS,
     SHORT_MARKER_CHARACTERS,
+    WORD,
     Confidential,
     Finding,
     HasText,
@@ -94,7 +95,6 @@ class StreamGuard:
         self._unfinished = _unfinished_markers(
             extra_abuse_terms, short=holdback < SHORT_MARKER_CHARACTERS
         )
-        self._copyable = _word_sequences(tuple(confidential))
         self._holdback = holdback
         self._text = ""
         self._checked = 0  # the text before this has been judged (a word boundary)
@@ -141,11 +141,11 @@ class StreamGuard:
                 break
         # The trailing words, if the instructions contain them in that order: one more word
         # may make them a copied run (confidential_check). Longest first: hold them all.
-        words = list(_WORDS.finditer(self._text, start))[-(CONFIDENTIAL_RUN_WORDS - 1) :]
+        words = list(WORD.finditer(self._text, start))[-(CONFIDENTIAL_RUN_WORDS - 1) :]
         for first in range(len(words)):
             if first and words[first].start() >= end:
                 break
-            if " ".join(w.group().lower() for w in words[first:]) in self._copyable:
+            if " ".join(w.group().lower() for w in words[first:]) in self._confidential.sequences:
                 return min(end, words[first].start())
         return end
 
@@ -192,9 +192,6 @@ class StreamGuard:
         return commitment_check(short, self._support)
 
 
-_WORDS = re.compile(r"\w+")
-
-
 @lru_cache(maxsize=64)
 def _unfinished_markers(extra_abuse_terms: tuple[str, ...], short: bool) -> regex.Pattern[str]:
     """The checks' patterns as one, for `regex`'s partial matching (which `re` lacks); each
@@ -208,17 +205,3 @@ def _unfinished_markers(extra_abuse_terms: tuple[str, ...], short: bool) -> rege
         )
         parts.append(f"(?{flags}:{pattern.pattern})" if flags else f"(?:{pattern.pattern})")
     return regex.compile("|".join(parts))
-
-
-@lru_cache(maxsize=64)
-def _word_sequences(confidential: tuple[str, ...]) -> frozenset[str]:
-    """Every sequence of 1 to CONFIDENTIAL_RUN_WORDS - 1 consecutive words of the texts, lower
-    case: a trailing run of them may still grow into a copied run."""
-    sequences = set()
-    for text in confidential:
-        words = _WORDS.findall(text.lower())
-        for start in range(len(words)):
-            for length in range(1, CONFIDENTIAL_RUN_WORDS):
-                if start + length <= len(words):
-                    sequences.add(" ".join(words[start : start + length]))
-    return frozenset(sequences)
