@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
+from types import SimpleNamespace
 
+import httpx2
 import pytest
 from openai import AsyncOpenAI
 
@@ -331,3 +334,54 @@ def test_credentials_are_scrubbed_from_provider_messages():
 
     assert "sk-abcdef" not in cleaned and "abc.def.ghi" not in cleaned
     assert custom == "key [redacted] rejected"
+
+
+class _ServedPool(ClientPool):
+    """A client pool whose client reads a fixed SSE body: for chunk shapes the simulator never
+    sends but a compatible server might."""
+
+    def __init__(self, config, body: str) -> None:
+        super().__init__(config)
+        self._body = body.encode()
+
+    def get(self) -> AsyncOpenAI:
+        def serve(request: httpx2.Request) -> httpx2.Response:
+            headers = {"content-type": "text/event-stream"}
+            return httpx2.Response(200, headers=headers, content=self._body)
+
+        http_client = httpx2.AsyncClient(transport=httpx2.MockTransport(serve))
+        return AsyncOpenAI(base_url="http://model.test/v1", api_key="x", http_client=http_client)
+
+
+def sse(*chunks: object) -> str:
+    return "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n"
+
+
+async def test_chunk_fields_of_unexpected_shapes_are_skipped():
+    body = sse(
+        {"choices": "not a list"},
+        {"choices": [7, {"delta": {"content": "Hello", "tool_calls": "x"}}]},
+        {"choices": [{"delta": {"content": ["not", "text"]}}]},
+        {"choices": [{"delta": None, "finish_reason": "stop"}]},
+        {"choices": [], "usage": {"prompt_tokens": "12", "completion_tokens": 3}},
+    )
+    config = sim_provider(SimpleNamespace(base_url="http://model.test/v1"))
+    model = OpenAICompatibleModel(config, clients=_ServedPool(config, body))
+
+    events = await collect(model, Message.user("hello"))
+
+    assert [e.text for e in events if isinstance(e, TextDelta)] == ["Hello"]
+    finished = events[-1]
+    assert isinstance(finished, Finished) and finished.finish_reason == "stop"
+    assert (finished.usage.input_tokens, finished.usage.output_tokens) == (0, 3)
+
+
+async def test_a_chunk_that_is_not_an_object_is_a_malformed_stream():
+    body = sse({"choices": [{"delta": {"content": "Hello"}}]}, ["a", "list"])
+    config = sim_provider(SimpleNamespace(base_url="http://model.test/v1"))
+    model = OpenAICompatibleModel(config, clients=_ServedPool(config, body))
+
+    with pytest.raises(ModelError) as caught:
+        await collect(model, Message.user("hello"))
+
+    assert caught.value.kind == "malformed"
