@@ -5,9 +5,9 @@
 It speaks just enough of the widget protocol (docs/widget-protocol.md) for the benchmark clients
 to treat it exactly like the product: `POST /api/widget/session` returns a token, the WebSocket
 answers `hello` with `welcome`, and a `message` is acknowledged and answered by streaming the
-same simulator completion, with the same openai client the product uses, relaying each delta as
-one `stream_delta` frame. No database, no channel layer, no Django: whatever our stack adds on
-top of this is its overhead.
+same simulator completion, with the same openai client the product uses (read the same way),
+relaying each delta as one `stream_delta` frame. No database, no channel layer, no Django:
+whatever our stack adds on top of this is its overhead.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, AsyncStream
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -104,11 +104,18 @@ async def _websocket(receive: Receive, send: Send) -> None:
 async def _relay(send: Send, text: str) -> None:
     stream_id = uuid.uuid4().hex[:16]
     started = False
-    stream = await client().chat.completions.create(
-        model=MODEL, messages=[{"role": "user", "content": text}], stream=True
+    # Read the way the product's model client reads (assistant/llm/openai_compatible.py): the
+    # SDK's request and SSE decoding, each chunk left as the dict json.loads made.
+    stream = await client().post(
+        "/chat/completions",
+        body={"model": MODEL, "messages": [{"role": "user", "content": text}], "stream": True},
+        cast_to=object,
+        stream=True,
+        stream_cls=AsyncStream[object],
     )
     async for chunk in stream:
-        piece = chunk.choices[0].delta.content if chunk.choices else None
+        choices = chunk.get("choices") if isinstance(chunk, dict) else None
+        piece = (choices[0].get("delta") or {}).get("content") if choices else None
         if not piece:
             continue
         if not started:

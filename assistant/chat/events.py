@@ -119,7 +119,11 @@ async def publish(
         )
     # One group_send is two to four Redis round trips; the groups are independent, so they go
     # out together (each group still sees events in order: the next publish waits for these).
-    await asyncio.gather(*sends)
+    # A lone send (most stream deltas) is awaited as it is: gather would wrap it in a task.
+    if len(sends) == 1:
+        await sends[0]
+    else:
+        await asyncio.gather(*sends)
 
 
 def publish_on_commit(

@@ -593,6 +593,10 @@ def assistant_message_store(
         if conversation.first_response_at is None:
             conversation.first_response_at = timezone.now()
             changed.append("first_response_at")
+        if result is not None:
+            # Counted in the same UPDATE: the row is locked, so the stored sum is exact.
+            conversation.tokens_used += _tokens(result)
+            changed.append("tokens_used")
         message = _append_message(
             conversation=conversation,
             author_kind=Message.Author.ASSISTANT,
@@ -611,6 +615,7 @@ def assistant_message_store(
             result=result,
             guardrail=guardrail,
             guardrail_findings=guardrail_findings,
+            tokens_counted=message is not None,
         )
     return message
 
@@ -637,6 +642,10 @@ def assistant_failure_handoff(*, conversation_id: uuid.UUID, result: CallResult 
     conversation_handoff(conversation_id=conversation_id, reason="model_error", note=note)
 
 
+def _tokens(result: CallResult) -> int:
+    return result.input_tokens + result.output_tokens
+
+
 def model_call_record(
     *,
     conversation: Conversation | None,
@@ -645,9 +654,12 @@ def model_call_record(
     purpose: str | None = None,
     guardrail: str = "",
     guardrail_findings: Sequence[str] = (),
+    tokens_counted: bool = False,
 ) -> ModelCall:
-    if conversation is not None:
-        used = result.input_tokens + result.output_tokens
+    """Record one model call; its tokens count against the conversation's budget unless the
+    caller already added them (``tokens_counted``)."""
+    if conversation is not None and not tokens_counted:
+        used = _tokens(result)
         Conversation.objects.filter(pk=conversation.pk).update(tokens_used=F("tokens_used") + used)
         conversation.tokens_used += used
     return ModelCall.objects.create(

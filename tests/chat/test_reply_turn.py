@@ -3,6 +3,7 @@
 import asyncio
 import json
 import time
+import uuid
 
 import pytest
 from channels.db import database_sync_to_async
@@ -10,7 +11,7 @@ from channels.db import database_sync_to_async
 from assistant.chat import services
 from assistant.chat.models import Conversation, Message, ModelCall
 from tests import factories
-from tests.chat.conftest import Widget
+from tests.chat.conftest import Widget, turns_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -156,4 +157,26 @@ async def test_deltas_reach_the_conversations_group_only_while_a_desk_shows_it(
     assert desk_text == (widget_text if watched else "")
     if watched:
         await presence.leave(conversation_id, user_id=1)
+    await tab.close()
+
+
+async def test_each_answer_counts_its_tokens_against_the_conversation_budget(
+    inbox, new_session, simulated_llm
+) -> None:
+    session = await new_session(inbox)
+    tab = Widget()
+    await tab.hello(session.token)
+    for client_id in ("1", "2"):
+        await tab.send({"type": "message", "client_id": client_id, "text": "tell me a story"})
+        end, _ = await tab.receive_until("stream_end")
+    await turns_finished(uuid.UUID(end["message"]["conversation_id"]))
+
+    def spent() -> tuple[int, int]:
+        conversation = Conversation.objects.get()
+        calls = ModelCall.objects.filter(conversation=conversation)  # replies and any others
+        return conversation.tokens_used, sum(c.input_tokens + c.output_tokens for c in calls)
+
+    tokens_used, calls_total = await database_sync_to_async(spent)()
+    assert tokens_used == calls_total > 0
+    assert await database_sync_to_async(ModelCall.objects.filter(purpose="reply").count)() == 2
     await tab.close()
