@@ -1,11 +1,12 @@
-"""B1's profile in numbers: sync-to-async hops, SQL queries and channel-layer sends per message.
+"""B1's profile in numbers: thread hops, SQL and its CPU, and channel-layer sends per message.
 
     python bench/ws_hops.py [--messages 5] [--show-sql]
 
 One widget (the real ASGI application, in this process, through Channels' WebsocketCommunicator
 and the real Redis layer) sends messages that the simulator answers; every hop from the event
 loop into a thread, every SQL statement and every `group_send` is counted while each message is
-acknowledged and answered. These counts do not depend on the machine, so they are the before and
+acknowledged and answered, with the CPU time the database threads spend on it (ORM, driver,
+pool). The counts (not the CPU time) do not depend on the machine, so they are the before and
 after figures of the hot-path work; B1 gives the time they cost.
 """
 
@@ -39,6 +40,8 @@ def counting() -> Iterator[Counter[str]]:
     from channels_redis.pubsub import RedisPubSubLoopLayer
     from django.db.backends.utils import CursorWrapper
 
+    from assistant import db_async
+
     counts: Counter[str] = Counter()
     patched = [
         (SyncToAsync, "__call__", "sync_to_async hops"),
@@ -62,11 +65,25 @@ def counting() -> Iterator[Counter[str]]:
 
     for (owner, name, label), (_, _, original) in zip(patched, originals, strict=True):
         setattr(owner, name, wrap(original, label))
+    run_call = db_async._closing
+    cpu_ns: list[int] = []
+
+    def timed_call(*args: Any, **kwargs: Any) -> Any:
+        # The CPU of the database threads themselves (ORM, driver, pool), not waits.
+        started = time.thread_time_ns()
+        try:
+            return run_call(*args, **kwargs)
+        finally:
+            cpu_ns.append(time.thread_time_ns() - started)
+
+    db_async._closing = timed_call
     try:
         yield counts
     finally:
         for owner, name, original in originals:
             setattr(owner, name, original)
+        db_async._closing = run_call
+        counts["database CPU ms"] = round(sum(cpu_ns) / 1e6, 2)
 
 
 async def _frames_until(socket: Any, kind: str) -> list[dict[str, Any]]:
@@ -134,7 +151,13 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         reset_registry()
         turns = asyncio.run(measure(key, args.messages))
-    labels = ["sync_to_async hops", "async_to_sync hops", "SQL statements", "group_send calls"]
+    labels = [
+        "sync_to_async hops",
+        "async_to_sync hops",
+        "SQL statements",
+        "group_send calls",
+        "database CPU ms",
+    ]
     report = Report("ws_hops", params={"messages": args.messages})
     rows = [[label, *(summarize(t.get(label, 0) for t in turns)[k] for k in ("p50", "max"))]
             for label in labels]  # fmt: skip

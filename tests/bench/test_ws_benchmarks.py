@@ -75,3 +75,4 @@ def test_the_hop_count_covers_one_answered_message(tmp_path: Path, django_db_set
     counts = {row["count"]: row["p50"] for row in table(result, "Per customer message")}
     assert counts["stream deltas"] >= 1
     assert counts["SQL statements"] > 0 and counts["group_send calls"] >= counts["stream deltas"]
+    assert counts["database CPU ms"] > 0
