@@ -51,6 +51,13 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         what="CPU the streaming output checks cost per answer, vs checking the whole answer once",
     ),
     Benchmark(
+        "B1 model client",
+        "model_client_cost.py",
+        quick=("--answers", "50"),
+        full=("--answers", "200"),
+        what="CPU the model client spends reading one streamed answer, vs a bare SSE reader",
+    ),
+    Benchmark(
         "B2 idle",
         "ws_idle.py",
         quick=("--connections", "1000", "--idle-s", "10"),
