@@ -224,9 +224,10 @@ class OpenAICompatibleModel:
             async with asyncio.timeout_at(first_deadline):
                 # The SDK's own request path (auth, headers, SSE decoding, error events,
                 # errors mapped to exceptions) with `cast_to=object`, so each chunk arrives as
-                # the plain dict that json.loads made: building ChatCompletionChunk models was
-                # a fifth of the server's CPU per streamed answer (bench/ws_streaming.py
-                # --profile), and we read four fields of them.
+                # the plain dict that json.loads made: building ChatCompletionChunk models took
+                # a tenth of the web process's CPU per streamed answer (bench/ws_streaming.py
+                # --profile) and most of the client's (bench/model_client_cost.py), and we read
+                # four fields of them.
                 stream = await client.post(
                     "/chat/completions",
                     body=request,
@@ -561,8 +562,8 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def _objects(value: Any) -> list[dict[str, Any]]:
-    """The JSON objects in a list from a chunk; anything else in their place is skipped, as
-    the SDK's models skipped what they could not read."""
+    """The JSON objects in a list from a chunk. Anything else in their place is skipped: a
+    provider's odd field costs that field, not the answer."""
     if not isinstance(value, list):
         return []
     return [item for item in value if isinstance(item, dict)]
