@@ -12,10 +12,13 @@ from typing import Any
 from tests.conftest import ROOT, child_process_environment
 
 
-def run_bench_script(script: str, *args: str, results: Path, timeout: int = 110) -> str:
-    """Run bench/SCRIPT with --results-dir RESULTS; return its output (it must exit 0)."""
+def run_bench_script(
+    script: str, *args: str, results: Path, timeout: int = 110, env: dict[str, str] | None = None
+) -> str:
+    """Run bench/SCRIPT with --results-dir RESULTS (and `env` added to the environment);
+    return its output (it must exit 0)."""
     # The benchmark swaps its own database name in; this only points it at the test servers.
-    environment = child_process_environment("postgres")
+    environment = {**child_process_environment("postgres"), **(env or {})}
     completed = subprocess.run(
         [sys.executable, str(ROOT / "bench" / script), *args, "--results-dir", str(results)],
         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout, check=False,
@@ -24,10 +27,12 @@ def run_bench_script(script: str, *args: str, results: Path, timeout: int = 110)
     return completed.stdout
 
 
-def run_bench(script: str, *args: str, results: Path, timeout: int = 110) -> dict[str, Any]:
+def run_bench(
+    script: str, *args: str, results: Path, timeout: int = 110, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Run a harness benchmark; return its JSON results after checking that the JSON and the
     Markdown it wrote are well formed and say the same tables."""
-    run_bench_script(script, *args, results=results, timeout=timeout)
+    run_bench_script(script, *args, results=results, timeout=timeout, env=env)
     (json_path,) = results.glob(f"{Path(script).stem}-*.json")
     result = json.loads(json_path.read_text())
     markdown = json_path.with_suffix(".md").read_text()
