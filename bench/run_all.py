@@ -41,7 +41,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "B1 hops",
         "ws_hops.py",
         quick=("--messages", "3"),
-        what="sync-to-async hops, SQL statements and group sends per widget message",
+        what="thread hops, SQL statements and their CPU, and group sends per widget message",
     ),
     Benchmark(
         "B1 stream guard",
