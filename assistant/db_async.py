@@ -90,5 +90,7 @@ def finish_started_calls() -> None:
     call starts fresh threads. A cancelled caller does not stop its call's thread (nothing can),
     so code about to pull the database away waits here (the tests' teardown does)."""
     if _executor.cache_info().currsize:
-        _executor().shutdown(wait=True)
+        executor = _executor()
+        # Forgotten first: if the wait below is cut short, later calls still get threads.
         _executor.cache_clear()
+        executor.shutdown(wait=True)

@@ -195,14 +195,20 @@ def _run(send: Callable[..., Coroutine[Any, Any, None]], *args: Any, **kwargs: A
     """Run a publish from synchronous code, after commit, and wait for it.
 
     Inside a database call of async code (assistant.db_async) it runs on the event loop that
-    waits for that call, as async_to_sync would, but the wait is bounded: if that loop stops
-    first (a server shutting down, a test's loop closing), async_to_sync would wait forever,
-    and the process could not exit. The event is in the database either way; a widget that
+    waits for that call, as async_to_sync would, but the wait is bounded, and there is none if
+    that loop has already stopped: when it stops first (a server shutting down, a test's loop
+    closing), async_to_sync would wait forever, and the process could not exit, nor the
+    thread be waited for. The event is in the database either way; a widget that
     missed it gets it when it resumes. Elsewhere (request threads, Celery, commands) no loop
     waits, and async_to_sync runs one."""
     loop = calling_loop()
-    if loop is None or not loop.is_running():
+    if loop is None:
         async_to_sync(send)(*args, **kwargs)
+        return
+    if not loop.is_running():
+        # Stopped before this call got here. Not async_to_sync: from a thread that sync_to_async
+        # started, it schedules the publish on that same loop and waits for it forever.
+        logger.warning("An event was not published: its event loop has stopped")
         return
     coroutine = send(*args, **kwargs)
     try:

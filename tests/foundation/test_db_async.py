@@ -138,3 +138,41 @@ def test_a_publish_after_commit_never_waits_forever_for_its_event_loop(
         runner.join()
         loop.close()
     assert "Stopped waiting for an event to be published" in caplog.text
+
+
+def test_a_publish_after_commit_from_a_call_whose_loop_has_stopped_returns_at_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # What hung a clean-clone CI run: a reply turn's database call reached its after-commit
+    # publish once the test's loop had already stopped. async_to_sync, from a thread that
+    # sync_to_async started, schedules the publish on that stopped loop and waits forever.
+    from assistant.chat import events
+
+    loop = asyncio.new_event_loop()
+    entered, go, returned = threading.Event(), threading.Event(), threading.Event()
+
+    async def send() -> None:
+        pass
+
+    @db_async
+    def call() -> None:
+        entered.set()
+        go.wait(10)
+        events._run(send)  # the loop awaiting this call has stopped meanwhile
+        returned.set()
+
+    task = loop.create_task(call())
+    runner = threading.Thread(target=loop.run_forever)
+    runner.start()
+    try:
+        assert entered.wait(10)
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join(10)
+        assert not loop.is_running()
+        go.set()
+        assert returned.wait(5), "the database thread is stuck in the publish"
+    finally:
+        go.set()
+        loop.run_until_complete(asyncio.wait([task], timeout=5))  # frees a stuck thread
+        loop.close()
+    assert "its event loop has stopped" in caplog.text
