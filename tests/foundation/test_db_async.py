@@ -176,3 +176,28 @@ def test_a_publish_after_commit_from_a_call_whose_loop_has_stopped_returns_at_on
         loop.run_until_complete(asyncio.wait([task], timeout=5))  # frees a stuck thread
         loop.close()
     assert "its event loop has stopped" in caplog.text
+
+
+def test_a_wait_for_started_calls_cut_short_leaves_later_calls_a_working_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A teardown's wait stopped by pytest-timeout used to leave the shut-down executor cached:
+    # every later call failed with "cannot schedule new futures after shutdown".
+    from assistant import db_async as module
+
+    class CutShort(Exception):
+        pass
+
+    first = module._executor()
+    real_shutdown = first.shutdown
+
+    def interrupted(wait: bool = True, **kwargs: object) -> None:
+        real_shutdown(wait=False)
+        raise CutShort
+
+    monkeypatch.setattr(first, "shutdown", interrupted)
+    with pytest.raises(CutShort):
+        module.finish_started_calls()
+
+    assert module._executor() is not first
+    assert asyncio.run(db_async(lambda: 42)()) == 42
