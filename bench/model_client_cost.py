@@ -27,7 +27,8 @@ import gc
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from _harness import RESULTS, Report, ratio, summarize
@@ -41,7 +42,7 @@ import httpx2  # noqa: E402  (the openai SDK's HTTP client)
 from openai import AsyncOpenAI  # noqa: E402
 
 from assistant.llm.config import ProviderConfig  # noqa: E402  (needs ROOT on sys.path)
-from assistant.llm.openai_compatible import OpenAICompatibleModel  # noqa: E402
+from assistant.llm.openai_compatible import ClientPool, OpenAICompatibleModel  # noqa: E402
 from assistant.llm.types import Message, TextDelta  # noqa: E402
 
 QUESTION = "benchmark: when will my parcel arrive?"
@@ -50,13 +51,16 @@ API_KEY = "sk-bench"
 Reader = Callable[[], Awaitable[str]]
 
 
-def readers(base_url: str) -> dict[str, Reader]:
-    """The three ways to read one answer; each returns the answer's text."""
+@asynccontextmanager
+async def readers(base_url: str) -> AsyncIterator[dict[str, Reader]]:
+    """The three ways to read one answer, each returning the answer's text; their HTTP clients
+    are closed on the way out."""
     config = ProviderConfig(
         name="simulator", kind="openai_compatible", model=MODEL, base_url=base_url,
         api_key=API_KEY, hosting="external", jurisdiction="bench", region="bench",
     )  # fmt: skip
-    model = OpenAICompatibleModel(config)
+    pool = ClientPool(config)
+    model = OpenAICompatibleModel(config, clients=pool)
     sdk = AsyncOpenAI(base_url=base_url, api_key=API_KEY, max_retries=0)
     http = httpx2.AsyncClient(headers={"authorization": f"Bearer {API_KEY}"})
     body = {"model": MODEL, "messages": [{"role": "user", "content": QUESTION}], "stream": True}
@@ -86,7 +90,12 @@ def readers(base_url: str) -> dict[str, Reader]:
                     pieces.append(choices[0]["delta"]["content"])
         return "".join(pieces)
 
-    return {"ours": ours, "sdk models": sdk_models, "floor": floor}
+    try:
+        yield {"ours": ours, "sdk models": sdk_models, "floor": floor}
+    finally:
+        await pool.aclose()
+        await sdk.close()
+        await http.aclose()
 
 
 async def cpu_ms(read: Reader, answers: int, expected: str) -> list[float]:
@@ -104,10 +113,10 @@ async def cpu_ms(read: Reader, answers: int, expected: str) -> list[float]:
 
 
 async def measure(base_url: str, answers: int, expected: str) -> dict[str, dict[str, float]]:
-    results = {}
-    for name, read in readers(base_url).items():
-        results[name] = summarize(await cpu_ms(read, answers, expected))
-    return results
+    async with readers(base_url) as each:
+        return {
+            name: summarize(await cpu_ms(read, answers, expected)) for name, read in each.items()
+        }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,7 +2,8 @@
 
 Entries carry a timestamp and are ignored once older than PRESENCE_TTL, so a desk that vanished
 without saying goodbye (a crashed browser, a killed process) stops being shown by itself; open
-desks refresh their entry with a heartbeat.
+desks refresh their entry with a heartbeat. The hash is `events.watchers_key`: the reply turn
+reads it too, and streams an answer's deltas to the desks only while it exists.
 """
 
 from __future__ import annotations
@@ -18,16 +19,11 @@ PRESENCE_TTL = 45.0
 TYPING_TTL = 8.0
 
 
-def _key(conversation_id: str) -> str:
-    # The reply turn reads it too: while it exists, the answer streams to the desks.
-    return events.watchers_key(conversation_id)
-
-
 async def touch(
     conversation_id: str, *, user_id: int, name: str, typing: bool | None = None
 ) -> None:
     client = async_redis()
-    key = _key(conversation_id)
+    key = events.watchers_key(conversation_id)
     field = str(user_id)
     now = time.time()
     entry = {"name": name, "seen": now, "typing_at": 0.0}
@@ -43,14 +39,14 @@ async def touch(
 
 
 async def leave(conversation_id: str, *, user_id: int) -> None:
-    await async_redis().hdel(_key(conversation_id), str(user_id))
+    await async_redis().hdel(events.watchers_key(conversation_id), str(user_id))
 
 
 async def agents(conversation_id: str) -> list[dict[str, Any]]:
     """Agents present now: [{"id", "name", "typing"}], stale entries left out."""
     now = time.time()
     present = []
-    for field, raw in (await async_redis().hgetall(_key(conversation_id))).items():
+    for field, raw in (await async_redis().hgetall(events.watchers_key(conversation_id))).items():
         entry = json.loads(raw)
         if now - entry["seen"] > PRESENCE_TTL:
             continue

@@ -167,7 +167,7 @@ async def test_each_answer_counts_its_tokens_against_the_conversation_budget(
     tab = Widget()
     await tab.hello(session.token)
     for client_id in ("1", "2"):
-        await tab.send({"type": "message", "client_id": client_id, "text": "tell me a story"})
+        await tab.say("tell me a story", client_id)
         end, _ = await tab.receive_until("stream_end")
     await turns_finished(uuid.UUID(end["message"]["conversation_id"]))
 
