@@ -1,15 +1,17 @@
 """ASGI entry point: Django for HTTP, Channels for WebSockets.
 
 Django is set up before anything imports models, which is why the routing import comes after
-``get_asgi_application()`` (Channels' documented order).
+the HTTP application is built (Channels' documented order).
 """
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assistant.settings")
-django_asgi_app = get_asgi_application()
+
+from assistant import http_handler, server_logs
+
+django_asgi_app = http_handler.application()
+server_logs.install()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 

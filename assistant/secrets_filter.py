@@ -121,3 +121,17 @@ class SafeExceptionReporter(ExceptionReporter):
         if isinstance(data.get("exception_value"), str):
             data["exception_value"] = scrub(data["exception_value"])
         return data
+
+    # The report quotes the request, which may hold lone surrogates (from a JSON "\ud800"
+    # escape), and a response must be encodable: such characters are shown as escapes instead
+    # of failing the page (which, before assistant/http_handler.py, also kept the request's
+    # database connection out of the pool).
+    def get_traceback_html(self) -> str:
+        return _encodable(super().get_traceback_html())
+
+    def get_traceback_text(self) -> str:
+        return _encodable(super().get_traceback_text())
+
+
+def _encodable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -8,16 +8,14 @@ connection's Origin must be on that token's inbox allowlist.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from assistant.chat import events, ratelimit, services, tokens
+from assistant.chat import events, frames, ratelimit, services, tokens
 from assistant.chat.models import Contact, Conversation
 from assistant.chat.reply import answer_conversation, request_stop
 from assistant.db_async import db_async
@@ -122,42 +120,49 @@ class WidgetConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
-            frame = json.loads(text_data) if text_data is not None else None
-        except ValueError:
-            frame = None
-        if not isinstance(frame, dict):
+            frame = frames.parse(text_data)
+        except frames.FrameError as refusal:
             if self.contact is None:
+                # Before hello nothing but a valid hello is answered (docs/widget-protocol.md).
                 await self.close(code=CLOSE_BAD_HELLO)
             else:
-                await self._error("bad_json", "Frames must be JSON objects.")
+                logger.info("Refused a widget frame (%s): %s", refusal.code, refusal.message)
+                await self._error(refusal.code, refusal.message, client_id=refusal.client_id)
             return
-        kind = frame.get("type")
         if self.contact is None:
-            if kind == "hello":
+            if isinstance(frame, frames.Hello):
                 await self.on_hello(frame)
             else:
                 await self.close(code=CLOSE_BAD_HELLO)
             return
-        handler = self._handlers().get(kind) if isinstance(kind, str) else None
-        if handler is None:
-            await self._error("unknown_type", "Unknown message type.")
-            return
-        await handler(frame)
-
-    def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
-        return {
-            "message": self.on_message,
-            "typing": self.on_typing,
-            "handoff": self.on_handoff,
-            "rate": self.on_rate,
-            "resume": self.on_resume,
-            "ping": self.on_ping,
-            "hello": self.on_repeated_hello,
-        }
-
-    async def on_hello(self, frame: dict[str, Any]) -> None:
         try:
-            claims = tokens.read_session_token(frame.get("token"))
+            await self._handle(frame)
+        except Exception:
+            # A bug, not the client's fault: said in the error log, and the socket stays open
+            # so that the customer keeps their conversation and may try again.
+            logger.exception("Widget frame %r failed", frame.type)
+            await self._error("internal", "Something went wrong on our side; please try again.")
+
+    async def _handle(self, frame: frames.ClientFrame) -> None:
+        match frame:
+            case frames.ChatMessage():
+                await self.on_message(frame)
+            case frames.Typing():
+                await self.on_typing(frame)
+            case frames.Handoff():
+                await self.on_handoff()
+            case frames.Rate():
+                await self.on_rate(frame)
+            case frames.Resume():
+                await self._send_welcome(frame.last_seq, frame.conversation_id)
+            case frames.Ping():
+                await self.send(text_data='{"type":"pong"}')
+            case frames.Hello():
+                await self._error("invalid", "Already authenticated.")
+
+    async def on_hello(self, frame: frames.Hello) -> None:
+        try:
+            claims = tokens.read_session_token(frame.token)
         except tokens.InvalidToken:
             await self.close(code=CLOSE_BAD_TOKEN)
             return
@@ -173,45 +178,18 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         # Join before reading the gap: a message committed in between arrives twice at worst,
         # and clients drop a sequence number they already have.
         await self.channel_layer.group_add(events.contact_group(contact.id), self.channel_name)
-        await self._send_welcome(frame)
+        await self._send_welcome(frame.last_seq, frame.conversation_id)
 
-    async def _send_welcome(self, frame: dict[str, Any]) -> None:
+    async def _send_welcome(self, last_seq: int, conversation_id: str | None) -> None:
         assert self.contact is not None
-        last_seq = frame.get("last_seq")
-        last_seq = (
-            last_seq
-            if isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq > 0
-            else 0
-        )
-        conversation_id = frame.get("conversation_id")
-        welcome = await _welcome(
-            self.contact.id, last_seq, conversation_id if isinstance(conversation_id, str) else None
-        )
+        welcome = await _welcome(self.contact.id, last_seq, conversation_id)
         if welcome["conversation"] is not None:
             self.conversation_id = welcome["conversation"]["id"]
         await self.send(text_data=events.encode(welcome))
 
-    async def on_repeated_hello(self, frame: dict[str, Any]) -> None:
-        await self._error("invalid", "Already authenticated.")
-
-    async def on_resume(self, frame: dict[str, Any]) -> None:
-        await self._send_welcome(frame)
-
-    async def on_ping(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data='{"type":"pong"}')
-
-    async def on_message(self, frame: dict[str, Any]) -> None:
+    async def on_message(self, frame: frames.ChatMessage) -> None:
         assert self.contact is not None
-        client_id, text = frame.get("client_id"), frame.get("text")
-        if (
-            not isinstance(client_id, str)
-            or not 0 < len(client_id) <= 64
-            or not isinstance(text, str)
-        ):
-            await self._error(
-                "invalid", "A message needs a client_id (at most 64 characters) and a text."
-            )
-            return
+        client_id, text = frame.client_id, frame.text
         if len(text) > services.MAX_MESSAGE_CHARS:
             await self._error(
                 "too_long",
@@ -253,14 +231,14 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         _reply_tasks.setdefault(conversation_id, set()).add(task)
         task.add_done_callback(lambda done: _forget_reply(conversation_id, done))
 
-    async def on_typing(self, frame: dict[str, Any]) -> None:
+    async def on_typing(self, frame: frames.Typing) -> None:
         assert self.contact is not None
-        if not isinstance(frame.get("active"), bool) or self.conversation_id is None:
+        if self.conversation_id is None:
             return
         event = {
             "type": "typing",
             "author": {"kind": "customer", "name": self.contact.name},
-            "active": frame["active"],
+            "active": frame.active,
         }
         # Only agents care that the customer is typing; the other tabs of this visitor don't.
         await self.channel_layer.group_send(
@@ -268,25 +246,16 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             {"type": events.FORWARD, "text": events.encode(event)},
         )
 
-    async def on_handoff(self, frame: dict[str, Any]) -> None:
+    async def on_handoff(self) -> None:
         assert self.contact is not None
         conversation = await db_async(services.customer_handoff_request)(contact_id=self.contact.id)
         self.conversation_id = str(conversation.id)
 
-    async def on_rate(self, frame: dict[str, Any]) -> None:
+    async def on_rate(self, frame: frames.Rate) -> None:
         assert self.contact is not None
-        score, comment = frame.get("score"), frame.get("comment", "")
-        if (
-            not isinstance(score, int)
-            or isinstance(score, bool)
-            or not 1 <= score <= 5
-            or not isinstance(comment, str)
-        ):
-            await self._error("invalid", "A rating needs a score from 1 to 5.")
-            return
         try:
             await db_async(services.conversation_rate)(
-                contact_id=self.contact.id, score=score, comment=comment
+                contact_id=self.contact.id, score=frame.score, comment=frame.comment
             )
         except services.ChatError as error:
             await self._error(error.code, error.message)
@@ -317,10 +286,13 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.contact = None
         await self.close(code=CLOSE_ERASED)
 
-    async def _error(self, code: str, message: str, **extra: Any) -> None:
-        await self.send(
-            text_data=events.encode({"type": "error", "code": code, "message": message, **extra})
-        )
+    async def _error(
+        self, code: str, message: str, *, client_id: str | None = None, **extra: Any
+    ) -> None:
+        frame = {"type": "error", "code": code, "message": message, **extra}
+        if client_id is not None:
+            frame["client_id"] = client_id
+        await self.send(text_data=events.encode(frame))
 
 
 def _forget_reply(conversation_id: uuid.UUID, task: asyncio.Task[None]) -> None:

@@ -9,6 +9,7 @@ conversation or start one" and "have we stored this client id" safe against conc
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -54,10 +55,19 @@ class Session:
     language: str
 
 
+# A BCP 47 language tag's shape (en, de-CH, zh-Hant-TW); "_" as browsers on some systems send it.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
+_LANGUAGE_MAX_CHARS = 16  # Contact.language
+
+
 def _clean_language(language: object, fallback: str) -> str:
-    if not isinstance(language, str) or not language.strip():
+    """The visitor's language tag as sent, cut to its leading subtags that fit the column
+    (docs/widget-protocol.md); a value that is not a language tag leaves the fallback."""
+    if not isinstance(language, str) or not _LANGUAGE_TAG.fullmatch(tag := language.strip()):
         return fallback
-    return language.strip()[:16]
+    while len(tag) > _LANGUAGE_MAX_CHARS:
+        tag = re.split(r"[-_](?=[^-_]*$)", tag)[0]
+    return tag
 
 
 @transaction.atomic

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from pydantic import BaseModel, Field, StrictStr, ValidationError
 
 from assistant.chat import ratelimit, services, tokens
+from assistant.validation import InvalidInput, Line, first_error, parse_json
 
 MAX_BODY_BYTES = 8192
 
@@ -42,16 +43,36 @@ def _client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def _parse_body(request: HttpRequest) -> dict[str, Any] | None:
+class _Identity(BaseModel):
+    """A customer logged in on the company's site, vouched for by ``hash`` (docs/widget.md)."""
+
+    id: Annotated[Line, Field(min_length=1, max_length=200)]
+    hash: Annotated[StrictStr, Field(pattern=r"^[0-9a-fA-F]{64}$")]
+    name: Annotated[Line, Field(max_length=200)] | None = None
+    email: Annotated[Line, Field(max_length=254)] | None = None
+
+
+class _SessionRequest(BaseModel):
+    """The session endpoint's body (docs/widget-protocol.md, part 1). Unknown keys are ignored,
+    so an older server accepts a newer widget's request."""
+
+    inbox: Annotated[Line, Field(min_length=1, max_length=64)]
+    visitor: Annotated[Line, Field(max_length=128)] | None = None
+    identity: _Identity | None = None
+    language: Annotated[Line, Field(max_length=64)] | None = None
+
+
+def _parse_body(request: HttpRequest) -> _SessionRequest:
+    """The validated body, or InvalidInput with the reason."""
     if len(request.body) > MAX_BODY_BYTES:
-        return None
+        raise InvalidInput(f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    body = parse_json(request.body)
+    if not isinstance(body, dict):
+        raise InvalidInput("Send a JSON object with an 'inbox' key.")
     try:
-        body = json.loads(request.body)
-    except ValueError:
-        return None
-    if not isinstance(body, dict) or not isinstance(body.get("inbox"), str):
-        return None
-    return body
+        return _SessionRequest.model_validate(body)
+    except ValidationError as error:
+        raise InvalidInput(first_error(error)) from error
 
 
 @csrf_exempt  # cross-origin JSON without cookies; authorised by the inbox's origin allowlist
@@ -66,21 +87,18 @@ def widget_session(request: HttpRequest) -> HttpResponse:
     if not verdict.allowed:
         message = "Too many sessions; try again shortly."
         return _error("rate_limited", message, 429, origin, retry_after=verdict.retry_after)
-    body = _parse_body(request)
-    if body is None:
-        return _error("bad_request", "Send a JSON object with an 'inbox' key.", 400, origin)
-    identity, visitor = body.get("identity"), body.get("visitor")
-    if identity is not None and not isinstance(identity, dict):
-        return _error("bad_request", "'identity' must be an object.", 400, origin)
-    if visitor is not None and not isinstance(visitor, str):
-        return _error("bad_request", "'visitor' must be a string.", 400, origin)
+    try:
+        body = _parse_body(request)
+    except InvalidInput as refusal:
+        return _error("bad_request", str(refusal), 400, origin)
+    identity = body.identity.model_dump(exclude_none=True) if body.identity else None
     try:
         session = services.session_start(
-            inbox_key=body["inbox"],
+            inbox_key=body.inbox,
             origin=origin,
-            visitor_secret=visitor or None,
+            visitor_secret=body.visitor or None,
             identity=identity,
-            language=body.get("language"),
+            language=body.language,
         )
     except services.ChatError as error:
         return _error(error.code, error.message, error.status, origin)
