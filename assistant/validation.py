@@ -102,13 +102,16 @@ def parse_json(raw: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     return value
 
 
-def first_error(error: Any) -> str:
-    """One readable sentence for a pydantic ValidationError: the first field and its problem."""
+def first_error(error: Any, *, skip: int = 0) -> str:
+    """One readable sentence for a pydantic ValidationError: the first field and its problem.
+
+    ``skip`` leaves out the first parts of the field's location (a tagged union's tag).
+    """
     details = error.errors(include_url=False, include_input=False)
     if not details:
         return "The input is not valid."
     detail = details[0]
-    where = ".".join(str(part) for part in detail.get("loc", ()))
+    where = ".".join(str(part) for part in detail.get("loc", ())[skip:])
     message = str(detail.get("msg", "is not valid"))
     # AfterValidator's ValueErrors come back as "Value error, <our text>".
     message = message.removeprefix("Value error, ")

@@ -100,7 +100,7 @@ def parse(text_data: str | None) -> ClientFrame:
         kinds = {detail["type"] for detail in error.errors(include_url=False)}
         if kinds & {"union_tag_invalid", "union_tag_not_found"}:
             raise FrameError("unknown_type", "Unknown message type.") from error
-        raise FrameError("invalid", first_error(error), _valid_client_id(raw)) from error
+        raise FrameError("invalid", first_error(error, skip=1), _valid_client_id(raw)) from error
 
 
 def _valid_client_id(raw: dict[str, Any]) -> str | None:
