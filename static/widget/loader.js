@@ -1046,8 +1046,17 @@
 
   /* ---------------------------------------------------------------- sending */
 
+  // Text pasted from word processors can carry control characters (a vertical tab or form feed
+  // for a line or page break) that the server refuses (docs/widget-protocol.md): breaks become
+  // line feeds, the other control characters are dropped, a lone surrogate becomes U+FFFD.
+  function cleanText(text) {
+    return text.replace(/[\u000b\u000c]/g, "\n")
+      .replace(/[\u0000-\u0008\u000e-\u001f]/g, "")
+      .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+  }
+
   function sendText() {
-    var text = E.input.value.replace(/^\s*\n|\s+$/g, "");
+    var text = cleanText(E.input.value).replace(/^\s*\n|\s+$/g, "");
     if (!text.trim() || charCount(text) > MAX_LEN || S.stopped) return;
     E.input.value = "";
     onInput();

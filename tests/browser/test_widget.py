@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from assistant.chat import services
 from assistant.chat.models import Conversation, Message
@@ -13,6 +14,9 @@ from tests import factories
 from tests.browser.conftest import in_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# What a person would see, kept for looking at after a run (var/test/screenshots/).
+SCREENSHOTS = settings.VAR_DIR / "screenshots"
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
 def open_widget(page: Any, server: Any) -> None:
@@ -130,3 +134,35 @@ def test_hostile_text_from_customers_and_agents_is_inert(page: Any, web_server: 
     assert (
         "<script>" in page.locator("[data-testid=message][data-author=customer]").first.inner_text()
     )
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 860}, {"width": 390, "height": 760}]
+)
+def test_text_pasted_with_control_characters_is_sent_as_the_customer_sees_it(
+    page: Any, web_server: Any, viewport: dict[str, int]
+) -> None:
+    """A word processor's line break (vertical tab) or a stray NUL in a paste would be refused by
+    the server: the widget sends the text as the customer sees it, once, without an error."""
+    load_demo_data(port=web_server.port)
+    inbox = factories.Inbox.objects.get(public_key="pk_demo_northwind")
+    inbox.bot_enabled = False
+    inbox.save()
+    page.set_viewport_size(viewport)
+    open_widget(page, web_server)
+    page.get_by_test_id("input").evaluate(
+        "(el) => { el.value = 'Order 1234\\u000bplease cancel\\u0000 it \\ud83d'; "
+        "el.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+    page.get_by_test_id("send").click()
+    sent = page.locator("[data-testid=message][data-author=customer]:not([data-pending])")
+    sent.first.wait_for()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / f"widget-pasted-control-{viewport['width']}.png"))
+    assert sent.count() == 1
+    assert sent.first.inner_text().count("please cancel it") == 1
+    panel = page.get_by_test_id("panel").inner_text()
+    assert "couldn't be sent" not in panel and "went wrong" not in panel
+    assert list(Message.objects.values_list("text", flat=True)) == [
+        "Order 1234\nplease cancel it \ufffd"
+    ]
