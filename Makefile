@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make run    run the product with embedded PostgreSQL and Redis and demo data"
 	@echo "make test   run every test (and ruff) against the embedded servers"
-	@echo "make lint   ruff check and format check only"
+	@echo "make lint   ruff check, format check and the import layers (lint-imports)"
 	@echo "make bench run the benchmarks at quick sizes (results in bench/results/)"
 	@echo "make lock   refresh requirements.lock after changing pyproject.toml"
 	@echo "make clean  stop nothing, delete the virtualenv and var/ (all local data)"
@@ -34,6 +34,7 @@ run: $(STAMP) .env
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: $(STAMP) .env lint
 	$(BIN)/python -m pytest

@@ -59,22 +59,6 @@ def announce(ticket: Ticket, change: str) -> None:
     )
 
 
-def announce_sla(ticket: Ticket, kind: str, target: str) -> None:
-    """Tell the desks that a ticket is about to breach, or breached, an SLA target."""
-    event = {
-        "type": "ticket",
-        "ticket_id": ticket.pk,
-        "conversation_id": str(ticket.conversation_id) if ticket.conversation_id else None,
-        "change": kind,
-        "target": target,
-        "status": ticket.status,
-        "assignee": ticket.assignee_id,
-    }
-    events.publish_to_desks_on_commit(
-        conversation_id=ticket.conversation_id, inbox_id=ticket.inbox_id, event=event
-    )
-
-
 def profile_for(user: AbstractBaseUser) -> AgentProfile:
     profile, _created = AgentProfile.objects.get_or_create(user=user)
     return profile

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from assistant.chat import events
 from tickets.business_hours import Calendar, add_business_minutes, business_minutes_between
 from tickets.models import BusinessCalendar, SLAClock, SLAPolicy, Ticket, TicketEvent
 
@@ -143,10 +144,24 @@ def resume(ticket: Ticket, *, now: datetime) -> None:
     sync_ticket(ticket)
 
 
+def announce_sla(ticket: Ticket, kind: str, target: str) -> None:
+    """Tell the desks that a ticket is about to breach, or breached, an SLA target."""
+    event = {
+        "type": "ticket",
+        "ticket_id": ticket.pk,
+        "conversation_id": str(ticket.conversation_id) if ticket.conversation_id else None,
+        "change": kind,
+        "target": target,
+        "status": ticket.status,
+        "assignee": ticket.assignee_id,
+    }
+    events.publish_to_desks_on_commit(
+        conversation_id=ticket.conversation_id, inbox_id=ticket.inbox_id, event=event
+    )
+
+
 def check(*, now: datetime) -> dict[str, int]:
     """Warn before breaches and mark breaches; each at most once per clock (safe to re-run)."""
-    from tickets.services import announce_sla
-
     counts = {"warned": 0, "breached": 0}
     running = SLAClock.objects.filter(
         met_at__isnull=True, due_at__isnull=False, breached_at__isnull=True

@@ -131,7 +131,9 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
     )
     if conversation is None:
         return None
-    privacy, link_domains = turn_rules(conversation.inbox)
+    privacy, link_domains = turn_rules(
+        inbox_id=conversation.inbox_id, allowed_origins=conversation.inbox.allowed_origins or ()
+    )
     recent = conversation.messages.order_by("-seq").values_list("author_kind", "text")[
         :HISTORY_MESSAGES
     ]

@@ -13,21 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError
-
-from .policy import DATA_PURPOSES, residency_problems
-
-
-def inbox_residency_problems(route: str, allowed: Sequence[str]) -> list[str]:
-    """Problems of the current model configuration for an inbox's route and allowed list."""
-    if not allowed:
-        return []
-    config = settings.LLM
-    return residency_problems(
-        config.providers, config.routes, allowed, purposes=(route or "reply", *DATA_PURPOSES)
-    )
 
 
 def check_inbox_residency(
@@ -35,7 +22,7 @@ def check_inbox_residency(
 ) -> list[checks.CheckMessage]:
     if not databases:
         return []
-    from .models import InboxPrivacy
+    from .models import InboxPrivacy, inbox_residency_problems
 
     errors: list[checks.CheckMessage] = []
     for alias in databases:

@@ -45,9 +45,9 @@ from assistant.llm.config import LLMConfig
 from assistant.providers import registry, reset_registry
 
 from .corpus import Case, Corpus, RenderedCase, fill, random_canary
-from .models import OutboundCallAudit
+from .models import InboxPrivacy, OutboundCallAudit
 from .scoring import Outcome, Scorecard, Secrets, score_case
-from .services import allowed_link_domains
+from .services import link_domains
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +83,13 @@ class World:
     tag: str
     values: dict[str, str]
     secrets: Secrets
+
+
+def allowed_link_domains(inbox_id: int) -> tuple[str, ...]:
+    """Hosts the assistant may link to in this inbox (what the reply turn reads with its rules)."""
+    origins = Inbox.objects.filter(pk=inbox_id).values_list("allowed_origins", flat=True).first()
+    row = InboxPrivacy.objects.filter(inbox_id=inbox_id).values_list("link_domains", flat=True)
+    return link_domains(origins or (), row.first() or ())
 
 
 def run_evaluation(target: Target, *, corpus: Corpus, cases: Sequence[Case]) -> Scorecard:

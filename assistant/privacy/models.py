@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from .detectors import (
     CustomPattern,
     DetectorConfig,
 )
-from .policy import PrivacySettings
+from .policy import DATA_PURPOSES, PrivacySettings, residency_problems
 
 
 def default_phone_regions() -> list[str]:
@@ -38,6 +39,16 @@ def validate_custom_patterns(value: Any) -> None:
         DetectorConfig(custom_patterns=tuple(CustomPattern.from_dict(v) for v in value))
     except ValueError as error:
         raise ValidationError(str(error)) from error
+
+
+def inbox_residency_problems(route: str, allowed: Sequence[str]) -> list[str]:
+    """Problems of the current model configuration for an inbox's route and allowed list."""
+    if not allowed:
+        return []
+    config = settings.LLM
+    return residency_problems(
+        config.providers, config.routes, allowed, purposes=(route or "reply", *DATA_PURPOSES)
+    )
 
 
 class RetentionAction(models.TextChoices):
@@ -140,8 +151,6 @@ class InboxPrivacy(models.Model):
             raise ValidationError(str(error)) from error
         if self.inbox_id is None:
             return  # the form reports the missing inbox itself
-        from .checks import inbox_residency_problems
-
         problems = inbox_residency_problems(self.inbox.model_route, self.allowed_jurisdictions)
         if problems:
             raise ValidationError({"allowed_jurisdictions": problems})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import datetime
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.db.models import QuerySet
@@ -20,9 +20,6 @@ from .outbound import CallScope, PreparedCall, ProtectedEmbedder
 from .payload import canonical_payload, payload_sha256
 from .policy import AuditPayloadMode, PrivacySettings
 
-if TYPE_CHECKING:
-    from assistant.chat.models import Inbox
-
 
 def privacy_settings_for(inbox_id: int) -> PrivacySettings:
     """The inbox's settings, or the defaults when it has none stored."""
@@ -30,25 +27,19 @@ def privacy_settings_for(inbox_id: int) -> PrivacySettings:
     return row.settings() if row is not None else PrivacySettings()
 
 
-def allowed_link_domains(inbox_id: int) -> tuple[str, ...]:
-    """Hosts the assistant may link to: the inbox's list plus the sites that embed the widget."""
-    from assistant.chat.models import Inbox
-
-    origins = Inbox.objects.filter(pk=inbox_id).values_list("allowed_origins", flat=True).first()
-    row = InboxPrivacy.objects.filter(inbox_id=inbox_id).values_list("link_domains", flat=True)
-    return _link_domains(origins or (), row.first() or ())
-
-
-def turn_rules(inbox: Inbox) -> tuple[PrivacySettings, tuple[str, ...]]:
-    """`privacy_settings_for` and `allowed_link_domains` of an inbox already loaded, in one
-    query: the reply turn needs both for every answer."""
-    row = InboxPrivacy.objects.filter(inbox_id=inbox.pk).first()
+def turn_rules(
+    *, inbox_id: int, allowed_origins: Sequence[str]
+) -> tuple[PrivacySettings, tuple[str, ...]]:
+    """The inbox's privacy settings and the hosts the assistant may link to (`link_domains`), in
+    one query: the reply turn needs both for every answer."""
+    row = InboxPrivacy.objects.filter(inbox_id=inbox_id).first()
     if row is None:
-        return PrivacySettings(), _link_domains(inbox.allowed_origins or (), ())
-    return row.settings(), _link_domains(inbox.allowed_origins or (), row.link_domains or ())
+        return PrivacySettings(), link_domains(allowed_origins, ())
+    return row.settings(), link_domains(allowed_origins, row.link_domains or ())
 
 
-def _link_domains(origins: Sequence[str], configured: Sequence[str]) -> tuple[str, ...]:
+def link_domains(origins: Sequence[str], configured: Sequence[str]) -> tuple[str, ...]:
+    """Hosts the assistant may link to: the inbox's list plus the sites that embed the widget."""
     hosts = [urlsplit(origin).hostname or "" for origin in origins]
     return tuple(dict.fromkeys(h for h in (*configured, *hosts) if h))
 

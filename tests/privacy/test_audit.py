@@ -14,16 +14,17 @@ from django.test import Client
 
 from assistant.chat.models import Inbox
 from assistant.llm.types import Attempt, CallResult, Message, ProviderInfo
+from assistant.privacy.evaluation import allowed_link_domains
 from assistant.privacy.models import InboxPrivacy
 from assistant.privacy.payload import canonical_payload
 from assistant.privacy.policy import PrivacySettings
 from assistant.privacy.pseudonymize import Pseudonymizer
 from assistant.privacy.services import (
-    allowed_link_domains,
     outbound_calls,
     privacy_settings_for,
     record_call_result,
     record_outbound_call,
+    turn_rules,
 )
 from tests import factories
 
@@ -170,6 +171,10 @@ def test_stored_settings_become_plain_values(inbox: Inbox) -> None:
     assert settings.detector.phone_regions == ("CN",)
     assert Pseudonymizer(settings.detector).redact("NW-10442") == "[ORDER_1]"
     assert allowed_link_domains(inbox.id) == ("help.example.com", "shop.example.com")
+    assert turn_rules(inbox_id=inbox.id, allowed_origins=inbox.allowed_origins)[1] == (
+        "help.example.com",
+        "shop.example.com",
+    )
 
 
 @pytest.mark.parametrize(
