@@ -11,7 +11,7 @@ from typing import Literal
 
 from asgiref.sync import sync_to_async
 
-from assistant.knowledge.search import SearchHit, search_chunks
+from assistant.knowledge.search import QueryVector, SearchHit, search_chunks
 from assistant.llm import Passage
 from assistant.llm.base import Embedder
 
@@ -25,17 +25,23 @@ def retrieve_passages(
     language: str | None,
     limit: int = 4,
     embedder: Embedder | Literal["configured"] | None = "configured",
+    query_vector: QueryVector | None = None,
 ) -> list[Passage]:
     """Passages from published articles relevant to the query, best first, at most `limit`.
 
     `language` is the conversation's language (a Django language code); articles in it come
     first. Uses vectors when an embeddings provider is configured and reachable, full-text search
-    otherwise; `embedder` overrides the configured one (None: full-text only).
+    otherwise; `embedder` overrides the configured one (None: full-text only), and a
+    `query_vector` embedded beforehand (search.aembed_query) replaces it.
     """
     per_article: dict[int, int] = {}
     passages: list[Passage] = []
     hits = search_chunks(
-        query, language=language, limit=limit * MAX_CHUNKS_PER_ARTICLE, embedder=embedder
+        query,
+        language=language,
+        limit=limit * MAX_CHUNKS_PER_ARTICLE,
+        embedder=embedder,
+        query_vector=query_vector,
     )
     for hit in hits:
         if per_article.get(hit.article_id, 0) >= MAX_CHUNKS_PER_ARTICLE:

@@ -36,7 +36,7 @@ from django.db.models.expressions import Combinable
 from pgvector.django import CosineDistance
 
 from assistant.knowledge.cjk import cjk_bigrams, cjk_chains, has_cjk
-from assistant.knowledge.embedding import configured_embedder, embed_texts, model_key
+from assistant.knowledge.embedding import configured_embedder, embed_texts, model_key, pad
 from assistant.knowledge.languages import base_language, normalize_locale, search_config
 from assistant.knowledge.models import Article, Chunk
 from assistant.llm import Embedder, ModelError
@@ -131,18 +131,56 @@ class SearchHit:
         return Article(slug=self.slug, source_url=self.source_url).public_url
 
 
+@dataclass(frozen=True)
+class QueryVector:
+    """A query already embedded, and the vector space it belongs to (`model_key`)."""
+
+    model: str
+    vector: list[float]
+
+
+def normalized_query(query: str) -> str:
+    """The text that is searched, and embedded: what the search reads of a query."""
+    # PostgreSQL text cannot hold NUL bytes; a pasted one must not turn into a server error.
+    return query.replace("\x00", " ").strip()[:MAX_QUERY_CHARS]
+
+
+async def aembed_query(query: str, embedder: Embedder) -> QueryVector | None:
+    """The query's vector, for `search_chunks(query_vector=...)`; None when the provider failed
+    (search then answers from full text alone).
+
+    Async and outside any database call on purpose: the provider may take up to the client's
+    timeout to answer, and a database thread that waited for it would hold a pooled connection
+    all that time, so a slow provider would stall every other conversation's database work.
+    """
+    text = normalized_query(query)
+    if not text:
+        return None
+    try:
+        result = await embedder.embed([text])
+        (vector,) = result.vectors
+        return QueryVector(model_key(embedder), pad(vector))
+    except ModelError as error:
+        logger.warning("Query embedding failed, searching full-text only: %s", error)
+        return None
+
+
 def search_chunks(
     query: str,
     *,
     language: str | None = None,
     limit: int = 10,
     embedder: Embedder | Literal["configured"] | None = "configured",
+    query_vector: QueryVector | None = None,
     min_coverage: float = MIN_COVERAGE,
     min_similarity: float = MIN_SIMILARITY,
 ) -> list[SearchHit]:
-    """Relevant chunks of published articles, best first (conversation language first)."""
-    # PostgreSQL text cannot hold NUL bytes; a pasted one must not turn into a server error.
-    query = query.replace("\x00", " ").strip()[:MAX_QUERY_CHARS]
+    """Relevant chunks of published articles, best first (conversation language first).
+
+    With `query_vector` (from `aembed_query`) no provider is called here; otherwise `embedder`
+    embeds the query in this thread (the configured one by default, None for full text only).
+    """
+    query = normalized_query(query)
     if not query or limit <= 0:
         return []
     locale = normalize_locale(language or settings.LANGUAGE_CODE)
@@ -152,9 +190,10 @@ def search_chunks(
         return []
     # When no chunk contains any term, there is nothing to rank (vectors may still find some).
     lexical = _lexical(query, config, terms) if any(t.chunks for t in terms) else []
-    if embedder == "configured":
-        embedder = configured_embedder()
-    vector = _vector(query, embedder) if embedder is not None else []
+    if query_vector is None and embedder is not None:
+        embedder = configured_embedder() if embedder == "configured" else embedder
+        query_vector = _embedded(query, embedder) if embedder is not None else None
+    vector = _vector(query_vector) if query_vector is not None else []
     return _fuse(lexical, vector, locale, limit, min_coverage, min_similarity)
 
 
@@ -327,18 +366,22 @@ def _lexical(query: str, config: str, terms: list[Term]) -> list[_Found]:
     ]
 
 
-def _vector(query: str, embedder: Embedder) -> list[_Found]:
+def _embedded(query: str, embedder: Embedder) -> QueryVector | None:
     try:
         (vector,) = embed_texts(embedder, [query])
     except ModelError as error:
         # Search must keep answering while the provider is down: full-text results only.
         logger.warning("Query embedding failed, searching full-text only: %s", error)
-        return []
+        return None
+    return QueryVector(model_key(embedder), vector)
+
+
+def _vector(query_vector: QueryVector) -> list[_Found]:
     rows = (
         Chunk.objects.filter(
-            article__status=Article.Status.PUBLISHED, embedding_model=model_key(embedder)
+            article__status=Article.Status.PUBLISHED, embedding_model=query_vector.model
         )
-        .annotate(distance=CosineDistance("embedding", vector))
+        .annotate(distance=CosineDistance("embedding", query_vector.vector))
         .order_by("distance")
         .values(*_FIELDS, "distance")[:FUSION_DEPTH]
     )

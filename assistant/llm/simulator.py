@@ -28,6 +28,9 @@ the last user message, or queued with POST /_simulator/faults {"fault": NAME, "c
     malformed  stream a few tokens, then a chunk that is not JSON
 
 Other per-request headers: `X-Simulator-TTFT-Ms`, `X-Simulator-Tokens-Per-Second`.
+
+Embeddings requests take a fault from a `[[fault:NAME]]` marker in any of their inputs only
+(the error faults, and hang; stall hangs too, as there is no stream to stall).
 """
 
 from __future__ import annotations
@@ -214,7 +217,7 @@ class Simulator:
             await _error(send, 400, f"invalid JSON body: {exc}", "invalid_request_error")
             return
         if path.endswith("embeddings"):
-            await self._embeddings(body, send)
+            await self._embeddings(body, receive, send)
         else:
             await self._chat(body, headers, receive, send)
 
@@ -530,11 +533,21 @@ class Simulator:
 
     # --- embeddings ----------------------------------------------------------------------------
 
-    async def _embeddings(self, body: dict[str, Any], send: Send) -> None:
+    async def _embeddings(self, body: dict[str, Any], receive: Receive, send: Send) -> None:
         raw = body.get("input")
         texts = [raw] if isinstance(raw, str) else raw
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts) or not texts:
             await _error(send, 400, "input must be a string or a list of strings")
+            return
+        # A [[fault:NAME]] marker in an input applies to this request (queued faults and the
+        # header are for chat requests): a test can make one conversation's embeddings hang.
+        marker = next(filter(None, map(_FAULT_MARKER.search, texts)), None)
+        fault = marker.group(1).lower() if marker else None
+        if fault in ("429", "500", "503", "400", "401", "refuse"):
+            await _fault_response(send, fault)
+            return
+        if fault in ("hang", "stall"):
+            await _wait_for_disconnect(receive)
             return
         dims = body.get("dimensions") or self.config.embedding_dimensions
         if not isinstance(dims, int) or not 1 <= dims <= 8192:
