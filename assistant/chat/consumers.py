@@ -15,9 +15,9 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from assistant.chat import events, frames, ratelimit, services, tokens
+from assistant.chat import events, frames, ratelimit, services, tokens, turns
 from assistant.chat.models import Contact, Conversation
-from assistant.chat.reply import answer_conversation, request_stop
+from assistant.chat.reply import answer_conversation
 from assistant.db_async import db_async
 
 logger = logging.getLogger(__name__)
@@ -31,11 +31,6 @@ CLOSE_ORIGIN = 4403
 CLOSE_HELLO_TIMEOUT = 4408
 # The contact's data was erased: the widget forgets everything it stored and starts afresh.
 CLOSE_ERASED = 4410
-
-# Reply turns outlive the socket that started them (the customer may close the tab; the answer
-# is still stored and shown in their other tabs and in the desk), so they are kept here, not on
-# the consumer, until they finish.
-_reply_tasks: dict[uuid.UUID, set[asyncio.Task[None]]] = {}
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
@@ -222,14 +217,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         }
         await self.send(text_data=events.encode(ack))
         if stored.conversation.state == Conversation.State.BOT:
-            self._start_reply(stored.conversation.id)
-
-    def _start_reply(self, conversation_id: uuid.UUID) -> None:
-        # Always start one: if a turn is already running, this one finds the lock taken and
-        # ends at once, and the running turn answers the new message before it lets go.
-        task = asyncio.create_task(answer_conversation(conversation_id))
-        _reply_tasks.setdefault(conversation_id, set()).add(task)
-        task.add_done_callback(lambda done: _forget_reply(conversation_id, done))
+            # Always start one: if a turn is already running, this one finds the lock taken
+            # and ends at once, and the running turn answers the new message before it lets go.
+            turns.start(stored.conversation.id, answer_conversation)
 
     async def on_typing(self, frame: frames.Typing) -> None:
         assert self.contact is not None
@@ -265,19 +255,13 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     async def forward_event(self, envelope: dict[str, Any]) -> None:
         await self.send(text_data=envelope["text"])
         if envelope.get("stop_reply_for"):
-            conversation_id = uuid.UUID(envelope["stop_reply_for"])
-            request_stop(conversation_id)
-            for task in _reply_tasks.get(conversation_id, ()):
-                task.cancel()
+            turns.stop(uuid.UUID(envelope["stop_reply_for"]))
 
     async def close_contact(self, envelope: dict[str, Any]) -> None:
         """The contact's data was erased: stop their replies and end the socket (4410). The
         token names a contact that no longer exists, so a reconnect is refused (4401)."""
         for value in envelope.get("conversations", ()):
-            conversation_id = uuid.UUID(value)
-            request_stop(conversation_id)
-            for task in _reply_tasks.get(conversation_id, ()):
-                task.cancel()
+            turns.stop(uuid.UUID(value))
         if self.contact is not None:
             await self.channel_layer.group_discard(
                 events.contact_group(self.contact.id), self.channel_name
@@ -293,14 +277,3 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         if client_id is not None:
             frame["client_id"] = client_id
         await self.send(text_data=events.encode(frame))
-
-
-def _forget_reply(conversation_id: uuid.UUID, task: asyncio.Task[None]) -> None:
-    tasks = _reply_tasks.get(conversation_id, set())
-    tasks.discard(task)
-    if not tasks:
-        _reply_tasks.pop(conversation_id, None)
-    if not task.cancelled() and task.exception() is not None:
-        logger.error(
-            "Reply turn failed for conversation %s", conversation_id, exc_info=task.exception()
-        )

@@ -24,7 +24,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from assistant.chat import classifier, events, services
+from assistant.chat import classifier, events, services, turns
 from assistant.chat.handoff_rules import HistoryEntry, rule_based_reason
 from assistant.chat.models import Conversation, Message
 from assistant.chat.prompting import HistoryItem, build_prompt, cited_passages
@@ -71,16 +71,6 @@ HANDOFF_TOOL = ToolSpec(
         "required": ["reason"],
     },
 )
-
-
-# Conversations whose running turn must stop (a human took over). Cancelling the task alone is
-# not enough: a cancellation that lands while the task waits in sync_to_async is absorbed by
-# asgiref, so the streaming loop also checks this set before forwarding each piece.
-_stop_requested: set[uuid.UUID] = set()
-
-
-def request_stop(conversation_id: uuid.UUID) -> None:
-    _stop_requested.add(conversation_id)
 
 
 @dataclass(frozen=True)
@@ -165,7 +155,7 @@ def _translated(language: str, text: str) -> str:
 
 async def answer_conversation(conversation_id: uuid.UUID) -> None:
     """Answer every unanswered customer message of the conversation, one turn at a time."""
-    _stop_requested.discard(conversation_id)
+    turns.clear_stop(conversation_id)
     lock = async_lock(f"reply:{conversation_id}", timeout=LOCK_SECONDS)
     for _turn in range(MAX_TURNS_PER_RUN):
         if not await lock.acquire(blocking=False):
@@ -334,7 +324,7 @@ async def _answer(context: TurnContext) -> bool:
     try:
         async with call:
             async for event in call:
-                if context.conversation_id in _stop_requested:
+                if turns.stop_requested(context.conversation_id):
                     raise asyncio.CancelledError
                 if isinstance(event, ToolCallEvent) and event.call.name == HANDOFF_TOOL.name:
                     handoff_reason = "model_tool"

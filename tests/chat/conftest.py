@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 
 from assistant.asgi import application
-from assistant.chat import consumers
+from assistant.chat import turns
 from assistant.chat.models import Inbox
 from tests import factories
 
@@ -82,7 +82,7 @@ class Widget:
 async def turns_finished(conversation_id: Any) -> None:
     """Wait until no reply turn of the conversation runs. A turn goes on after its last frame
     (a handoff is stored after the answer's stream_end), on database threads of its own."""
-    while tasks := consumers._reply_tasks.get(conversation_id):
+    while tasks := turns.running(conversation_id):
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
