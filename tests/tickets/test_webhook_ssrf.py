@@ -15,8 +15,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from assistant import netguard
 from tests.tickets.receiver import Receiver, certificate_authority
-from tickets.webhooks import delivery, netguard, transport
+from tickets.webhooks import delivery, transport
 from tickets.webhooks.admin import WebhookForm
 from tickets.webhooks.models import Event, Webhook, WebhookDelivery
 

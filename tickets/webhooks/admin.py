@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from tickets.webhooks import netguard
+from assistant import netguard
 from tickets.webhooks.models import (
     Event,
     Webhook,

@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from tickets.webhooks import netguard, signing, transport
+from assistant import netguard
+from tickets.webhooks import signing, transport
 from tickets.webhooks.models import WebhookAttempt, WebhookDelivery
 
 Status = WebhookDelivery.Status

@@ -10,7 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tickets.webhooks.netguard import validate_url_shape
+from assistant.netguard import validate_url_shape
 
 
 class Event(models.TextChoices):

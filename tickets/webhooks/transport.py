@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from tickets.webhooks.netguard import Target
+from assistant.netguard import Target
 
 USER_AGENT = "Assistant-Webhooks/1.0"
 # Enough of the receiver's answer to tell an admin what went wrong; never more.

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import tickets.webhooks.models
-import tickets.webhooks.netguard
+import assistant.netguard
 
 
 class Migration(migrations.Migration):
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                     "url",
                     models.URLField(
                         max_length=2000,
-                        validators=[tickets.webhooks.netguard.validate_url_shape],
+                        validators=[assistant.netguard.validate_url_shape],
                         verbose_name="URL",
                     ),
                 ),
