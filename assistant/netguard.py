@@ -1,12 +1,13 @@
 """Where the server may send a request on a company's behalf: the SSRF policy.
 
-Part of the project core, because every feature that calls a URL an admin typed (webhooks today,
-the assistant's actions next) must apply the same policy. A webhook URL is typed by an admin, but
-its host name is resolved by whoever controls its DNS, so the check runs at every delivery, after resolution: every address the name resolves to must be a
-public one, otherwise the delivery is refused (one private answer is enough to refuse, because
-the client could have picked it). The request is then sent to the vetted address itself, with the
-original host name in the Host header and in TLS SNI, so a second DNS answer (DNS rebinding) can
-never change where the bytes go between the check and the connection.
+Part of the project core, because every feature that calls a URL an admin typed (webhooks today, the
+assistant's actions next) must apply the same policy. A webhook URL is typed by an admin, but its
+host name is resolved by whoever controls its DNS, so the check runs at every delivery, after
+resolution: every address the name resolves to must be a public one, otherwise the delivery is
+refused (one private answer is enough to refuse, because the client could have picked it). The
+request is then sent to the vetted address itself, with the original host name in the Host header
+and in TLS SNI, so a second DNS answer (DNS rebinding) can never change where the bytes go between
+the check and the connection.
 """
 
 from __future__ import annotations
