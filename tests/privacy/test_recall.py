@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from assistant.privacy.detectors import BUILTIN_KINDS, DEFAULT_CONFIG
+from assistant.privacy.detectors import CARD, DEFAULT_CONFIG, EMAIL, IBAN, NATIONAL_ID, PHONE
 from tests.conftest import ROOT
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "pii_corpus.json"
+ANNOTATED_KINDS = (EMAIL, PHONE, CARD, IBAN, NATIONAL_ID)
 
 # Set from the measured figures (docs/privacy.md) with room for one or two misses, so that a
 # change that loses real recall or precision fails here, and a harmless one does not.
@@ -57,7 +58,9 @@ def test_the_corpus_is_large_multilingual_and_its_annotations_are_exact(
     assert {"en", "zh", "es", "de"} <= set(languages) and min(languages.values()) >= 5
     assert len({m["id"] for m in corpus}) == len(corpus)
     kinds = Counter(s["kind"] for m in corpus for s in m["spans"])
-    assert set(kinds) == set(BUILTIN_KINDS) and min(kinds.values()) >= 10
+    # The corpus predates IP addresses, names and postal addresses: it annotates the five kinds
+    # it was written for, each often enough to measure.
+    assert set(kinds) == set(ANNOTATED_KINDS) and min(kinds.values()) >= 10
     assert sum(1 for m in corpus if not m["spans"]) >= 40  # hard negatives
     for message in corpus:
         assert message["split"] in ("dev", "holdout")
@@ -69,7 +72,7 @@ def test_the_corpus_is_large_multilingual_and_its_annotations_are_exact(
 
 
 def test_recall_and_precision_stay_above_their_floors(corpus: list[dict[str, Any]]) -> None:
-    report = load_bench().evaluate(corpus, DEFAULT_CONFIG)
+    report = load_bench().evaluate(corpus, DEFAULT_CONFIG, kinds=ANNOTATED_KINDS)
     summary = report.summary()
     assert summary["overall"]["recall"] >= FLOORS["overall_recall"], summary["misses"]
     assert summary["overall"]["precision"] >= FLOORS["overall_precision"], summary[
@@ -85,14 +88,24 @@ def test_recall_and_precision_stay_above_their_floors(corpus: list[dict[str, Any
 
 
 def test_the_benchmark_command_prints_a_table_and_writes_json(tmp_path: Path) -> None:
+    # The tiny size: three messages of each locale and split of the Faker corpus, our detector
+    # only (Presidio is never a dependency of the product or its tests).
     script = ROOT / "bench" / "redaction_recall.py"
     completed = subprocess.run(
-        [sys.executable, str(script), "--results-dir", str(tmp_path)],
+        [sys.executable, str(script), "--results-dir", str(tmp_path), "--no-presidio",
+         "--limit", "3"],
         cwd=ROOT, capture_output=True, text=True, timeout=110, check=False,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "| kind | annotated | recall |" in completed.stdout
+    assert (
+        "### holdout" in completed.stdout and "| kind | values | ours recall |" in completed.stdout
+    )
+    assert "Presidio not run (--no-presidio)" in completed.stdout
     (result_file,) = tmp_path.glob("redaction_recall-*.json")
     result = json.loads(result_file.read_text(encoding="utf-8"))
-    assert result["messages"] >= 150
-    assert set(result["by_split"]) == {"dev", "holdout"}
+    assert result["annotated"]["messages"] >= 150
+    assert set(result["annotated"]["by_split"]) == {"dev", "holdout"}
+    holdout = result["faker"]["holdout"]["ours"]
+    assert holdout["messages"] == 11 * 2 * 3  # locales x (with values, look-alike only) x 3
+    assert holdout["overall"]["annotated"] > 0 and holdout["lookalike_messages"] == 33
