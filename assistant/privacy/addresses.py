@@ -106,7 +106,8 @@ _POSTAL = (
 )
 _TOWN = (
     r"(?:(?:da|de|do|dos|das|le|la|les|el|il|'s)\s?)?"
-    rf"[{_UP}'][{_LO}{_UP}{_APOSTROPHES}.\-]*(?:[ \-](?:[{_UP}][{_LO}{_UP}{_APOSTROPHES}.\-]*"
+    # No dots: "Berlin. Thanks" ends the town with the sentence.
+    rf"[{_UP}'][{_LO}{_UP}{_APOSTROPHES}\-]*(?:[ \-](?:[{_UP}][{_LO}{_UP}{_APOSTROPHES}\-]*"
     r"|am|an|im|de|del|di|do|da|sur|en|la|le|les|upon|on)){0,3}"
 )
 _REGION = r"(?:,?\s?(?:[A-Z]{2}|\([A-Z]{2}\)|/\s?[A-Z]{2}))?"
