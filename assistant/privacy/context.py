@@ -53,6 +53,20 @@ REFERENCE = _words(
     r"|バーコード|商品コード|チケット",
 )
 
+# Words naming an identity or tax number: what follows is not a phone number, whatever its shape.
+IDENTIFIER = _words(
+    r"ssn|social security|social insurance|national insurance|ni number|nino|tax id|tax file|tfn"
+    r"|itin|nhs|sin\b|passport|id card|identity card|steuer-?id|steuernummer|sozialversicherung"
+    r"|svnr|sv-nummer|rv-nummer|rentenversicherung|personalausweis|ausweis|reisepass|ahv|avs"
+    r"|sécurité sociale|securite sociale|numéro fiscal|passeport|carte d'identité|dni|nie\b|nif"
+    r"|pasaporte|seguridad social|codice fiscale|passaporto|carta d'identità|bsn"
+    r"|burgerservicenummer|paspoort|cpf|rg\b|cartão de cidadão|pesel|aadhaar|aadhar|pan\b"
+    r"|personnummer|henkilötunnus|cpr|cnp|emšo|emso|amka|αμκα|oib|egn|егн|isikukood"
+    r"|asmens kod|personas kods|kennitala|fødselsnummer|fodselsnummer|rijksregister|registre"
+    r" national|numéro national|rodné číslo",
+    r"身份证|身份證|护照|マイナンバー|個人番号|旅券",
+)
+
 CARD = _words(
     r"card|visa|mastercard|maestro|amex|credit|debit|karte|tarjeta|carte|carta|kaart|cartão"
     r"|karta|cb\b",

@@ -23,7 +23,7 @@ from stdnum import luhn
 
 # How far before a candidate a context keyword may stand (characters).
 CONTEXT_WINDOW = 40
-_MIN_DIGITS = 6
+_MIN_DIGITS = 4  # an Indian PAN has four
 
 _NOT_DIGIT_BEFORE = r"(?<![0-9A-Za-z+])"
 _NOT_DIGIT_AFTER = r"(?![0-9A-Za-z])"
@@ -49,7 +49,7 @@ def _compact(value: str) -> str:
     return re.sub(r"[\s.\-/]", "", value)
 
 
-def _stdnum(name: str) -> Callable[[str], bool]:
+def _stdnum(name: str, *, keep_separators: bool = False) -> Callable[[str], bool]:
     """The `is_valid` of a python-stdnum module, imported on first use: most inboxes enable a
     few countries, and importing every module up front would cost start-up time for nothing."""
 
@@ -57,6 +57,8 @@ def _stdnum(name: str) -> Callable[[str], bool]:
     def module_is_valid() -> Callable[[str], bool]:
         return importlib.import_module(f"stdnum.{name}").is_valid  # type: ignore[no-any-return]
 
+    if keep_separators:  # the separator is part of the number (the Finnish century sign)
+        return lambda value: bool(module_is_valid()(value.strip()))
     return lambda value: bool(module_is_valid()(_compact(value)))
 
 
@@ -180,7 +182,7 @@ RULES: tuple[IdRule, ...] = (
         _compile(r"[A-Za-z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d]"),
         _valid_nino,
     ),
-    _keyword_rule("GB", "NHS", r"[0-9]{3} ?[0-9]{3} ?[0-9]{4}", "gb.nhs", "nhs"),
+    _keyword_rule("GB", "NHS", r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}", "gb.nhs", "nhs"),
     IdRule(
         "FR",
         "NIR",
@@ -247,11 +249,15 @@ RULES: tuple[IdRule, ...] = (
     _keyword_rule("DK", "CPR", r"[0-9]{6}-?[0-9]{4}", "dk.cpr", "cpr", "personnummer"),
     _keyword_rule("EE", "IK", _DIGITS11, "ee.ik", "isikukood"),
     IdRule(
-        "FI", "HETU", _compile(r"[0-9]{6}[-+A-FYXWVUa-f][0-9]{3}[0-9A-Ya-y]"), _stdnum("fi.hetu")
+        "FI",
+        "HETU",
+        _compile(r"[0-9]{6}[-+A-FYXWVUa-f][0-9]{3}[0-9A-Ya-y]"),
+        _stdnum("fi.hetu", keep_separators=True),
     ),
     _keyword_rule("GR", "AMKA", _DIGITS11, "gr.amka", "αμκα", "amka"),
     IdRule("IE", "PPS", _compile(r"[0-9]{7}[A-Wa-w][ABHWTXabhwtx]?"), _stdnum("ie.pps")),
-    _keyword_rule("LV", "PK", r"[0-9]{6}-?[0-9]{5}", "lv.pk", "personas kods", "personas kodu"),
+    # Latvia: stdnum checks personal codes in its VAT module (a person's PVN is their code).
+    _keyword_rule("LV", "PK", r"[0-9]{6}-?[0-9]{5}", "lv.pvn", "personas kods", "personas kodu"),
     _keyword_rule("LT", "Asmens", _DIGITS11, "lt.asmens", "asmens kod"),
     _keyword_rule("PL", "PESEL", _DIGITS11, "pl.pesel", "pesel"),
     IdRule(
@@ -323,7 +329,7 @@ class IdMatch:
 def find_national_ids(text: str, countries: tuple[str, ...]) -> Iterator[IdMatch]:
     """Candidates of the given countries' identifiers that pass their check."""
     if sum(ch.isdigit() for ch in text) < _MIN_DIGITS:
-        return  # every identifier has at least six digits
+        return  # every identifier has at least four digits
     wanted = set(countries)
     for rule in RULES:
         if rule.country not in wanted:

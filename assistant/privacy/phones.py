@@ -9,6 +9,8 @@ usually costs one or two parses and only number-shaped non-phones cost one per r
 What is not a phone, although some numbering plan would accept it:
 - a reference: a candidate right after "order", "invoice", "Bestellung", "订单" ... with no phone
   word closer to it, or right after "#", or glued to letters ("INV-2024-628703");
+- an identifier: right after the name of an identity or tax number ("SSN", "PESEL", "身份证"),
+  whether or not its check digit is right;
 - a barcode or tracking number: an unbroken run of 12 or more digits without "+" or a phone word;
 - a date (03.04.2024), a dotted IPv4 address, a run of fewer than 7 digits;
 - a premium-rate line, and a toll-free, shared-cost or "UAN" line written next to words that name
@@ -63,7 +65,11 @@ _COMPANY_LINE_TYPES = {
     PhoneNumberType.SHARED_COST,
     PhoneNumberType.UAN,
 }
-_CONTEXT = {"phone": context.PHONE, "reference": context.REFERENCE}
+_CONTEXT = {
+    "phone": context.PHONE,
+    "reference": context.REFERENCE,
+    "identifier": context.IDENTIFIER,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +111,7 @@ def _judge(text: str, start: int, raw: str, regions: tuple[str, ...]) -> PhoneMa
         return None
     international = raw.startswith(("+", "(+")) or raw.startswith("00")
     said = context.nearest_before(text, start, _CONTEXT)
-    if said == "reference" or text[max(0, start - 1) : start] == "#":
+    if said in ("reference", "identifier") or text[max(0, start - 1) : start] == "#":
         return None
     if raw.isdigit() and digits >= UNBROKEN_REFERENCE and said != "phone" and not international:
         return None
