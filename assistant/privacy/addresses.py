@@ -79,7 +79,8 @@ _NUMBER_FIRST = re.compile(
 )
 _NAME_FIRST = re.compile(
     rf"(?<![\w])(?:(?:{_PREFIX_TYPES})\s+(?:{_NAME_WORD}[\s,]\s?){{1,5}}(?:n[º°o]\.?\s?)?"
-    rf"|[{_UP}][{_LO}{_UP}\-]*(?:{_GLUED_SUFFIXES})\s?"
+    # A space before the number: "SPRING24" is a promo code, not a street ending in "ring".
+    rf"|[{_UP}][{_LO}{_UP}\-]*(?:{_GLUED_SUFFIXES})\s"
     rf"|(?:[{_UP}][{_LO}\-]+\s){{1,3}}(?:{_GLUED_SUFFIXES}|street|road|lane|avenue)\s)"
     rf"(?:{_HOUSE}|s/n)(?![0-9])",
     re.IGNORECASE,
@@ -116,6 +117,7 @@ _TAIL = re.compile(
     rf"(?:{_POSTAL})\s+{_TOWN}{_REGION}"  # 10115 Berlin; 26865, San Rocco (LO)
     rf"|{_TOWN},?\s+(?:[A-Z]{{2}}\s+)?(?:{_POSTAL})"  # Springfield, IL 62704; Jaén, 36635
     rf"|{_TOWN}{_REGION}"  # a town alone on the next line
+    rf"|[0-9]{{4,6}}"  # a postal code alone: "1600 Amphitheatre Parkway, 94043"
     rf")(?![\w])"
 )
 _STANDALONE_POSTCODE = re.compile(
@@ -135,10 +137,12 @@ _CJK_ADDRESS = re.compile(
     rf"|[0-9]+-[0-9]+(?:-[0-9]+)?(?![0-9])"
     rf")"
     # A building and room after a space ("コート859"), a postal code after the address.
-    rf"(?:[ \u3000][{_HAN}\u30a0-\u30ff\u3040-\u309f]{{1,12}}[0-9]{{1,4}}(?![0-9]))?"
+    rf"(?:[ \u3000][{_HAN}\u3040-\u309f]{{0,8}}[\u30a0-\u30ff][{_HAN}\u30a0-\u30ff]{{0,10}}"
+    rf"[0-9]{{1,4}}(?![0-9]))?"
     rf"(?:[ \u3000]?(?:邮编|郵便番号)?[:：]?\s?[0-9]{{6}}(?![0-9]))?"
 )
 _CJK_NEEDS_UNIT = re.compile(rf"[{_HAN}]{{1,5}}(?:市|区|県|都|府|郡|町|村|县|镇|路|街)")
+_CJK_LEAD = re.compile(r".*(?:是|在|到|为|寄|至|は|へ|に|の)")
 _JP_POSTCODE = re.compile(r"〒\s?[0-9]{3}-?[0-9]{4}")
 
 
@@ -177,5 +181,11 @@ def _cjk(text: str) -> Iterator[AddressMatch]:
     for match in _CJK_ADDRESS.finditer(text):
         value = match.group(0)
         # A bare "1-2-3" or "93号" is a quantity or a code unless administrative units precede.
-        if _CJK_NEEDS_UNIT.search(value):
-            yield AddressMatch(match.start(), match.end())
+        unit = _CJK_NEEDS_UNIT.search(value)
+        if unit is None:
+            continue
+        # The characters before the first unit may hold the words that introduce the address
+        # ("新地址是北京市..."): start after them.
+        lead = _CJK_LEAD.match(value[: unit.end()])
+        start = match.start() + (lead.end() if lead else 0)
+        yield AddressMatch(start, match.end())

@@ -93,6 +93,13 @@ _OPENING = re.compile(
     re.IGNORECASE,
 )
 _PARTICLES = {"le", "la", "de", "del", "della", "di", "da", "das", "dos", "du", "van", "von"}
+# Titles stand before a name but are not part of it.
+_TITLE_WORDS = {
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "herr", "frau", "hr", "fr", "m", "mme", "mlle",
+    "monsieur", "madame", "sr", "sra", "srta", "señor", "señora", "don", "doña", "sig", "signor",
+    "signora", "dott", "dhr", "mevr", "mevrouw", "meneer", "pan", "pani", "dona", "senhor",
+    "senhora",
+}  # fmt: skip
 # Capitalised words that are not names although they stand where one could.
 _NOT_NAMES = {
     "i", "the", "a", "an", "and", "or", "but", "my", "your", "our", "please", "thanks", "thank",
@@ -110,7 +117,10 @@ _ZH_INTRO = re.compile(
     r"(?:我叫|我是|我的名字是|我的名字叫|名字叫|本人|姓名|收件人|收货人|联系人|寄给|转交|交给|签收人"
     r"|户名|账户名|开户名|持卡人|私は|わたしは|名前は|名義は|名義|氏名|宛先|お届け先|受取人|担当の?)[：:\s]*"
 )
-_JA_AFTER = re.compile(r"\s?(?:様|さま|さん|殿|と申します|といいます|宛)")
+_HONORIFICS = ("様", "さま", "さん", "殿", "と申します", "といいます", "宛", "先生", "女士", "小姐")
+_JA_AFTER = re.compile(r"\s?(?:" + "|".join(_HONORIFICS) + ")")
+# Japanese particles and the copula end a name written in kana or kanji ("伊藤 裕太です").
+_PARTICLE_CHARS = set("とではがのにをもへや")
 # Characters that end a name: grammar words that follow a name in Chinese.
 _ZH_STOP = set("的是在了我你他她们和与及电话手机地址号码住要想请说吗呢吧，。、；：！？,.;:!? ")
 
@@ -208,7 +218,7 @@ def _name_in_run(
 ) -> NameMatch | None:
     """The name within a run of capitalised words, or None. The run is trimmed of leading words
     that cannot start a name ("Please", "Thanks")."""
-    while tokens and tokens[0].group(0).casefold() in _NOT_NAMES:
+    while tokens and tokens[0].group(0).casefold() in _NOT_NAMES | _TITLE_WORDS:
         tokens = tokens[1:]
     if not tokens:
         return None
@@ -222,12 +232,13 @@ def _name_in_run(
         or _OPENING.fullmatch(text[:start]) is not None
     )
     titled = _ends_with(_TITLES, before)
+    # A given name and a capitalised word; or a capitalised word and a surname after "to",
+    # "for", "an" ... (German capitalises every noun: "Farbe Schwarz" is a colour).
+    weak = _ends_with(_WEAK_INTRO, before) or _ends_with(_GREETINGS, before)
     many = len(tokens) >= 2 and (
-        first in words.given or tokens[1].group(0).casefold() in words.family
+        first in words.given or (weak and tokens[1].group(0).casefold() in words.family)
     )
-    single_given = first in words.given and (
-        _ends_with(_GREETINGS, before) or _ends_with(_WEAK_INTRO, before)
-    )
+    single_given = first in words.given and weak
     second = tokens[1].group(0).casefold() if len(tokens) >= 2 else ""
     if second in _NOT_NAMES and not (second in _PARTICLES and len(tokens) >= 3):
         end = offset + tokens[0].end()
@@ -284,9 +295,14 @@ def _han_name_at(
         and given_end - position < 3
         and re.match(f"[{_HAN}{_KANA}]", text[given_end])
         and text[given_end] not in _ZH_STOP
+        and text[given_end] not in _PARTICLE_CHARS
+        and not text.startswith(_HONORIFICS, given_end)
     ):
         given_end += 1
     if given_end == position:
+        # A surname alone before an honorific: "田中と申します", "王先生".
+        if not spaced and _JA_AFTER.match(text, position):
+            return NameMatch(start, position, text[start:position])
         return None
     end = given_end
     honorific = _JA_AFTER.match(text, end)
