@@ -3,11 +3,11 @@ look-alikes, written to tests/privacy/fixtures/pii_corpus_faker.json.
 
     /path/to/bench-venv/bin/python bench/faker_corpus/generate.py [--seed 20] [--output ...]
 
-Needs Faker, phonenumbers and python-stdnum (the benchmark's own environment, not the product's:
-see bench/README or docs/privacy.md). The output is committed, so the product's tests and the
-benchmark read the file and never need Faker. The same seed and Faker version give the same
-file byte for byte (dates of birth inside generated ids are drawn relative to the day of the
-run, so a later day may give other ids: the committed file is the reference).
+Needs Faker, phonenumbers and python-stdnum: the benchmark's own environment, never the
+product's (bench/faker_corpus/requirements.txt). The output is committed, so the product's
+tests and the benchmark read the file and never need Faker. The same seed and Faker version give
+the same file byte for byte (dates of birth inside generated ids are drawn relative to the day
+of the run, so a later day may give other ids: the committed file is the reference).
 
 Every value comes from Faker's providers for its locale (or from Faker's seeded random generator
 with a published format where the locale has no provider: UK National Insurance numbers,
