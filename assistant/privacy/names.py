@@ -37,7 +37,8 @@ LEXICON_FILE = "names.txt"
 _UPPER = "A-ZÀ-ÖØ-Þ\u0100-\u017f"
 _LOWER = "a-zß-öø-ÿ\u0100-\u017f"
 # A capitalised word (hyphenated and apostrophe surnames included: "Morgan-Lawrence", "O'Brien").
-_WORD = rf"[{_UPPER}][{_LOWER}]+(?:[-'’][{_UPPER}]?[{_LOWER}]+)*"
+# An apostrophe may follow the capital itself ("O'Donnell", "D'Angelo", "d' Heripon" is not).
+_WORD = rf"[{_UPPER}](?:[{_LOWER}]+|['’][{_UPPER}][{_LOWER}]+)(?:[-'’][{_UPPER}]?[{_LOWER}]+)*"
 _CAP_WORD = re.compile(_WORD)
 # Surname particles that may stand between the parts of a name.
 _PARTICLE = (

@@ -40,6 +40,7 @@ def kinds(text: str, kind: str, config=DEFAULT_CONFIG) -> list[str]:
         ("Best regards,\nKayleigh Hawkins", "Kayleigh Hawkins"),
         ("Viele Grüße\nJutta Eberth", "Jutta Eberth"),
         ("Merci d'envoyer le remplacement à Charles Le Roux", "Charles Le Roux"),
+        ("Hi, my name is Mohammad O'Donnell and I", "Mohammad O'Donnell"),
         ("收件人：邓伟，手机13812345678", "邓伟"),
         ("交換品は池田 康弘様宛にお願いします", "池田 康弘"),
         ("返金の名義は伊藤 裕太です", "伊藤 裕太"),
