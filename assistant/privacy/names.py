@@ -162,6 +162,17 @@ def lexicon() -> Lexicon:
     )
 
 
+# Local parts of shared mailboxes and placeholder names: "info@shop.de" names nobody, and
+# redacting every "info" or "support" would blind the assistant.
+_ROLE_WORDS = {
+    "info", "contact", "kontakt", "contacto", "admin", "support", "sales", "ventas", "vertrieb",
+    "mail", "email", "office", "hello", "hallo", "hola", "bonjour", "service", "servicio",
+    "kundenservice", "atendimento", "noreply", "reply", "team", "help", "billing", "orders",
+    "order", "shop", "webmaster", "postmaster", "customer", "kunde", "guest", "visitor", "user",
+    "test", "anonymous",
+}  # fmt: skip
+
+
 def known_name_tokens(names: Iterable[str]) -> tuple[str, ...]:
     """The parts worth looking for of names and e-mail addresses the caller knows: "Ada
     Lovelace" -> ("Ada Lovelace", "Ada", "Lovelace"); "ada.lovelace@example.com" -> ("ada",
@@ -172,11 +183,11 @@ def known_name_tokens(names: Iterable[str]) -> tuple[str, ...]:
         name = (name or "").strip()
         if "@" in name:
             name = re.sub(r"[0-9._+\-]+", " ", name.split("@", 1)[0])
-        elif name:
+        elif name and name.casefold() not in _ROLE_WORDS:
             tokens.append(name)
         for part in re.split(r"[\s,]+", name):
             cjk = any(_is_cjk(ch) for ch in part)
-            if len(part) >= (2 if cjk else 3):
+            if len(part) >= (2 if cjk else 3) and part.casefold() not in _ROLE_WORDS:
                 tokens.append(part)
     return tuple(dict.fromkeys(tokens))
 

@@ -81,6 +81,12 @@ def test_known_names_drop_parts_too_short_to_be_safe() -> None:
     assert known_name_tokens(["王芳"]) == ("王芳",)
 
 
+def test_shared_mailboxes_and_placeholder_names_name_nobody() -> None:
+    assert known_name_tokens(["info@shop.example", "support.team@x.example", "Guest"]) == ("Guest",)
+    config = DEFAULT_CONFIG.with_known_names("Guest", "info@shop.example")
+    assert kinds("more info about the guest room please", NAME, config) == []
+
+
 def test_a_name_gets_one_placeholder_and_comes_back_as_written() -> None:
     pseudonymizer = Pseudonymizer()
     sent = pseudonymizer.redact("My name is Anna Schmidt. Please ask for anna schmidt.")
