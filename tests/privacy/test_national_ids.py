@@ -53,6 +53,16 @@ EXAMPLES = [
     # its checksum and birth date.
     ("CN", "身份证号450327199611211415，请核实", "450327199611211415"),
     ("CN", "老身份证号110105630107901", "110105630107901"),
+    # Tax, health, voter, student and adoption numbers (keyword only).
+    ("BE", "mon numéro BIS 98.47.28-997.65", "98.47.28-997.65"),
+    ("FR", "numéro fiscal 30 23 217 600 053", "30 23 217 600 053"),
+    ("GB", "my UTR is 19558 39661", "19558 39661"),
+    ("IN", "Aadhaar VID 2341 2341 2341 2341", "2341 2341 2341 2341"),
+    ("IN", "voter ID WKH1186253", "WKH1186253"),
+    ("NL", "onderwijsnummer 1012.22.331", "1012.22.331"),
+    ("CA", "BC PHN 9698 658 215", "9698 658 215"),
+    ("US", "my PTIN is P01594846", "P01594846"),
+    ("US", "the child's ATIN 123-45-6789", "123-45-6789"),
 ]
 
 
