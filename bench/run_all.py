@@ -116,7 +116,14 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "redaction recall",
         "redaction_recall.py",
         quick=(),
-        what="PII redaction recall and precision on the fixture corpus",
+        what="PII redaction recall and precision on the annotated and Faker corpora "
+        "(Presidio beside it with --presidio-python)",
+    ),
+    Benchmark(
+        "redaction cost",
+        "redaction_cost.py",
+        quick=("--repeats", "2"),
+        what="CPU per message of finding personal data, against one regular-expression pass",
     ),
 )
 

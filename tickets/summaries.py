@@ -16,6 +16,7 @@ from functools import partial
 from assistant.chat.handoff_rules import sounds_negative
 from assistant.chat.models import Conversation, Message
 from assistant.chat.reasons import label_for
+from assistant.chat.selectors import known_names
 from assistant.llm.base import ModelError
 from assistant.llm.types import CallResult, ChatOptions
 from assistant.llm.types import Message as PromptMessage
@@ -172,8 +173,9 @@ def summarise(conversation: Conversation) -> tuple[Summary, CallResult | None]:
         PromptMessage(role="system", content=PROMPT),
         PromptMessage(role="user", content="\n".join(lines)),
     ]
+    privacy = privacy_settings_for(conversation.inbox_id)
     scope = CallScope(
-        conversation.inbox_id, conversation.id, privacy_settings_for(conversation.inbox_id)
+        conversation.inbox_id, conversation.id, privacy.with_known_names(*known_names(conversation))
     )
     try:
         # The transcript is pseudonymised for an external provider; the summary the agent

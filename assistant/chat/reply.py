@@ -124,9 +124,14 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
     privacy, link_domains = turn_rules(
         inbox_id=conversation.inbox_id, allowed_origins=conversation.inbox.allowed_origins or ()
     )
-    recent = conversation.messages.order_by("-seq").values_list("author_kind", "text")[
-        :HISTORY_MESSAGES
-    ]
+    recent = conversation.messages.order_by("-seq").values_list(
+        "author_kind", "text", "author_name"
+    )[:HISTORY_MESSAGES]
+    # The people this conversation names, so that the detectors find them wherever they are
+    # written: the contact and the agents who wrote in the history sent to the model.
+    agents = {name for kind, _, name in recent if kind == Message.Author.AGENT and name}
+    contact = conversation.contact
+    privacy = privacy.with_known_names(contact.name, contact.email, *sorted(agents))
     return TurnContext(
         conversation_id=conversation.id,
         contact_id=conversation.contact_id,
@@ -135,7 +140,7 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         language=conversation.language,
         company=conversation.inbox.name,
         instructions=conversation.inbox.instructions,
-        history=tuple(HistoryItem(kind, text) for kind, text in reversed(recent)),
+        history=tuple(HistoryItem(kind, text) for kind, text, _ in reversed(recent)),
         budget_left=services.token_budget_left(conversation),
         keywords=tuple(str(k) for k in conversation.inbox.handoff_keywords or ()),
         is_vip=conversation.contact.is_vip,

@@ -14,6 +14,7 @@ from assistant.chat import services
 from assistant.chat.models import Conversation
 from assistant.chat.prompting import HistoryItem, build_prompt
 from assistant.chat.retrieval import passages_for
+from assistant.chat.selectors import known_names
 from assistant.llm.base import ModelError
 from assistant.llm.types import ChatOptions, Message
 from assistant.privacy.outbound import CallScope, prepare_call
@@ -31,8 +32,9 @@ def draft_reply(conversation: Conversation) -> str:
     recent = conversation.messages.order_by("-seq").values_list("author_kind", "text")[:40]
     history = [HistoryItem(kind, text) for kind, text in reversed(recent)]
     question = next((h.text for h in reversed(history) if h.author_kind == "customer"), "")
+    privacy = privacy_settings_for(conversation.inbox_id)
     scope = CallScope(
-        conversation.inbox_id, conversation.id, privacy_settings_for(conversation.inbox_id)
+        conversation.inbox_id, conversation.id, privacy.with_known_names(*known_names(conversation))
     )
     passages = passages_for(question, language=conversation.language, scope=scope)
     prompt: list[Message] = build_prompt(

@@ -1,5 +1,7 @@
 """Find personal data in free text: e-mail addresses, phone numbers, payment cards, IBANs,
-national identifiers and an administrator's own patterns.
+national identifiers, IP addresses, personal names, postal addresses and an administrator's own
+patterns. Each kind has its own module (phones.py, cards.py, national_ids.py, network.py,
+names.py, addresses.py); this one holds the configuration, runs them and resolves overlaps.
 
 Each detector yields `Span`s with character offsets into the text it was given. Candidates are
 confirmed where a check exists (Luhn for cards, mod-97 for IBANs, stdnum checksums for national
@@ -14,6 +16,7 @@ one character for one, so offsets stay valid in the original text.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -21,28 +24,46 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import phonenumbers
-from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher, PhoneNumberType
 from stdnum import iban as stdnum_iban
-from stdnum import luhn
 
+from . import addresses, cards, names, network, phones
 from .national_ids import SUPPORTED_COUNTRIES, canonical_id, find_national_ids
+from .regions import DEFAULT_REGIONS
 
 EMAIL = "EMAIL"
 PHONE = "PHONE"
 CARD = "CARD"
 IBAN = "IBAN"
 NATIONAL_ID = "NATIONAL_ID"
-BUILTIN_KINDS: tuple[str, ...] = (EMAIL, PHONE, CARD, IBAN, NATIONAL_ID)
+IP_ADDRESS = "IP_ADDRESS"
+NAME = "NAME"
+ADDRESS = "ADDRESS"
+# Kinds with a structure that a check confirms, and kinds found by rules and word lists.
+STRUCTURED_KINDS: tuple[str, ...] = (EMAIL, PHONE, CARD, IBAN, NATIONAL_ID, IP_ADDRESS)
+BUILTIN_KINDS: tuple[str, ...] = (*STRUCTURED_KINDS, NAME, ADDRESS)
 
-DEFAULT_PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "CN", "FR", "ES", "JP", "IN")
-# The same countries as the phone regions. Identifiers with a weak check (DE, IN, JP, bare US
-# SSNs) are only taken after a keyword naming them, so enabling a country costs little precision.
-DEFAULT_NATIONAL_ID_COUNTRIES: tuple[str, ...] = ("US", "GB", "DE", "CN", "FR", "ES", "JP", "IN")
+DEFAULT_PHONE_REGIONS: tuple[str, ...] = DEFAULT_REGIONS
+# The same countries, where identifier rules exist (Cyprus, Hungary, Liechtenstein, Luxembourg
+# and Malta have no personal identifier in python-stdnum). Identifiers with a weak check are
+# only taken after a keyword naming them, so enabling a country costs little precision.
+DEFAULT_NATIONAL_ID_COUNTRIES: tuple[str, ...] = tuple(
+    c for c in DEFAULT_REGIONS if c in SUPPORTED_COUNTRIES
+)
 
 # When two candidates overlap and neither contains the other, the more trustworthy kind wins:
-# validated structures before the phone matcher, which is the loosest. Custom patterns sit
-# between, since an administrator wrote them on purpose.
-_PRIORITY = {EMAIL: 60, IBAN: 50, CARD: 50, NATIONAL_ID: 40, PHONE: 20}
+# validated structures first, then the rules for addresses and names, then the phone check,
+# which accepts the most shapes. Custom patterns sit between, since an administrator wrote them
+# on purpose.
+_PRIORITY = {
+    EMAIL: 60,
+    IBAN: 50,
+    CARD: 50,
+    IP_ADDRESS: 45,
+    NATIONAL_ID: 40,
+    ADDRESS: 25,
+    NAME: 22,
+    PHONE: 20,
+}
 _CUSTOM_PRIORITY = 30
 
 _CUSTOM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
@@ -114,6 +135,9 @@ class DetectorConfig:
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
     national_id_countries: tuple[str, ...] = DEFAULT_NATIONAL_ID_COUNTRIES
     custom_patterns: tuple[CustomPattern, ...] = ()
+    # Names the conversation is known to contain: the contact's name and e-mail address, the
+    # agents' names. Stored as the parts to look for (names.known_name_tokens).
+    known_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         regions = tuple(r.upper() for r in self.phone_regions)
@@ -132,6 +156,12 @@ class DetectorConfig:
             raise ValueError("two custom patterns have the same name")
         object.__setattr__(self, "phone_regions", regions)
         object.__setattr__(self, "national_id_countries", countries)
+        object.__setattr__(self, "known_names", names.known_name_tokens(self.known_names))
+
+    def with_known_names(self, *people: str) -> DetectorConfig:
+        """This configuration, also looking for these names (and e-mail addresses' local
+        parts) wherever they appear."""
+        return dataclasses.replace(self, known_names=(*self.known_names, *people))
 
     @classmethod
     def build(
@@ -171,9 +201,12 @@ def _detect(text: str, config: DetectorConfig) -> tuple[Span, ...]:
         *find_emails(folded),
         *find_ibans(folded),
         *find_cards(folded),
+        *find_ip_addresses(folded),
         *_national_id_spans(folded, config.national_id_countries),
         *find_custom(folded, config.custom_patterns),
         *find_phones(folded, config.phone_regions),
+        *find_names(folded, config.known_names),
+        *find_addresses(folded),
     ]
     # Values are cut from the original text: the folded copy is only for matching.
     return tuple(
@@ -230,78 +263,10 @@ def find_emails(text: str) -> Iterator[Span]:
 
 # --- payment cards ------------------------------------------------------------------------------
 
-# Digit groups separated by single spaces or dashes, not glued to letters (a tracking number
-# like SF1234567890123 is not a card).
-_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9]+(?:[ \-][0-9]+)*(?![0-9A-Za-z])")
-_GROUP = re.compile(r"[0-9]+")
-
-# Issuer ranges (first digits) and card lengths of the networks in use. A Luhn check alone would
-# let one random digit string in ten through; long order numbers are common in Chinese shops,
-# and 13-digit EAN barcodes (which start with 4 in Germany, 69 in China) are all over product
-# questions, so no 13-digit length is accepted.
-_CARD_RANGES: tuple[tuple[tuple[int, int], tuple[int, ...]], ...] = (
-    ((4, 4), (16, 19)),  # Visa (13-digit Visa cards are no longer issued)
-    ((51, 55), (16,)),  # Mastercard
-    ((2221, 2720), (16,)),  # Mastercard 2-series
-    ((34, 34), (15,)),  # American Express
-    ((37, 37), (15,)),
-    ((6011, 6011), (16, 17, 18, 19)),  # Discover
-    ((644, 649), (16, 17, 18, 19)),
-    ((65, 65), (16, 17, 18, 19)),
-    ((3528, 3589), (16, 17, 18, 19)),  # JCB
-    ((62, 62), (16, 17, 18, 19)),  # UnionPay
-    ((300, 305), (14, 16)),  # Diners Club
-    ((36, 36), (14, 16)),
-    ((38, 39), (14, 16)),
-    ((50, 50), (16, 19)),  # Maestro
-    ((56, 69), (16, 19)),
-)
-
-
-def plausible_card(digits: str) -> bool:
-    if not 13 <= len(digits) <= 19 or not luhn.is_valid(digits):
-        return False
-    for (low, high), lengths in _CARD_RANGES:
-        width = len(str(low))
-        if low <= int(digits[:width]) <= high and len(digits) in lengths:
-            return True
-    return False
-
-
-# How card numbers are printed: groups of four (the last may be shorter, 19-digit cards end in
-# three), Amex 4-6-5, Diners 4-6-4. A run grouped otherwise ("112-7654321-1234567") is an order
-# or reference number, whatever its checksum.
-_CARD_GROUPINGS = re.compile(r"4(?:,4)*(?:,[1-4])?|4,6,5|4,6,4")
-
 
 def find_cards(text: str) -> Iterator[Span]:
-    for run in _DIGIT_RUN.finditer(text):
-        groups = [(m.start() + run.start(), m.end() + run.start()) for m in _GROUP.finditer(run[0])]
-        i = 0
-        while i < len(groups):
-            best: int | None = None
-            digits = ""
-            for j in range(i, len(groups)):
-                digits += text[groups[j][0] : groups[j][1]]
-                if len(digits) > 19:
-                    break
-                if plausible_card(digits) and _card_grouping(groups[i : j + 1]):
-                    best = j
-            if best is None:
-                i += 1
-                continue
-            start, end = groups[i][0], groups[best][1]
-            value = text[start:end]
-            yield Span(start, end, CARD, value, re.sub(r"[^0-9]", "", value))
-            i = best + 1
-
-
-def _card_grouping(groups: Sequence[tuple[int, int]]) -> bool:
-    if len(groups) == 1:
-        return True
-    return (
-        _CARD_GROUPINGS.fullmatch(",".join(str(end - start) for start, end in groups)) is not None
-    )
+    for found in cards.find_cards(text):
+        yield Span(found.start, found.end, CARD, text[found.start : found.end], found.digits)
 
 
 # --- IBAN ---------------------------------------------------------------------------------------
@@ -351,78 +316,26 @@ def find_custom(text: str, patterns: Sequence[CustomPattern]) -> Iterator[Span]:
                 yield Span(match.start(), match.end(), pattern.kind, match.group(0))
 
 
-# --- phone numbers ------------------------------------------------------------------------------
-
-# Words that say "a phone number follows". With one of them shortly before it, a number that is
-# merely *possible* (right length, e.g. a fictional 555 number or a new range the metadata does
-# not know yet) is taken too; without, only numbers valid in some region are.
-_PHONE_WORDS = re.compile(
-    r"(?<![a-z])(?:(?:tele)?phone|call|tel\b|mobile|cell|whatsapp|text me|reach me|sms"
-    r"|teléfono|telefono|móvil|movil|llám|llam|celular"
-    r"|telefon|handy|rufnummer|anruf|ruf mich"
-    r"|téléphone|portable|appel)"
-    r"|电话|手机|致电|联系方式|打我|微信|電話|携帯",
-    re.IGNORECASE,
-)
-_PHONE_CONTEXT_WINDOW = 30
-_MIN_CONTEXT_DIGITS = 7
-_MIN_DIGITS = 6
-
-
-# Types of number that belong to businesses (hotlines, shared-cost and premium lines). A number
-# is skipped only when every region that accepts it says so: "1-800-555-0199" is a US toll-free
-# line but also a valid Chinese mobile number, and then it is redacted.
-_BUSINESS_TYPES = {
-    PhoneNumberType.TOLL_FREE,
-    PhoneNumberType.SHARED_COST,
-    PhoneNumberType.PREMIUM_RATE,
-    PhoneNumberType.UAN,
-}
-
-
-# Dates that some regions' numbering plans would accept (03.04.2024 is a valid 8-digit number in
-# places). The matcher itself only excludes slash-separated dates.
-_DATE = re.compile(
-    r"(?:0?[1-9]|[12][0-9]|3[01])[./\-](?:0?[1-9]|[12][0-9]|3[01])[./\-](?:[0-9]{2}|[0-9]{4})"
-    r"|[0-9]{4}[./\-](?:0?[1-9]|1[0-2])[./\-](?:0?[1-9]|[12][0-9]|3[01])"
-)
+# --- phone numbers, IP addresses, names, postal addresses -------------------------------------
 
 
 def find_phones(text: str, regions: Sequence[str]) -> Iterator[Span]:
-    if sum(ch.isdigit() for ch in text) < _MIN_DIGITS:
-        return  # cheap exit: most chat messages hold no number at all
-    found: dict[tuple[int, int], Span] = {}
-    business: dict[tuple[int, int], bool] = {}
-    for region in regions:
-        for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
-            if _digits(match.raw_string) < _MIN_CONTEXT_DIGITS or _DATE.fullmatch(match.raw_string):
-                continue  # a 4-digit "pager number" is a quantity or a year; 03.04.2024 a date
-            key = (match.start, match.end)
-            found.setdefault(key, _phone_span(match))
-            is_business = phonenumbers.number_type(match.number) in _BUSINESS_TYPES
-            business[key] = business.get(key, True) and is_business
-    if "+" in text or _PHONE_WORDS.search(text):
-        for region in regions:
-            for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
-                key = (match.start, match.end)
-                if key not in found and _believable(text, match):
-                    found[key] = _phone_span(match)
-    yield from (span for key, span in found.items() if not business.get(key, False))
+    for found in phones.find_phones(text, regions):
+        yield Span(found.start, found.end, PHONE, found.raw, found.e164)
 
 
-def _digits(text: str) -> int:
-    return sum(ch.isdigit() for ch in text)
+def find_ip_addresses(text: str) -> Iterator[Span]:
+    for found in network.find_ip_addresses(text):
+        value = text[found.start : found.end]
+        yield Span(found.start, found.end, IP_ADDRESS, value, found.canonical)
 
 
-def _believable(text: str, match: Any) -> bool:
-    if _digits(match.raw_string) < _MIN_CONTEXT_DIGITS:
-        return False
-    if match.raw_string.startswith("+"):
-        return True
-    before = text[max(0, match.start - _PHONE_CONTEXT_WINDOW) : match.start]
-    return _PHONE_WORDS.search(before) is not None
+def find_names(text: str, known: tuple[str, ...] = ()) -> Iterator[Span]:
+    for found in names.find_names(text, known):
+        yield Span(found.start, found.end, NAME, text[found.start : found.end], found.canonical)
 
 
-def _phone_span(match: Any) -> Span:
-    canonical = phonenumbers.format_number(match.number, PhoneNumberFormat.E164)
-    return Span(match.start, match.end, PHONE, match.raw_string, canonical)
+def find_addresses(text: str) -> Iterator[Span]:
+    for found in addresses.find_addresses(text):
+        value = text[found.start : found.end]
+        yield Span(found.start, found.end, ADDRESS, value, " ".join(value.casefold().split()))

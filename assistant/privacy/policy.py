@@ -13,7 +13,7 @@ jurisdiction is unknown never passes a restricted inbox.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from .detectors import DEFAULT_CONFIG, DetectorConfig
@@ -64,6 +64,14 @@ class PrivacySettings:
     detector: DetectorConfig = field(default=DEFAULT_CONFIG)
     # Hosts the assistant may link to or show images from (subdomains included).
     link_domains: tuple[str, ...] = ()
+
+    def with_known_names(self, *people: str) -> PrivacySettings:
+        """These settings for one conversation whose people are known (the contact's name and
+        e-mail address, the agents' names): the detectors also look for those names."""
+        people = tuple(p for p in people if p)
+        if not people:
+            return self
+        return replace(self, detector=self.detector.with_known_names(*people))
 
 
 def must_redact(hosting: str, *, redact_internal: bool = False) -> bool:

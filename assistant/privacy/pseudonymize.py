@@ -24,7 +24,7 @@ from typing import Any
 
 from assistant.llm.types import Message, ToolCall
 
-from .detectors import DEFAULT_CONFIG, DetectorConfig, Span, detect
+from .detectors import DEFAULT_CONFIG, NAME, DetectorConfig, Span, detect
 
 STATE_VERSION = 1
 
@@ -48,11 +48,21 @@ class Pseudonymizer:
         self._next: Counter[str] = Counter()
         # Occurrences replaced by this instance, per kind: what the audit log reports per call.
         self.counts: Counter[str] = Counter()
+        self._names: set[str] = set()
 
     # --- redacting ----------------------------------------------------------------------------
 
     def spans(self, text: str) -> list[Span]:
-        return detect(text, self.config)
+        # A name found once (introduced, or with a title) is a known name for the rest of the
+        # conversation: "anna schmidt" later in lower case gets the same placeholder.
+        config = self.config
+        if self._names:
+            config = config.with_known_names(*sorted(self._names))
+        spans = detect(text, config)
+        new = {s.value for s in spans if s.kind == NAME} - self._names
+        if new:  # and in the rest of the same text
+            spans = detect(text, config.with_known_names(*sorted(new)))
+        return spans
 
     def redact(self, text: str) -> str:
         if not text:
@@ -63,6 +73,8 @@ class Pseudonymizer:
             pieces.append(text[position : span.start])
             pieces.append(self._placeholder_for(span))
             self.counts[span.kind] += 1
+            if span.kind == NAME:
+                self._names.add(span.value)
             position = span.end
         pieces.append(text[position:])
         return "".join(pieces)

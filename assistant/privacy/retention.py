@@ -185,7 +185,8 @@ def expire_conversations(ids: Sequence[uuid.UUID], *, delete: bool) -> Counter[s
 def clear_audit_payloads(conversation_ids: Sequence[uuid.UUID]) -> int:
     """Drop the stored (redacted) payloads of these conversations' outbound calls. The rows
     stay, with their hash, size and counts: the record of what left is not personal data, but
-    a redacted payload still holds whatever the detectors missed (names, addresses)."""
+    a redacted payload still holds whatever the detectors missed (a name or an address that no
+    rule recognised)."""
     return (
         OutboundCallAudit.objects.filter(conversation_id__in=conversation_ids)
         .exclude(redacted_payload="")

@@ -72,7 +72,6 @@ def test_the_same_phone_written_two_ways_has_one_canonical_form() -> None:
         "product code 4006381333931 on the box",
         "商品编码6901234567892扫不出来",
         "Amazon order 112-7654321-1234567 is late",
-        "I live at 1600 Amphitheatre Parkway, 94043",
         "Delivery window 9:00-17:00 please",
         "你们客服电话400-820-8820一直占线",
         "version 2.14.3 of your app",
@@ -89,7 +88,7 @@ def test_order_tracking_product_numbers_dates_and_hotlines_are_left_alone(text: 
         ("Please refund to 4111 1111 1111 1111, exp 09/27", "4111 1111 1111 1111"),
         ("Kartennummer 5555-5555-5555-4444", "5555-5555-5555-4444"),
         ("my Amex 3782 822463 10005", "3782 822463 10005"),
-        ("卡号6200000000000005，户名王芳", "6200000000000005"),
+        ("卡号6200000000000005，谢谢", "6200000000000005"),
         ("card 4111 1111 1111 1111 2025", "4111 1111 1111 1111"),
     ],
 )
