@@ -16,17 +16,15 @@ from django.utils.translation import gettext as _
 from assistant.chat import events
 from assistant.chat import services as chat
 from assistant.chat.models import Contact, Conversation, Inbox, Message
+from assistant.errors import Refused
 from tickets import sla
 from tickets.models import AgentProfile, Note, Team, Ticket, TicketEvent
 
 TRACKED_FIELDS = ("subject", "status", "priority", "assignee", "team", "tags")
 
 
-class TicketError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class TicketError(Refused):
+    """A request the human side refuses; ``code`` is the API's and the desk socket's error code."""
 
 
 def _jsonable(field: str, value: Any) -> Any:

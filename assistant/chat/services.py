@@ -26,19 +26,14 @@ from django.utils.translation import gettext as _
 from assistant.chat import events, tokens
 from assistant.chat.models import Contact, Conversation, Inbox, Message, ModelCall
 from assistant.chat.signals import conversation_resolved, handoff_requested, message_stored
+from assistant.errors import Refused
 from assistant.llm.types import CallResult
 
 MAX_MESSAGE_CHARS = 4000
 
 
-class ChatError(Exception):
+class ChatError(Refused):
     """A request the chat side refuses; ``code`` is the protocol's error code."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
 
 
 # ---------------------------------------------------------------------------------------------
