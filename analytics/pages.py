@@ -29,6 +29,7 @@ from analytics.sources import Group
 from analytics.tables import DASH, Chart, Column, Table, format_cell, format_duration
 from assistant.chat.models import Inbox
 from assistant.chat.reasons import label_for
+from assistant.people import staff_name
 from tickets.models import Team
 
 TOP_SERIES = 8
@@ -80,7 +81,7 @@ class Names:
             return _("(nobody)")
         if self._agents is None:
             self._agents = {
-                user.pk: user.get_full_name() or user.get_username()
+                user.pk: staff_name(user)
                 for user in get_user_model().objects.filter(profile__isnull=False)
             }
         return self._agents.get(pk, f"#{pk}")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from assistant.chat import services as chat
 from assistant.chat.models import Conversation
+from assistant.people import public_name
 from tickets import assignment, services, sla, summaries
 from tickets.business_hours import is_open, next_opening
 from tickets.models import Ticket, TicketEvent
@@ -119,7 +120,7 @@ def notice_text(ticket: Ticket, conversation: Conversation) -> str:
                 "when": back
             }
         if ticket.assignee_id is not None:
-            name = ticket.assignee.get_short_name() or ticket.assignee.get_username()
+            name = public_name(ticket.assignee)
             return _("%(name)s from our team will reply here shortly.") % {"name": name}
         return _(
             "A person from our team will reply here. The wait is usually about %(minutes)d minutes."

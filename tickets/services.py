@@ -17,6 +17,7 @@ from assistant.chat import events
 from assistant.chat import services as chat
 from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.errors import Refused
+from assistant.people import public_name, staff_name
 from tickets import sla
 from tickets.models import AgentProfile, Note, Team, Ticket, TicketEvent
 
@@ -239,7 +240,7 @@ def note_add(*, ticket: Ticket, author: AbstractBaseUser, text: str) -> Note:
         "conversation_id": str(ticket.conversation_id) if ticket.conversation_id else None,
         "note": {
             "id": note.pk,
-            "author": author.get_short_name() or author.get_username(),
+            "author": public_name(author),
             "text": note.text,
             "created_at": note.created_at.isoformat(),
         },
@@ -310,8 +311,8 @@ def render_canned(text: str, *, contact: Contact, agent: AbstractBaseUser) -> st
     """Fill a canned reply's placeholders; unknown ones are left as written."""
     values = {
         "customer_name": contact.name or _("there"),
-        "agent_name": agent.get_short_name() or agent.get_username(),
-        "agent_full_name": agent.get_full_name() or agent.get_username(),
+        "agent_name": public_name(agent),
+        "agent_full_name": staff_name(agent),
     }
     for key, value in values.items():
         text = text.replace("{" + key + "}", value)

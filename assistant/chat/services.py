@@ -28,6 +28,7 @@ from assistant.chat.models import Contact, Conversation, Inbox, Message, ModelCa
 from assistant.chat.signals import conversation_resolved, handoff_requested, message_stored
 from assistant.errors import Refused
 from assistant.llm.types import CallResult
+from assistant.people import public_name
 
 MAX_MESSAGE_CHARS = 4000
 
@@ -168,7 +169,7 @@ def agent_name(conversation: Conversation) -> str | None:
     agent = conversation.assigned_agent
     if conversation.state != Conversation.State.AGENT or agent is None:
         return None
-    return agent.get_short_name() or agent.get_username()
+    return public_name(agent)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,16 +412,12 @@ def conversation_takeover(*, conversation_id: uuid.UUID, agent: AbstractBaseUser
         update_fields=["state", "assigned_agent", "handoff_at", "handoff_reason", "updated_at"]
     )
     if joined:
-        name = _agent_display_name(agent)
+        name = public_name(agent)
         with translation.override(conversation.language):
             text = _("%(name)s joined the conversation.") % {"name": name}
         _append_message(conversation=conversation, author_kind=Message.Author.SYSTEM, text=text)
     _publish_state(conversation, stop_reply=True)
     return conversation
-
-
-def _agent_display_name(agent: AbstractBaseUser) -> str:
-    return agent.get_short_name() or agent.get_username()
 
 
 @transaction.atomic
@@ -444,7 +441,7 @@ def agent_message_create(
     message = _append_message(
         conversation=conversation,
         author_kind=Message.Author.AGENT,
-        author_name=_agent_display_name(agent),
+        author_name=public_name(agent),
         author_user_id=agent.pk,
         text=text,
     )
@@ -507,7 +504,7 @@ def agent_typing(*, conversation: Conversation, agent: AbstractBaseUser, active:
     """Tell the customer (and other agents) that an agent is typing. Nothing is stored."""
     event = {
         "type": "typing",
-        "author": {"kind": Message.Author.AGENT.value, "name": _agent_display_name(agent)},
+        "author": {"kind": Message.Author.AGENT.value, "name": public_name(agent)},
         "active": active,
     }
     async_to_sync(events.publish)(
