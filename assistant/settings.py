@@ -495,4 +495,4 @@ CELERY_BEAT_SCHEDULE["analytics.refresh_rollups"] = {
 # --- privacy ---
 # Pseudonymisation before outbound model calls, residency, the outbound-call audit log
 # (assistant/privacy, docs/privacy.md). Its settings are per inbox, in the admin.
-INSTALLED_APPS += ["assistant.privacy"]
+INSTALLED_APPS += ["assistant.privacy", "assistant.compliance"]

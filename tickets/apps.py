@@ -8,7 +8,7 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        from assistant.privacy import holders
+        from assistant.compliance import holders
         from tickets import receivers
         from tickets.personal_data import TicketData
 

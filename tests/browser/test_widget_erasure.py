@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from assistant.chat.models import Conversation
+from assistant.compliance import rights
 from assistant.demo import load_demo_data
-from assistant.privacy import rights
 from tests.browser.conftest import in_thread
 from tests.browser.test_widget import open_widget, send
 

@@ -17,6 +17,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from assistant.compliance.evaluation import run_evaluation
+from assistant.compliance.simulated import simulated_target
 from assistant.privacy.corpus import (
     CATEGORIES,
     LANGUAGES,
@@ -25,9 +27,7 @@ from assistant.privacy.corpus import (
     load_corpus,
     parse_corpus,
 )
-from assistant.privacy.evaluation import run_evaluation
 from assistant.privacy.scoring import Scorecard
-from assistant.privacy.simulated import simulated_target
 
 CORPUS = load_corpus()
 # The reply turn works on other threads and connections: the run's rows must be committed.
@@ -193,7 +193,7 @@ def test_evaluate_uses_the_offline_responder_when_no_model_is_configured() -> No
 
 
 def test_evaluate_refuses_an_unmigrated_database(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.privacy.management.commands import evaluate
+    from assistant.compliance.management.commands import evaluate
 
     monkeypatch.setattr(evaluate, "pending_migrations", lambda: ["privacy.0002_example"])
     with pytest.raises(CommandError, match=r"not migrated .*manage\.py migrate"):

@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from assistant.chat.models import Inbox
+from assistant.compliance.evaluation import allowed_link_domains
 from assistant.llm.types import Attempt, CallResult, Message, ProviderInfo
-from assistant.privacy.evaluation import allowed_link_domains
 from assistant.privacy.models import InboxPrivacy
 from assistant.privacy.payload import canonical_payload
 from assistant.privacy.policy import PrivacySettings

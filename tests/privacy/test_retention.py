@@ -12,14 +12,14 @@ from django.utils import timezone
 from analytics import rollups
 from analytics.models import ConversationFact
 from assistant.chat.models import Contact, Conversation, Message
-from assistant.privacy import retention, tasks
+from assistant.compliance import retention, tasks
+from assistant.compliance.retention import apply_retention
 from assistant.privacy.models import (
     AnonymisedConversation,
     InboxPrivacy,
     OutboundCallAudit,
     RetentionAction,
 )
-from assistant.privacy.retention import apply_retention
 from tests import factories
 from tests.privacy.customers import age, make_customer, subscribe_webhook, traces
 from tickets.models import Note, Ticket, TicketEvent

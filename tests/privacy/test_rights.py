@@ -16,7 +16,7 @@ from analytics import rollups
 from analytics.models import ConversationFact
 from assistant.chat import consumers
 from assistant.chat.models import Contact, Message
-from assistant.privacy import rights
+from assistant.compliance import rights
 from assistant.privacy.models import OutboundCallAudit, RightsRecord
 from tests import factories
 from tests.chat.conftest import Widget

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from assistant.chat.models import Contact
-from assistant.privacy import rights
+from assistant.compliance import rights
 from assistant.privacy.models import RightsRecord
 from tests.tickets.conftest import World
 

@@ -20,8 +20,8 @@ from rest_framework import serializers
 
 from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.chat.services import MAX_MESSAGE_CHARS
+from assistant.compliance.rights import MAX_REASON_CHARS
 from assistant.privacy.models import RightsRecord
-from assistant.privacy.rights import MAX_REASON_CHARS
 from tickets import access
 from tickets.api.fields import Text, object_id
 from tickets.models import Note, Role, Team, Ticket, TicketEvent

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from assistant.chat.models import Contact, Conversation, Message
 from assistant.chat.services import ChatError
-from assistant.privacy import rights
+from assistant.compliance import rights
 from assistant.privacy.models import RightsRecord
 from tickets import access, services
 from tickets.api import serializers as s

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assistant.chat.models import Contact, Conversation
-from assistant.privacy import rights
+from assistant.compliance import rights
 from assistant.privacy.models import RightsRecord
 from tickets import access
 from tickets.desk.decorators import desk_required

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 
 from assistant.chat.models import Contact
-from assistant.privacy import rights
+from assistant.compliance import rights
 from assistant.privacy.models import RightsRecord
 
 

@@ -25,9 +25,14 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from assistant.chat.models import Contact, Conversation, Message
+from assistant.privacy.models import (
+    AnonymisedConversation,
+    InboxPrivacy,
+    OutboundCallAudit,
+    RetentionAction,
+)
 
 from . import holders
-from .models import AnonymisedConversation, InboxPrivacy, OutboundCallAudit, RetentionAction
 
 logger = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from django.utils.crypto import salted_hmac
 
 from assistant.chat import events
 from assistant.chat.models import Contact, Conversation, Message
+from assistant.privacy.models import OutboundCallAudit, RightsRecord
+from assistant.privacy.pseudonymize import Pseudonymizer
 
 from . import holders
-from .models import OutboundCallAudit, RightsRecord
-from .pseudonymize import Pseudonymizer
 from .retention import clear_audit_payloads
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ MAX_REASON_CHARS = 1000
 def contact_reference(contact_id: object) -> str:
     """A keyed hash of the contact's id: whoever knows the id can find its records; the
     records alone name nobody (the key is the server's SECRET_KEY)."""
+    # The salt names where this lived first; changing it would change every stored reference.
     return salted_hmac("assistant.privacy.rights", str(contact_id), algorithm="sha256").hexdigest()
 
 

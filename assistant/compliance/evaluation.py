@@ -42,12 +42,11 @@ from assistant.chat.reply import answer_conversation
 from assistant.knowledge.models import Article
 from assistant.knowledge.services import ArticleData, article_create
 from assistant.llm.config import LLMConfig
+from assistant.privacy.corpus import Case, Corpus, RenderedCase, fill, random_canary
+from assistant.privacy.models import InboxPrivacy, OutboundCallAudit
+from assistant.privacy.scoring import Outcome, Scorecard, Secrets, score_case
+from assistant.privacy.services import link_domains
 from assistant.providers import registry, reset_registry
-
-from .corpus import Case, Corpus, RenderedCase, fill, random_canary
-from .models import InboxPrivacy, OutboundCallAudit
-from .scoring import Outcome, Scorecard, Secrets, score_case
-from .services import link_domains
 
 logger = logging.getLogger(__name__)
 

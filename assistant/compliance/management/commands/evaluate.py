@@ -30,12 +30,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from assistant.compliance.evaluation import Target, run_evaluation
+from assistant.compliance.simulated import MODES, simulated_target
 from assistant.embedded import EmbeddedServices
 from assistant.llm.config import RouteStep
 from assistant.privacy.corpus import CATEGORIES, CorpusError, load_corpus
-from assistant.privacy.evaluation import Target, run_evaluation
 from assistant.privacy.scoring import Scorecard
-from assistant.privacy.simulated import MODES, simulated_target
 from assistant.providers import registry
 
 REPLY_ROUTES = ("reply", "reply_b")

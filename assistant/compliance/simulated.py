@@ -19,8 +19,8 @@ from typing import Literal
 
 from assistant.llm.config import build_llm_config
 from assistant.llm.simulator import Rule, run_in_thread
+from assistant.privacy.corpus import RenderedCase, obeying_rules
 
-from .corpus import RenderedCase, obeying_rules
 from .evaluation import Target
 
 Mode = Literal["worst", "compliant"]

@@ -10,10 +10,11 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assistant.privacy.models import InboxPrivacy, OutboundCallAudit, RightsRecord
+from assistant.privacy.services import csv_lines
+
 from . import retention
-from .models import InboxPrivacy, OutboundCallAudit, RightsRecord
 from .rights import contact_reference
-from .services import csv_lines
 
 
 class RecordAdmin(admin.ModelAdmin):
