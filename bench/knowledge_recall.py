@@ -70,14 +70,23 @@ def load_questions(path: Path = QUESTIONS) -> list[dict[str, Any]]:
 
 
 def evaluate(questions: Sequence[dict[str, Any]], mode: str) -> Report:
-    """Ask every question through retrieve_passages (Django must be set up, articles loaded)."""
+    """Ask every question through retrieve_passages (Django must be set up, articles loaded),
+    the question embedded through the audited call as the reply turn's is (when a provider is
+    configured)."""
     from assistant.knowledge.models import Chunk
     from assistant.knowledge.retrieval import retrieve_passages
+    from assistant.knowledge.search import embed_query
+    from assistant.privacy.outbound import CallScope
+    from assistant.privacy.policy import PrivacySettings
 
+    scope = CallScope(None, None, PrivacySettings())
     slugs = {c.passage_id: c.article.slug for c in Chunk.objects.select_related("article")}
     outcomes = []
     for item in questions:
-        passages = retrieve_passages(item["question"], language=item["language"], limit=TOP)
+        vector = embed_query(item["question"], scope=scope)
+        passages = retrieve_passages(
+            item["question"], language=item["language"], limit=TOP, query_vector=vector
+        )
         found = list(dict.fromkeys(slugs[p.id] for p in passages))
         outcomes.append(
             Outcome(item["question"], item["language"], item["kind"], item["expected"], found)

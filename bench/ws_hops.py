@@ -140,9 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     setup("bench_ws", redis=True)
     from django.conf import settings
 
+    from assistant import calls
     from assistant.llm.config import build_llm_config
     from assistant.llm.simulator import Rule, run_in_thread
-    from assistant.providers import reset_registry
 
     reply = " ".join(f"word{i}" for i in range(REPLY_WORDS))
     rules = [Rule.from_dict({"pattern": "benchmark", "reply": reply})]
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             dashscope_api_key=None, openai_base_url=sim.base_url, openai_api_key="sk-bench",
             openai_model="qwen-plus", routes={"classification": ["offline"]},
         )  # fmt: skip
-        reset_registry()
+        calls.reset()
         # Every message comes from 127.0.0.1, like the B1 clients just before it in run_all,
         # whose messages still count in this minute's per-IP window: lift the limits as B1 does.
         settings.WIDGET_RATE_LIMITS = {name: int(UNLIMITED) for name in settings.WIDGET_RATE_LIMITS}

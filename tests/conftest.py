@@ -210,11 +210,11 @@ def _database_calls_finish() -> Iterator[None]:
 def _fresh_model_registry() -> Iterator[None]:
     """Breakers and clients live in the process-wide registry; tests that change settings.LLM
     must not see another test's registry."""
-    from assistant.providers import reset_registry
+    from assistant import calls
 
-    reset_registry()
+    calls.reset()
     yield
-    reset_registry()
+    calls.reset()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,8 +263,8 @@ def model_simulator() -> Iterator[Any]:
 def simulated_llm(settings: Any, model_simulator: Any) -> Iterator[Any]:
     """settings.LLM pointing at the simulator (then the offline responder), as production
     would point at Qwen; short timeouts so failure paths stay quick."""
+    from assistant import calls
     from assistant.llm.config import build_llm_config
-    from assistant.providers import reset_registry
 
     def configure(**overrides: Any) -> None:
         options: dict[str, Any] = {
@@ -278,7 +278,7 @@ def simulated_llm(settings: Any, model_simulator: Any) -> Iterator[Any]:
         }
         options.update(overrides)
         settings.LLM = build_llm_config(**options)
-        reset_registry()
+        calls.reset()
 
     model_simulator.app.reset()
     configure()

@@ -7,12 +7,11 @@ agent always gets one.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from functools import partial
 
+from assistant import calls
 from assistant.chat.handoff_rules import sounds_negative
 from assistant.chat.models import Conversation, Message
 from assistant.chat.reasons import label_for
@@ -20,10 +19,9 @@ from assistant.chat.selectors import known_names
 from assistant.llm.base import ModelError
 from assistant.llm.types import CallResult, ChatOptions
 from assistant.llm.types import Message as PromptMessage
-from assistant.privacy.outbound import CallScope, prepare_call
+from assistant.privacy.outbound import CallScope
 from assistant.privacy.policy import ResidencyError
-from assistant.privacy.services import privacy_settings_for, record_prepared_call
-from assistant.providers import registry
+from assistant.privacy.services import privacy_settings_for
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +163,7 @@ def _parse(text: str, fallback: Summary) -> Summary:
 def summarise(conversation: Conversation) -> tuple[Summary, CallResult | None]:
     """A summary of the conversation, and the model call it cost (None when done by rules)."""
     fallback = rule_based(conversation)
-    route = registry().route("summary")
-    if route.chain[0].kind == "offline":
+    if not calls.real_model_first("summary"):
         return fallback, None
     lines = [f"{kind}: {text}" for kind, text in _transcript(conversation)[-40:]]
     messages = [
@@ -179,26 +176,17 @@ def summarise(conversation: Conversation) -> tuple[Summary, CallResult | None]:
     )
     try:
         # The transcript is pseudonymised for an external provider; the summary the agent
-        # reads has the real values put back.
-        prepared = prepare_call(messages, chain=route.chain, settings=scope.privacy)
+        # reads has the real values put back. A Celery task has no event loop of its own.
+        completion = calls.complete_sync(
+            messages,
+            purpose="summary",
+            scope=scope,
+            options=ChatOptions(max_output_tokens=300, temperature=0),
+            own_loop=True,
+        )
     except ResidencyError:
         return fallback, None
-
-    async def call() -> CallResult:
-        try:
-            return await route.complete(
-                prepared.messages, options=ChatOptions(max_output_tokens=300, temperature=0)
-            )
-        finally:
-            # Each Celery task runs its own event loop; the clients must not outlive it.
-            await registry().aclose()
-
-    audit = partial(record_prepared_call, scope=scope, chain=route.chain, purpose="summary")
-    try:
-        result = asyncio.run(call())
     except ModelError as error:
         logger.warning("Summary model failed, using the rule-based summary: %s", error)
-        audit(result=error.result, prepared=prepared)
         return fallback, error.result
-    audit(result=result, prepared=prepared)
-    return _parse(prepared.restore(result.text), fallback), result
+    return _parse(completion.text, fallback), completion.result

@@ -11,17 +11,14 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.db_async import db_async
+from assistant import calls
 from assistant.llm import NO_ANSWER
 from assistant.llm.base import ModelError
-from assistant.llm.types import CallResult, ChatOptions, Message, ProviderInfo
-from assistant.privacy.outbound import CallScope, PreparedCall, prepare_call
+from assistant.llm.types import CallResult, ChatOptions, Message
+from assistant.privacy.outbound import CallScope
 from assistant.privacy.policy import PrivacySettings, ResidencyError
-from assistant.privacy.services import record_prepared_call
-from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +48,7 @@ class Classification:
 
 def model_available() -> bool:
     """Whether the classification route has a real model first (the offline one declines)."""
-    chain = registry().route("classification").chain
-    return bool(chain) and chain[0].kind != "offline"
+    return calls.real_model_first("classification")
 
 
 def parse(text: str) -> Classification | None:
@@ -80,33 +76,19 @@ async def classify(
     conversation_id: uuid.UUID | None = None,
 ) -> tuple[Classification | None, CallResult | None]:
     messages = [Message(role="system", content=PROMPT), Message(role="user", content=text)]
-    route = registry().route("classification")
-    scope = CallScope(inbox_id, conversation_id, privacy)
     try:
         # The customer's words are pseudonymised for an external provider, like every call.
-        prepared = prepare_call(messages, chain=route.chain, settings=privacy)
+        completion = await calls.complete(
+            messages,
+            purpose="classification",
+            scope=CallScope(inbox_id, conversation_id, privacy),
+            options=ChatOptions(max_output_tokens=60, temperature=0),
+        )
     except ResidencyError:
         return None, None
-    try:
-        result = await route.complete(
-            prepared.messages, options=ChatOptions(max_output_tokens=60, temperature=0)
-        )
     except ModelError as error:
         logger.info("Classification unavailable, rules decide: %s", error)
-        await _audit(scope, error.result, route.chain, prepared)
         return None, error.result
-    await _audit(scope, result, route.chain, prepared)
-    if result.finish_reason == NO_ANSWER:
-        return None, result
-    return parse(result.text), result
-
-
-async def _audit(
-    scope: CallScope,
-    result: CallResult | None,
-    chain: Sequence[ProviderInfo],
-    prepared: PreparedCall,
-) -> None:
-    await db_async(record_prepared_call)(
-        scope=scope, result=result, chain=chain, purpose="classification", prepared=prepared
-    )
+    if completion.result.finish_reason == NO_ANSWER:
+        return None, completion.result
+    return parse(completion.result.text), completion.result

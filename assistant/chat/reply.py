@@ -24,6 +24,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from assistant import calls
 from assistant.chat import classifier, events, services, turns
 from assistant.chat.handoff_rules import HistoryEntry, rule_based_reason
 from assistant.chat.models import Conversation, Message
@@ -42,11 +43,10 @@ from assistant.llm.types import (
     ToolSpec,
 )
 from assistant.privacy.guardrails import GuardrailResult, check_answer
-from assistant.privacy.outbound import CallScope, PreparedCall, prepare_call
+from assistant.privacy.outbound import CallScope
 from assistant.privacy.policy import PrivacySettings, ResidencyError
-from assistant.privacy.services import record_call_result, turn_rules
+from assistant.privacy.services import turn_rules
 from assistant.privacy.stream_guard import StreamGuard
-from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
 
@@ -282,17 +282,22 @@ async def _answer(context: TurnContext) -> bool:
     stream_id = uuid.uuid4().hex[:16]
     parts: list[str] = []
     handoff_reason: str | None = None
-    route = registry().route(context.route)
-    privacy = context.privacy
     try:
         # Personal data is pseudonymised before it can reach an external provider, and a
         # provider outside the inbox's allowed jurisdictions is never called.
-        prepared = prepare_call(prompt, chain=route.chain, settings=privacy)
+        call = calls.stream(
+            prompt,
+            purpose="reply",
+            route=context.route,
+            scope=context.call_scope,
+            tools=[HANDOFF_TOOL],
+            passages=passages,
+            options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS),
+        )
     except ResidencyError as error:
         logger.error("Conversation %s: %s", context.conversation_id, error)
         await _handoff(context, "residency")
         return False
-    restorer = prepared.restorer()
     # Nothing reaches the screen before the output checks have read it: an obeying model's
     # "Agreed, it's yours for $1" must not be on the customer's screen until stream_end.
     guard = StreamGuard(
@@ -301,12 +306,6 @@ async def _answer(context: TurnContext) -> bool:
         customer_text=context.customer_texts,
         confidential=[context.instructions],
         holdback=settings.STREAM_GUARD_HOLDBACK,
-    )
-    call = route.stream(
-        prepared.messages,
-        tools=[HANDOFF_TOOL],
-        passages=passages,
-        options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS),
     )
 
     watchers = True
@@ -327,6 +326,7 @@ async def _answer(context: TurnContext) -> bool:
         await _publish(context, delta, to_watchers=watchers)
 
     try:
+        # The call's audit rows are written however this block is left.
         async with call:
             async for event in call:
                 if turns.stop_requested(context.conversation_id):
@@ -335,15 +335,12 @@ async def _answer(context: TurnContext) -> bool:
                     handoff_reason = "model_tool"
                     break
                 if isinstance(event, TextDelta) and event.text:
-                    # Placeholders ([EMAIL_1]) are put back as they stream; a placeholder split
-                    # across deltas is held until it is whole.
-                    await forward(guard.feed(restorer.feed(event.text)))
-        await forward(guard.feed(restorer.flush()))
+                    # Placeholders ([EMAIL_1]) come back already restored by the call.
+                    await forward(guard.feed(event.text))
     except ModelError as error:
         logger.warning(
             "Every provider failed for conversation %s: %s", context.conversation_id, error
         )
-        await _audit(context, route, prepared, call.result, privacy)
         await _withdraw(context, stream_id, started=bool(parts))
         await db_async(services.assistant_failure_handoff)(
             conversation_id=context.conversation_id, result=call.result
@@ -351,10 +348,8 @@ async def _answer(context: TurnContext) -> bool:
         return False
     except asyncio.CancelledError:
         # A human took the conversation over mid-answer: drop the partial answer, keep the cost.
-        await asyncio.shield(_audit(context, route, prepared, call.result, privacy))
         await asyncio.shield(_record_withdrawn(context, stream_id, bool(parts), call.result))
         raise
-    await _audit(context, route, prepared, call.result, privacy)
 
     if handoff_reason is not None:
         await _record_withdrawn(context, stream_id, bool(parts), call.result)
@@ -409,27 +404,6 @@ def _citations(text: str, passages: list[Passage], *, fallback: int) -> list[dic
             title = passage.title.split(" \u203a ")[0]
             links[passage.url] = {"title": title, "url": passage.url}
     return list(links.values())
-
-
-async def _audit(
-    context: TurnContext,
-    route: Any,
-    prepared: PreparedCall,
-    result: CallResult | None,
-    privacy: PrivacySettings,
-) -> None:
-    """Record what actually left the system, for every provider the call tried."""
-    await db_async(record_call_result)(
-        inbox_id=context.inbox_id,
-        conversation_id=context.conversation_id,
-        result=result,
-        chain=route.chain,
-        purpose="reply",
-        messages_sent=prepared.messages,
-        counts=prepared.counts,
-        mode=privacy.audit_payload_mode,
-        redacted=prepared.redacted,
-    )
 
 
 async def _check(context: TurnContext, text: str, passages: list[Passage]) -> GuardrailResult:

@@ -3,37 +3,30 @@
 from __future__ import annotations
 
 from assistant.db_async import db_async
-from assistant.knowledge.embedding import configured_embedder
 from assistant.knowledge.retrieval import retrieve_passages
-from assistant.knowledge.search import QueryVector, aembed_query
+from assistant.knowledge.search import QueryVector, aembed_query, embed_query
 from assistant.llm.types import Passage
-from assistant.privacy.outbound import CallScope, ProtectedEmbedder, protect_embedder
-from assistant.privacy.services import record_embedding_call
+from assistant.privacy.outbound import CallScope
 
 PASSAGES_PER_ANSWER = 4
 
 
-def passages_for(question: str, *, language: str, scope: CallScope | None = None) -> list[Passage]:
+def passages_for(question: str, *, language: str, scope: CallScope) -> list[Passage]:
     """Published knowledge passages relevant enough to answer from, best first, in the
     conversation's language first. Empty means "don't know": the assistant says so.
 
-    With a `scope` (the customer's own words are the query), the query is embedded under the
-    inbox's rules: pseudonymised for an external embeddings provider, not sent at all to one the
-    inbox's residency list refuses (full-text search still answers), and logged in the audit
-    log like every other call that leaves. For synchronous callers (a desk view's draft reply);
+    The query (the customer's own words) is embedded through the audited call under the inbox's
+    rules (`scope`): pseudonymised for an external embeddings provider, not sent at all to one
+    the inbox's residency list refuses (full-text search still answers), and logged in the audit
+    log like every other call that leaves. For synchronous callers (a draft reply in the desk);
     the reply turn uses `apassages_for`.
     """
     if not question.strip():
         return []
-    if scope is None:
-        return retrieve_passages(question, language=language, limit=PASSAGES_PER_ANSWER)
-    embedder = protect_embedder(configured_embedder(), scope.privacy)
-    passages = retrieve_passages(
-        question, language=language, limit=PASSAGES_PER_ANSWER, embedder=embedder
+    vector = embed_query(question, scope=scope)
+    return retrieve_passages(
+        question, language=language, limit=PASSAGES_PER_ANSWER, query_vector=vector
     )
-    if embedder is not None:
-        record_embedding_call(scope=scope, embedder=embedder)
-    return passages
 
 
 async def apassages_for(question: str, *, language: str, scope: CallScope) -> list[Passage]:
@@ -43,23 +36,12 @@ async def apassages_for(question: str, *, language: str, scope: CallScope) -> li
     every conversation shares."""
     if not question.strip():
         return []
-    embedder = protect_embedder(configured_embedder(), scope.privacy)
-    vector = await aembed_query(question, embedder) if embedder is not None else None
-    return await _search_and_record(question, language, scope, embedder, vector)
+    vector = await aembed_query(question, scope=scope)
+    return await _search(question, language, vector)
 
 
 @db_async
-def _search_and_record(
-    question: str,
-    language: str,
-    scope: CallScope,
-    embedder: ProtectedEmbedder | None,
-    vector: QueryVector | None,
-) -> list[Passage]:
-    # One database call for both: the search and the audit row of what the embedding sent.
-    passages = retrieve_passages(
-        question, language=language, limit=PASSAGES_PER_ANSWER, embedder=None, query_vector=vector
+def _search(question: str, language: str, vector: QueryVector | None) -> list[Passage]:
+    return retrieve_passages(
+        question, language=language, limit=PASSAGES_PER_ANSWER, query_vector=vector
     )
-    if embedder is not None:
-        record_embedding_call(scope=scope, embedder=embedder)
-    return passages

@@ -6,10 +6,7 @@ and only the model call itself runs on the event loop.
 
 from __future__ import annotations
 
-from functools import partial
-
-from asgiref.sync import async_to_sync
-
+from assistant import calls
 from assistant.chat import services
 from assistant.chat.models import Conversation
 from assistant.chat.prompting import HistoryItem, build_prompt
@@ -17,9 +14,8 @@ from assistant.chat.retrieval import passages_for
 from assistant.chat.selectors import known_names
 from assistant.llm.base import ModelError
 from assistant.llm.types import ChatOptions, Message
-from assistant.privacy.outbound import CallScope, prepare_call
-from assistant.privacy.services import privacy_settings_for, record_prepared_call
-from assistant.providers import registry
+from assistant.privacy.outbound import CallScope
+from assistant.privacy.services import privacy_settings_for
 
 DRAFT_INSTRUCTIONS = (
     "You are drafting a reply for a human support agent, who will edit it before sending. "
@@ -44,24 +40,24 @@ def draft_reply(conversation: Conversation) -> str:
         passages=passages,
         history=history,
     )
-    route = registry().route("reply")
-    # Pseudonymised for an external provider like every call; the draft gets the values back.
-    prepared = prepare_call(prompt, chain=route.chain, settings=scope.privacy)
-    audit = partial(record_prepared_call, scope=scope, chain=route.chain, purpose="suggestion")
     try:
-        result = async_to_sync(route.complete)(
-            prepared.messages, passages=passages, options=ChatOptions(max_output_tokens=600)
+        # Pseudonymised for an external provider like every call; the draft gets the values back.
+        completion = calls.complete_sync(
+            prompt,
+            purpose="suggestion",
+            route="reply",
+            scope=scope,
+            passages=passages,
+            options=ChatOptions(max_output_tokens=600),
         )
     except ModelError as error:
-        audit(result=error.result, prepared=prepared)
         if error.result is not None:
             services.model_call_record(
                 conversation=conversation, message=None, result=error.result, purpose="suggestion"
             )
         raise
-    audit(result=result, prepared=prepared)
     # The draft's cost counts against the conversation like any other call, under its own name.
     services.model_call_record(
-        conversation=conversation, message=None, result=result, purpose="suggestion"
+        conversation=conversation, message=None, result=completion.result, purpose="suggestion"
     )
-    return prepared.restore(result.text).strip()
+    return completion.text.strip()

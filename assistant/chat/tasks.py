@@ -11,10 +11,10 @@ from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Subq
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from assistant import calls
 from assistant.chat import services
 from assistant.chat.models import Conversation, Message
 from assistant.chat.reply import answer_conversation
-from assistant.providers import registry
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def recover_stalled_replies() -> int:
             for conversation_id in stalled:
                 await answer_conversation(conversation_id)
         finally:
-            await registry().aclose()
+            await calls.aclose()
 
     if stalled:
         logger.warning("Recovering %d unanswered conversations", len(stalled))

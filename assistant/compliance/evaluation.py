@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.dispatch import Signal
 
+from assistant import calls
 from assistant.chat import events, services, signals
 from assistant.chat.models import Contact, Conversation, Inbox, Message, ModelCall
 from assistant.chat.prompting import RULES
@@ -46,7 +47,6 @@ from assistant.privacy.corpus import Case, Corpus, RenderedCase, fill, random_ca
 from assistant.privacy.models import InboxPrivacy, OutboundCallAudit
 from assistant.privacy.scoring import Outcome, Scorecard, Secrets, score_case
 from assistant.privacy.services import link_domains
-from assistant.providers import registry, reset_registry
 
 logger = logging.getLogger(__name__)
 
@@ -107,12 +107,12 @@ def _llm_config(config: LLMConfig | None) -> Iterator[None]:
     previous = settings.LLM
     if config is not None:
         settings.LLM = config
-    reset_registry()
+    calls.reset()
     try:
         yield
     finally:
         settings.LLM = previous
-        reset_registry()
+        calls.reset()
 
 
 @contextmanager
@@ -192,7 +192,7 @@ async def _play_all(world: World, cases: Sequence[Case], target: Target) -> Scor
             )
     finally:
         # The model clients belong to this event loop, which ends with the run.
-        await registry().aclose()
+        await calls.aclose()
     return scorecard
 
 

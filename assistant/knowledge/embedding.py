@@ -1,7 +1,8 @@
-"""The embeddings provider as the knowledge base sees it: configured or not, and padded vectors.
+"""Embeddings as the knowledge base sees them: which vector space is current, padded vectors.
 
-The model package owns the client (the process-wide registry's embedder); this module only adapts
-it to synchronous callers (Celery tasks, the sync search) and to the one fixed-width column.
+The provider itself is reached only through `assistant.calls`, which audits every call; this
+module adapts its vectors to the one fixed-width column, and still embeds with an embedder that
+is handed in explicitly (the tests' and benchmarks' fakes).
 """
 
 from __future__ import annotations
@@ -10,24 +11,26 @@ from collections.abc import Sequence
 
 from asgiref.sync import async_to_sync
 
+from assistant import calls
 from assistant.knowledge.models import EMBEDDING_WIDTH
 from assistant.llm import Embedder
-from assistant.providers import registry
 
 
 class EmbeddingWidthError(ValueError):
     """The configured model produces vectors wider than the embedding column."""
 
 
-def configured_embedder() -> Embedder | None:
-    """The embeddings provider, or None when none is configured (search is then full-text only)."""
-    return registry().embedder()
+def current_model_key() -> str | None:
+    """The configured embeddings model's vector space, or None when none is configured (search
+    is then full-text only). Stored vectors of another key are never compared with new ones."""
+    space = calls.embedding_space()
+    return space.key if space is not None else None
 
 
 def model_key(embedder: Embedder) -> str:
-    """Names the vector space: vectors with different keys must never be compared."""
+    """The vector space of an explicitly given embedder (the same form as `current_model_key`)."""
     info = embedder.info
-    return f"{info.name}/{info.model}/{embedder.dimensions or 'default'}"
+    return calls.EmbeddingSpace(info.name, info.model, embedder.dimensions).key
 
 
 def pad(vector: Sequence[float]) -> list[float]:
@@ -42,11 +45,8 @@ def pad(vector: Sequence[float]) -> list[float]:
 
 
 def embed_texts(embedder: Embedder, texts: Sequence[str]) -> list[list[float]]:
-    """Padded vectors for the texts, in order. Raises ModelError when the provider fails.
-
-    Called from synchronous code: in a Celery worker async_to_sync runs a fresh event loop; in a
-    thread of the ASGI server it hands the call to the server's loop, whose HTTP client is reused.
-    """
+    """Padded vectors for the texts from an explicitly given embedder, in order. Raises
+    ModelError when it fails."""
     if not texts:
         return []
     result = async_to_sync(embedder.embed)(list(texts))

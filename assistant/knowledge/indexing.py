@@ -14,9 +14,10 @@ from django.contrib.postgres.search import CombinedSearchVector, SearchVector
 from django.db import transaction
 from django.db.models import Value
 
+from assistant import calls
 from assistant.knowledge.chunking import chunk_markdown
 from assistant.knowledge.cjk import cjk_document
-from assistant.knowledge.embedding import configured_embedder, embed_texts, model_key
+from assistant.knowledge.embedding import current_model_key, embed_texts, model_key, pad
 from assistant.knowledge.languages import SIMPLE_CONFIG, search_config
 from assistant.knowledge.models import Article, Chunk
 from assistant.llm import Embedder
@@ -94,8 +95,7 @@ def rebuild_chunks(article: Article) -> list[int]:
     }
     article.chunks.all().delete()
     created = Chunk.objects.bulk_create(chunk_rows(article, kept))
-    embedder = configured_embedder()
-    current = model_key(embedder) if embedder is not None else None
+    current = current_model_key()
     return [chunk.pk for chunk in created if chunk.embedding_model != current]
 
 
@@ -106,11 +106,13 @@ def embed_chunks_now(chunk_ids: Sequence[int], *, embedder: Embedder | None = No
     only if the chunk's content is still the content it was computed from (an edit meanwhile
     replaced the row, and queued its own task). Returns how many chunks were updated. Raises
     ModelError when the provider fails, EmbeddingWidthError when its vectors do not fit.
+
+    The configured provider is called through `assistant.calls` (audited there); an `embedder`
+    handed in (a test's or a benchmark's) is called directly and audited here the same way.
     """
-    embedder = embedder or configured_embedder()
-    if embedder is None or not chunk_ids:
+    key = model_key(embedder) if embedder is not None else current_model_key()
+    if key is None or not chunk_ids:
         return 0
-    key = model_key(embedder)
     chunks = list(
         Chunk.objects.filter(pk__in=chunk_ids, article__status=Article.Status.PUBLISHED)
         .exclude(embedding_model=key)
@@ -119,18 +121,30 @@ def embed_chunks_now(chunk_ids: Sequence[int], *, embedder: Embedder | None = No
         .order_by("pk")
     )
     inputs = [embedding_input(c.article.title, c.heading, c.text) for c in chunks]
-    try:
-        vectors = embed_texts(embedder, inputs)
-    except ModelError as error:
-        _audit(embedder, inputs, outcome=error.kind)
-        raise
-    _audit(embedder, inputs, outcome="ok")
+    if not inputs:
+        return 0
+    vectors = _embed(inputs, embedder)
+    if vectors is None:
+        return 0  # the provider was unconfigured meanwhile
     updated = 0
     for chunk, vector in zip(chunks, vectors, strict=True):
         updated += Chunk.objects.filter(pk=chunk.pk, content_hash=chunk.content_hash).update(
             embedding=vector, embedding_model=key
         )
     return updated
+
+
+def _embed(inputs: list[str], embedder: Embedder | None) -> list[list[float]] | None:
+    if embedder is None:
+        embedded = calls.embed_company_texts(inputs)
+        return [pad(vector) for vector in embedded.vectors] if embedded is not None else None
+    try:
+        vectors = embed_texts(embedder, inputs)
+    except ModelError as error:
+        _audit(embedder, inputs, outcome=error.kind)
+        raise
+    _audit(embedder, inputs, outcome="ok")
+    return vectors
 
 
 def _audit(embedder: Embedder, inputs: Sequence[str], *, outcome: str) -> None:

@@ -7,8 +7,6 @@ the relevance test of search.py.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from asgiref.sync import sync_to_async
 
 from assistant.knowledge.search import QueryVector, SearchHit, search_chunks
@@ -24,15 +22,15 @@ def retrieve_passages(
     *,
     language: str | None,
     limit: int = 4,
-    embedder: Embedder | Literal["configured"] | None = "configured",
     query_vector: QueryVector | None = None,
+    embedder: Embedder | None = None,
 ) -> list[Passage]:
     """Passages from published articles relevant to the query, best first, at most `limit`.
 
     `language` is the conversation's language (a Django language code); articles in it come
-    first. Uses vectors when an embeddings provider is configured and reachable, full-text search
-    otherwise; `embedder` overrides the configured one (None: full-text only), and a
-    `query_vector` embedded beforehand (search.aembed_query) replaces it.
+    first. Uses vectors when the query comes with its `query_vector` (search.embed_query or
+    aembed_query, through the audited call) or an `embedder` handed in (tests and benchmarks),
+    full-text search otherwise.
     """
     per_article: dict[int, int] = {}
     passages: list[Passage] = []

@@ -35,11 +35,13 @@ from django.db.models import Case, F, FloatField, Q, Subquery, Value, When
 from django.db.models.expressions import Combinable
 from pgvector.django import CosineDistance
 
+from assistant import calls
 from assistant.knowledge.cjk import cjk_bigrams, cjk_chains, has_cjk
-from assistant.knowledge.embedding import configured_embedder, embed_texts, model_key, pad
+from assistant.knowledge.embedding import embed_texts, model_key, pad
 from assistant.knowledge.languages import base_language, normalize_locale, search_config
 from assistant.knowledge.models import Article, Chunk
 from assistant.llm import Embedder, ModelError
+from assistant.privacy.outbound import CallScope
 
 logger = logging.getLogger(__name__)
 
@@ -145,24 +147,27 @@ def normalized_query(query: str) -> str:
     return query.replace("\x00", " ").strip()[:MAX_QUERY_CHARS]
 
 
-async def aembed_query(query: str, embedder: Embedder) -> QueryVector | None:
-    """The query's vector, for `search_chunks(query_vector=...)`; None when the provider failed
-    (search then answers from full text alone).
+def embed_query(query: str, *, scope: CallScope) -> QueryVector | None:
+    """The query's vector from the configured provider, through the audited call (in this
+    thread), for `search_chunks(query_vector=...)`; None when there is none or it failed (search
+    then answers from full text). ``scope`` says whose words these are (an agent's search:
+    no inbox, the default rules)."""
+    return _query_vector(calls.embed_customer_text_sync(normalized_query(query), scope=scope))
 
-    Async and outside any database call on purpose: the provider may take up to the client's
-    timeout to answer, and a database thread that waited for it would hold a pooled connection
-    all that time, so a slow provider would stall every other conversation's database work.
-    """
-    text = normalized_query(query)
-    if not text:
+
+async def aembed_query(query: str, *, scope: CallScope) -> QueryVector | None:
+    """`embed_query` for async callers, outside any database call on purpose: the provider may
+    take up to the client's timeout to answer, and a database thread that waited for it would
+    hold a pooled connection all that time, so a slow provider would stall every other
+    conversation's database work."""
+    return _query_vector(await calls.embed_customer_text(normalized_query(query), scope=scope))
+
+
+def _query_vector(embedded: calls.Embedded | None) -> QueryVector | None:
+    if embedded is None:
         return None
-    try:
-        result = await embedder.embed([text])
-        (vector,) = result.vectors
-        return QueryVector(model_key(embedder), pad(vector))
-    except ModelError as error:
-        logger.warning("Query embedding failed, searching full-text only: %s", error)
-        return None
+    (vector,) = embedded.vectors
+    return QueryVector(embedded.space.key, pad(vector))
 
 
 def search_chunks(
@@ -170,15 +175,16 @@ def search_chunks(
     *,
     language: str | None = None,
     limit: int = 10,
-    embedder: Embedder | Literal["configured"] | None = "configured",
     query_vector: QueryVector | None = None,
+    embedder: Embedder | None = None,
     min_coverage: float = MIN_COVERAGE,
     min_similarity: float = MIN_SIMILARITY,
 ) -> list[SearchHit]:
     """Relevant chunks of published articles, best first (conversation language first).
 
-    With `query_vector` (from `aembed_query`) no provider is called here; otherwise `embedder`
-    embeds the query in this thread (the configured one by default, None for full text only).
+    Vectors take part when the query comes with its `query_vector` (`embed_query`,
+    `aembed_query`: the configured provider, audited) or with an `embedder` handed in (the
+    tests' and benchmarks' own); otherwise the search is full text only.
     """
     query = normalized_query(query)
     if not query or limit <= 0:
@@ -191,21 +197,32 @@ def search_chunks(
     # When no chunk contains any term, there is nothing to rank (vectors may still find some).
     lexical = _lexical(query, config, terms) if any(t.chunks for t in terms) else []
     if query_vector is None and embedder is not None:
-        embedder = configured_embedder() if embedder == "configured" else embedder
-        query_vector = _embedded(query, embedder) if embedder is not None else None
+        query_vector = _embedded(query, embedder)
     vector = _vector(query_vector) if query_vector is not None else []
     return _fuse(lexical, vector, locale, limit, min_coverage, min_similarity)
 
 
 def search_articles(
-    query: str, *, language: str | None = None, limit: int = 10, min_coverage: float = 0.0
+    query: str,
+    *,
+    language: str | None = None,
+    limit: int = 10,
+    min_coverage: float = 0.0,
+    query_vector: QueryVector | None = None,
 ) -> list[SearchHit]:
     """Articles for the desk's search box: the best chunk of each, best first.
 
     Agents judge relevance themselves, so by default any article matching a term is listed.
     """
     best: dict[int, SearchHit] = {}
-    for hit in search_chunks(query, language=language, limit=limit * 5, min_coverage=min_coverage):
+    hits = search_chunks(
+        query,
+        language=language,
+        limit=limit * 5,
+        min_coverage=min_coverage,
+        query_vector=query_vector,
+    )
+    for hit in hits:
         best.setdefault(hit.article_id, hit)
         if len(best) == limit:
             break

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from assistant.knowledge.embedding import configured_embedder, model_key
+from assistant.knowledge.embedding import current_model_key
 from assistant.knowledge.indexing import rebuild_chunks
 from assistant.knowledge.languages import normalize_locale
 from assistant.knowledge.models import Article, Chunk
@@ -109,7 +109,7 @@ def queue_embeddings(chunk_ids: Sequence[int]) -> int:
     Nothing is queued without an embeddings provider: search is then full-text only. Returns the
     number of tasks queued.
     """
-    if not chunk_ids or configured_embedder() is None:
+    if not chunk_ids or current_model_key() is None:
         return 0
     from assistant.knowledge.tasks import embed_chunks
 
@@ -125,12 +125,12 @@ def queue_embeddings(chunk_ids: Sequence[int]) -> int:
 def queue_missing_embeddings() -> int:
     """Queue every published chunk without a vector from the current model (after configuring a
     provider, or changing the model). Returns the number of tasks queued."""
-    embedder = configured_embedder()
-    if embedder is None:
+    key = current_model_key()
+    if key is None:
         return 0
     ids = list(
         Chunk.objects.filter(article__status=Article.Status.PUBLISHED)
-        .exclude(embedding_model=model_key(embedder))
+        .exclude(embedding_model=key)
         .order_by("pk")
         .values_list("pk", flat=True)
     )

@@ -7,9 +7,11 @@ import pytest
 
 from assistant.knowledge.indexing import embed_chunks_now
 from assistant.knowledge.models import Chunk
-from assistant.knowledge.search import search_chunks
+from assistant.knowledge.search import embed_query, search_chunks
 from assistant.llm import build_llm_config
 from assistant.llm.simulator import RunningSimulator, run_in_thread
+from assistant.privacy.outbound import CallScope
+from assistant.privacy.policy import PrivacySettings
 
 from .conftest import ArticleFactory
 from .fakes import TopicEmbedder
@@ -133,7 +135,10 @@ def test_the_configured_provider_embeds_chunks_and_queries(
     # 256 dimensions from the model, zero-padded to the 1024-wide column.
     assert all(len(c.embedding) == 1024 and not any(c.embedding[256:]) for c in stored)
 
-    hits = search_chunks("charge the battery indoors", language="en")
+    # The question goes out through the audited call, as the reply turn's does.
+    scope = CallScope(None, None, PrivacySettings())
+    vector = embed_query("charge the battery indoors", scope=scope)
+    hits = search_chunks("charge the battery indoors", language="en", query_vector=vector)
     assert hits[0].slug == "battery"
     assert hits[0].vector_rank == 1 and hits[0].lexical_rank == 1
     assert hits[0].similarity is not None and hits[0].similarity > 0.5

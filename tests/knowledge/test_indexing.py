@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from assistant.knowledge import embedding
+from assistant import calls
+from assistant.knowledge import embedding, indexing
 from assistant.knowledge.indexing import embed_chunks_now
 from assistant.knowledge.models import EMBEDDING_WIDTH, Article, Chunk
 from assistant.knowledge.services import article_update, queue_missing_embeddings
@@ -25,9 +26,8 @@ BODY = "# Delivery\n\nFree over 500 euros.\n\n# Returns\n\nWithin 30 days."
 def embedder(monkeypatch: pytest.MonkeyPatch) -> TopicEmbedder:
     """An embeddings provider "configured" for the services and the task."""
     fake = TopicEmbedder({"delivery": ["deliver", "free"], "returns": ["return", "days"]})
-    monkeypatch.setattr(embedding, "configured_embedder", lambda: fake)
-    for module in ("indexing", "services", "search"):
-        monkeypatch.setattr(f"assistant.knowledge.{module}.configured_embedder", lambda: fake)
+    # The provider the audited call would reach (assistant.calls), for this test's settings.
+    monkeypatch.setattr(calls._registry(), "embedder", lambda: fake)
     return fake
 
 
@@ -116,14 +116,14 @@ def test_the_task_never_stores_a_vector_for_text_that_changed_meanwhile(
 ) -> None:
     article = make_article("Policies", BODY)
     ids = list(article.chunks.values_list("pk", flat=True))
-    real_embed = embedding.embed_texts
+    real_embed = indexing._embed
 
-    def embed_while_someone_edits(*args: Any) -> list[list[float]]:
+    def embed_while_someone_edits(*args: Any) -> list[list[float]] | None:
         vectors = real_embed(*args)
         Chunk.objects.filter(pk=ids[0]).update(content_hash="edited")
         return vectors
 
-    monkeypatch.setattr("assistant.knowledge.indexing.embed_texts", embed_while_someone_edits)
+    monkeypatch.setattr(indexing, "_embed", embed_while_someone_edits)
     assert embed_chunks(ids) == 1
     assert Chunk.objects.get(pk=ids[0]).embedding is None
 

@@ -15,7 +15,9 @@ from django.views.decorators.http import require_POST
 from assistant.knowledge import services as knowledge
 from assistant.knowledge.models import Article
 from assistant.knowledge.rendering import render_markdown
-from assistant.knowledge.search import search_articles
+from assistant.knowledge.search import embed_query, search_articles
+from assistant.privacy.outbound import CallScope
+from assistant.privacy.policy import PrivacySettings
 from tickets import access
 from tickets.desk.decorators import desk_required
 from tickets.desk.views import shell
@@ -38,7 +40,9 @@ def _require_editor(request: HttpRequest) -> None:
 def article_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     if query:
-        hits = search_articles(query, limit=30)
+        # An agent's words leave for the embeddings provider through the audited call too.
+        vector = embed_query(query, scope=CallScope(None, None, PrivacySettings()))
+        hits = search_articles(query, limit=30, query_vector=vector)
         articles = list(Article.objects.filter(pk__in=[hit.article_id for hit in hits]))
         articles.sort(key=lambda a: [hit.article_id for hit in hits].index(a.pk))
     else:

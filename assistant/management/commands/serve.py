@@ -19,8 +19,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from assistant import calls
 from assistant.embedded import EmbeddedServices
-from assistant.llm.registry import Registry
 from assistant.webserver import web_command
 
 CHILD_STOP_TIMEOUT = 15.0
@@ -112,7 +112,7 @@ class Command(BaseCommand):
         )
         lines = [
             "",
-            f"  Model:      {Registry(settings.LLM).describe()}",
+            f"  Model:      {calls.describe()}",
             f"  Database:   {database}",
             f"  Redis:      {redis}",
             f"  Product:    {base}/",

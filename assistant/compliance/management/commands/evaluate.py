@@ -30,13 +30,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from assistant import calls
 from assistant.compliance.evaluation import Target, run_evaluation
 from assistant.compliance.simulated import MODES, simulated_target
 from assistant.embedded import EmbeddedServices
 from assistant.llm.config import RouteStep
 from assistant.privacy.corpus import CATEGORIES, CorpusError, load_corpus
 from assistant.privacy.scoring import Scorecard
-from assistant.providers import registry
 
 REPLY_ROUTES = ("reply", "reply_b")
 
@@ -156,7 +156,7 @@ class Command(BaseCommand):
         routes = list(options["route"])
         if not routes and not options["model"] and not options["simulator"]:
             routes = default_routes()
-            if registry().route("reply").chain[0].kind == "offline":
+            if not calls.real_model_first("reply"):
                 self.stdout.write(
                     "No model is configured (DASHSCOPE_API_KEY or OPENAI_BASE_URL): evaluating "
                     "the offline responder. Use --simulator to see the pipeline against a model "
