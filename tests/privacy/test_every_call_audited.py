@@ -114,6 +114,21 @@ def test_the_agents_suggested_draft_is_redacted_and_audited(external_model) -> N
     assert [a.conversation_id for a in audits("embeddings")] == [conversation.id]
 
 
+def test_an_agents_desk_search_is_pseudonymised_and_audited(external_model, client) -> None:
+    # Before the one audited call, the desk's search box sent an agent's words to the embeddings
+    # provider as typed, with no audit row.
+    agent = factories.make_agent("search-agent")
+    client.force_login(agent)
+
+    response = client.get("/desk/articles/", {"q": f"refund for {EMAIL}"})
+
+    assert response.status_code == 200
+    sent = external_model.app.stats.embedding_inputs
+    assert sent and EMAIL not in json.dumps(sent) and "[EMAIL_1]" in sent[0]
+    (audit,) = audits("embeddings")
+    assert audit.inbox_id is None and audit.redacted and audit.redaction_counts == {"EMAIL": 1}
+
+
 def test_article_embeddings_are_audited_without_an_inbox(external_model) -> None:
     article = article_create(
         data=ArticleData(
