@@ -53,6 +53,10 @@ _CONVERTER = _Converter(
     # word they never do, and an unescaped "order_id" reads better to search and to the model.
     escape_underscores=False,
     escape_misc=False,
+    # Line breaks of the HTML source are white space, as a browser shows them: kept, a line
+    # starting with "- " or "# " would become a list or a heading. Lines are not re-wrapped.
+    wrap=True,
+    wrap_width=None,
 )
 
 

@@ -64,3 +64,10 @@ def test_scripts_frames_forms_and_media_leave_nothing_active() -> None:
     assert body == "Before\n\nchart clip\n\nAfter"
     html = render_markdown(body)
     assert "<script" not in html and "<img" not in html and "evil" not in html
+
+
+def test_line_breaks_of_the_source_do_not_become_markdown_structure() -> None:
+    body, _title = html_to_markdown(
+        "<p>Call us\n- or write\n# to us\n1. anytime<br>or later</p><ul><li>a\nb</li></ul>"
+    )
+    assert body == "Call us - or write # to us 1. anytime  \nor later\n\n- a b"
