@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -645,10 +645,8 @@ def agents(selection: Selection) -> Page:
 
 
 def human_cost() -> Decimal:
-    try:
-        return Decimal(settings.ANALYTICS_HUMAN_COST_PER_CONVERSATION)
-    except (InvalidOperation, TypeError):
-        return Decimal(0)
+    # Parsed and validated at start-up (assistant/settings.py): a malformed value stops the process.
+    return settings.ANALYTICS_HUMAN_COST_PER_CONVERSATION
 
 
 def models(selection: Selection) -> Page:

@@ -8,6 +8,7 @@ process with a message naming the variable. Every variable is listed in the READ
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,22 @@ def _typed(kind: str, name: str, **kwargs: Any) -> Any:
         return getattr(env, kind)(name, **kwargs)
     except (ValueError, TypeError) as error:
         raise ImproperlyConfigured(f"{name} is malformed ({error}); see README.md") from error
+
+
+def _amount(name: str, *, default: str) -> Decimal:
+    """A money amount: a finite, non-negative decimal. A typo must stop the process rather than
+    turn into a plausible figure (a cost of 0) on a manager's page."""
+    raw = _typed("str", name, default=default).strip()
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value < 0:
+        raise ImproperlyConfigured(
+            f"{name} is malformed (expected a non-negative decimal amount such as 4.00, got "
+            f"{raw!r}); see README.md"
+        )
+    return value
 
 
 def _required_in_production(kind: str, name: str, development_default: Any, **kwargs: Any) -> Any:
@@ -74,6 +91,18 @@ INSTALLED_APPS = [
     "assistant.knowledge",
     "tickets",
     "analytics",
+    # The REST API and its OpenAPI schema (docs/api.md): DRF with token and session
+    # authentication, the schema by drf-spectacular (Swagger UI and Redoc from the sidecar
+    # package's static files, never from a CDN), and outgoing webhooks delivered by Celery.
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "tickets.webhooks",
+    # Pseudonymisation before outbound model calls, residency, the outbound-call audit log
+    # (docs/privacy.md). Its settings are per inbox, in the admin.
+    "assistant.privacy",
+    "assistant.compliance",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +267,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "resolve-idle-conversations": {"task": "chat.resolve_idle_conversations", "schedule": 300.0},
     # Each inbox's retention period (assistant/privacy/retention.py); bounded batches per run.
     "apply-retention": {"task": "privacy.apply_retention", "schedule": 3600.0},
+    # Deliveries whose countdown task was lost (a broker restart) are queued again.
+    "webhooks.requeue_overdue": {"task": "webhooks.requeue_overdue", "schedule": 300.0},
+    # The analytics rollups (analytics/tasks.py); each run reads only what changed.
+    "analytics.refresh_rollups": {"task": "analytics.tasks.refresh_rollups", "schedule": 60.0},
 }
 
 # ------------------------------------------------------------------------------------------
@@ -396,17 +429,7 @@ WEBSOCKET_MAX_FRAME_BYTES: int = _typed("int", "WEBSOCKET_MAX_FRAME_BYTES", defa
 # streaming instead of 71), and the customer sees the first words about eight tokens sooner.
 STREAM_GUARD_HOLDBACK: int = _typed("int", "STREAM_GUARD_HOLDBACK", default=48)
 
-# --- API and webhooks (tickets.api, tickets.webhooks) ---
-# The REST API (docs/api.md): DRF with token and session authentication, the OpenAPI schema by
-# drf-spectacular (Swagger UI and Redoc served from the sidecar package's static files, never
-# from a CDN), and outgoing webhooks delivered by Celery.
-INSTALLED_APPS += [
-    "rest_framework",
-    "rest_framework.authtoken",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
-    "tickets.webhooks",
-]
+# --- API and webhooks (tickets.api, tickets.webhooks; their apps are in INSTALLED_APPS) ---
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a missing login a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -468,18 +491,15 @@ if _visibility_timeout <= WEBHOOK_RETRY_MAX_SECONDS:
         "visibility timeout"
     )
 WEBHOOK_TIMEOUT_SECONDS: float = _typed("float", "WEBHOOK_TIMEOUT_SECONDS", default=10.0)
-CELERY_BEAT_SCHEDULE["webhooks.requeue_overdue"] = {
-    "task": "webhooks.requeue_overdue",
-    "schedule": 300.0,
-}
+
 # --- analytics ---
 # Manager analytics (analytics/, docs/analytics.md). Costs are shown in one currency: model calls
 # priced in another currency are counted but left out of cost figures (no exchange rates here).
 ANALYTICS_CURRENCY: str = _typed("str", "ANALYTICS_CURRENCY", default="USD").upper()
 # What one conversation handled by a person costs (salary share, tools), for the comparison with
-# the assistant's cost per automated resolution. A decimal string in ANALYTICS_CURRENCY.
-ANALYTICS_HUMAN_COST_PER_CONVERSATION: str = _typed(
-    "str", "ANALYTICS_HUMAN_COST_PER_CONVERSATION", default="4.00"
+# the assistant's cost per automated resolution. A decimal amount in ANALYTICS_CURRENCY.
+ANALYTICS_HUMAN_COST_PER_CONVERSATION: Decimal = _amount(
+    "ANALYTICS_HUMAN_COST_PER_CONVERSATION", default="4.00"
 )
 # A resolved conversation counts as reopened when its contact starts another conversation, or its
 # ticket is reopened, within this many hours of the resolution.
@@ -487,12 +507,3 @@ ANALYTICS_REOPEN_WINDOW_HOURS: int = _typed("int", "ANALYTICS_REOPEN_WINDOW_HOUR
 # Each rollup run re-reads changes this far behind its watermark, so rows written by a transaction
 # that committed after the previous run had started are never missed. Longer than any transaction.
 ANALYTICS_ROLLUP_LAG_SECONDS: int = _typed("int", "ANALYTICS_ROLLUP_LAG_SECONDS", default=600)
-CELERY_BEAT_SCHEDULE["analytics.refresh_rollups"] = {
-    "task": "analytics.tasks.refresh_rollups",
-    "schedule": 60.0,
-}
-
-# --- privacy ---
-# Pseudonymisation before outbound model calls, residency, the outbound-call audit log
-# (assistant/privacy, docs/privacy.md). Its settings are per inbox, in the admin.
-INSTALLED_APPS += ["assistant.privacy", "assistant.compliance"]

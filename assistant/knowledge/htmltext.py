@@ -1,128 +1,79 @@
 """HTML to Markdown, for importing help-center articles (Zendesk bodies, saved HTML pages).
 
-Only the structure search and readers need survives: headings, paragraphs, lists, links, emphasis,
-code and table rows. Scripts, styles, frames and unknown tags are dropped or reduced to their
-text; link targets other than http(s), mailto and relative ones are dropped. The result is
-rendered later with raw HTML disabled, so nothing here has to be a sanitiser.
+markdownify (over BeautifulSoup) does the conversion: headings, paragraphs, nested lists, links,
+emphasis, code, block quotes and tables. Our rules on top of it are about what may survive:
+scripts, styles, frames, embedded objects and forms are dropped with their content; images and
+videos are reduced to their text (a remote image on the help page would load on sight); link
+targets other than http(s), mailto, relative ones and anchors are dropped, keeping the words.
+The result is rendered later with raw HTML disabled (knowledge/rendering.py), so nothing here
+has to be a sanitiser.
 """
 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+from typing import Any
 
-_SKIPPED = {"script", "style", "iframe", "noscript", "svg", "template", "head", "object", "embed",
-            "canvas", "form", "button", "select"}  # fmt: skip
-_BLOCKS = {"p", "div", "section", "article", "header", "footer", "main", "aside",
-           "blockquote", "table", "thead", "tbody", "tr", "ul", "ol", "dl", "dt", "dd", "figure",
-           "hr"}  # fmt: skip
-_HEADINGS = {f"h{level}": level for level in range(1, 7)}
-_EMPHASIS = {"strong": "**", "b": "**", "em": "*", "i": "*"}
+from bs4 import BeautifulSoup, Tag
+from markdownify import ATX, MarkdownConverter
+
+_SKIPPED = ["script", "style", "iframe", "frame", "frameset", "noscript", "svg", "math",
+            "template", "head", "object", "embed", "canvas", "form", "button", "select",
+            "textarea"]  # fmt: skip
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|/|#)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
-class _Converter(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[str] = []
-        self.inline: list[str] = []
-        self.prefix = ""
-        self.lists: list[str] = []  # "ul" / "ol" of the open lists
-        self.links: list[tuple[int, str | None]] = []
-        self.skipping = 0
-        self.in_pre = False
-        self.cells = 0
-        self.title = ""
-        self._in_title = False
+class _Converter(MarkdownConverter):
+    """markdownify with the import's rules for links and media."""
 
-    def flush(self) -> None:
-        text = "".join(self.inline)
-        text = text.strip("\n") if self.in_pre else _SPACES.sub(" ", text).strip()
-        if text:
-            self.blocks.append(self.prefix + text)
-        self.inline.clear()
-        self.prefix = ""
+    def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        href = str(el.get("href") or "").strip()
+        if not _SAFE_LINK.match(href):
+            return text  # the words stay, the target goes
+        # A space would end the Markdown link target early.
+        el["href"] = href.replace(" ", "%20")
+        return str(super().convert_a(el, text, parent_tags))
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title":
-            self._in_title = True
-        if tag in _SKIPPED or self.skipping:
-            self.skipping += tag in _SKIPPED
-            return
-        if tag in _HEADINGS:
-            self.flush()
-            self.prefix = "#" * _HEADINGS[tag] + " "
-        elif tag in _BLOCKS:
-            self.flush()
-            if tag in ("ul", "ol"):
-                self.lists.append(tag)
-            elif tag == "tr":
-                self.cells = 0
-        elif tag == "li":
-            self.flush()
-            marker = "1. " if self.lists and self.lists[-1] == "ol" else "- "
-            self.prefix = "   " * max(len(self.lists) - 1, 0) + marker
-        elif tag == "br":
-            self.inline.append("\n" if self.in_pre else "  \n")
-        elif tag == "pre":
-            self.flush()
-            self.in_pre = True
-            self.inline.append("```\n")
-        elif tag == "code" and not self.in_pre:
-            self.inline.append("`")
-        elif tag in _EMPHASIS:
-            self.inline.append(_EMPHASIS[tag])
-        elif tag == "a":
-            href = dict(attrs).get("href") or ""
-            self.links.append((len(self.inline), href if _SAFE_LINK.match(href) else None))
-        elif tag in ("td", "th"):
-            if self.cells:
-                self.inline.append(" | ")
-            self.cells += 1
-        elif tag == "img":
-            alt = dict(attrs).get("alt")
-            if alt:
-                self.inline.append(alt)
+    def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        return str(el.get("alt") or "")
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        if self.skipping:
-            self.skipping -= tag in _SKIPPED
-            return
-        if tag in _HEADINGS or tag in _BLOCKS or tag == "li":
-            self.flush()
-            if tag in ("ul", "ol") and self.lists:
-                self.lists.pop()
-        elif tag == "pre":
-            self.inline.append("\n```")
-            self.flush()
-            self.in_pre = False
-        elif tag == "code" and not self.in_pre:
-            self.inline.append("`")
-        elif tag in _EMPHASIS:
-            self.inline.append(_EMPHASIS[tag])
-        elif tag == "a" and self.links:
-            start, href = self.links.pop()
-            label = "".join(self.inline[start:]).strip()
-            if href and label:
-                self.inline[start:] = [f"[{label}]({href.replace(' ', '%20')})"]
+    def convert_video(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        return text
 
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-        elif not self.skipping:
-            self.inline.append(data)
+    convert_audio = convert_video
+    convert_picture = convert_video
+
+
+_CONVERTER = _Converter(
+    heading_style=ATX,  # "## Heading": the chunker and the title rule read ATX headings
+    bullets="-",
+    # Asterisks are escaped (one inside a word starts emphasis); underscores are not: inside a
+    # word they never do, and an unescaped "order_id" reads better to search and to the model.
+    escape_underscores=False,
+    escape_misc=False,
+    # Line breaks of the HTML source are white space, as a browser shows them: kept, a line
+    # starting with "- " or "# " would become a list or a heading. Lines are not re-wrapped.
+    wrap=True,
+    wrap_width=None,
+)
 
 
 def html_to_markdown(html: str) -> tuple[str, str]:
     """(Markdown body, the document's <title> or first <h1>, or "")."""
-    converter = _Converter()
-    converter.feed(html)
-    converter.close()
-    converter.flush()
-    title = _SPACES.sub(" ", converter.title).strip()
-    if not title and converter.blocks and converter.blocks[0].startswith("# "):
-        title = converter.blocks[0][2:].strip()
-    return "\n\n".join(converter.blocks), title
+    soup = BeautifulSoup(html, "html.parser")
+    title = _SPACES.sub(" ", soup.title.get_text()).strip() if soup.title else ""
+    for element in soup.find_all(_SKIPPED):
+        element.decompose()
+    body = _tidy(_CONVERTER.convert_soup(soup))
+    if not title and body.startswith("# "):
+        title = body.split("\n", 1)[0][2:].strip()
+    return body, title
+
+
+def _tidy(markdown: Any) -> str:
+    """Trailing spaces off every line (but a hard break's two), at most one blank line."""
+    lines = [line if line.endswith("  ") and line.strip() else line.rstrip()
+             for line in str(markdown).splitlines()]  # fmt: skip
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

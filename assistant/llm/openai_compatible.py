@@ -17,9 +17,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import weakref
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +28,7 @@ from openai import AsyncOpenAI
 
 from .base import ModelError, redact_secrets
 from .config import ProviderConfig
+from .retry import provider_retrying, retry_after_from_headers
 from .types import (
     ChatOptions,
     Embeddings,
@@ -46,9 +46,6 @@ from .types import (
 
 logger = logging.getLogger("assistant.llm")
 
-# Retrying is only worth it when the wait is short; a provider asking for a longer pause is
-# better served by the next provider in the fallback chain.
-MAX_RETRY_WAIT = 5.0
 EMBEDDING_BATCH = 10  # Model Studio's text-embedding-v4 accepts at most 10 inputs per request.
 
 _REFUSAL_CODES = frozenset(
@@ -147,46 +144,33 @@ class OpenAICompatibleModel:
         them into the prompt, which is all a language model needs."""
         del passages
         request = self._request(messages, tools, options or ChatOptions())
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._config.total_timeout
-        attempt = 0
-        while True:
-            forwarded = False
-            try:
-                async with aclosing(self._stream_once(request, deadline)) as events:
-                    async for event in events:
-                        forwarded = True
-                        yield event
-                return
-            except ModelError as error:
-                # Retrying after text reached the caller would repeat the beginning of the
-                # answer to the customer, so only failures before the first event are retried.
-                wait = self._retry_wait(attempt, error, deadline - loop.time())
-                if forwarded or wait is None:
-                    raise
-                attempt += 1
-                logger.warning(
-                    "model call to %s failed (%s); retry %d/%d in %.2fs",
-                    self._config.name,
-                    error,
-                    attempt,
-                    self._config.max_retries,
-                    wait,
-                )
-                await asyncio.sleep(wait)
+        deadline = asyncio.get_running_loop().time() + self._config.total_timeout
+        events, first = await self._first_event(request, deadline)
+        # Only the wait for the first event is retried: retrying after text reached the
+        # caller would repeat the beginning of the answer to the customer.
+        async with aclosing(events):
+            yield first
+            async for event in events:
+                yield event
 
-    def _retry_wait(self, attempt: int, error: ModelError, remaining: float) -> float | None:
-        if not error.retryable or attempt >= self._config.max_retries:
-            return None
-        if error.retry_after is not None:
-            wait = error.retry_after
-        else:
-            # Exponential backoff with jitter, so many conversations hitting the same limit do
-            # not retry in lockstep.
-            wait = 0.2 * (2**attempt) * (0.5 + random.random())
-        if wait > MAX_RETRY_WAIT or wait >= remaining:
-            return None
-        return wait
+    async def _first_event(
+        self, request: dict[str, Any], deadline: float
+    ) -> tuple[AsyncGenerator[StreamEvent, None], StreamEvent]:
+        """A stream that has produced its first event, and that event; failures before it are
+        retried within the call's budget (see retry.py)."""
+        cfg = self._config
+        async for attempt in provider_retrying(
+            provider=cfg.name, max_retries=cfg.max_retries, deadline=deadline
+        ):
+            with attempt:
+                events = self._stream_once(request, deadline)
+                try:
+                    first = await anext(events)
+                except BaseException:
+                    await events.aclose()
+                    raise
+                return events, first
+        raise AssertionError("tenacity either returns an attempt's result or raises")
 
     def _request(
         self,
@@ -380,28 +364,7 @@ class OpenAICompatibleEmbedder:
         }
         if cfg.embedding_dimensions:
             kwargs["dimensions"] = cfg.embedding_dimensions
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + cfg.total_timeout
-        attempt = 0
-        while True:
-            try:
-                async with asyncio.timeout_at(deadline):
-                    response = await self._clients.get().embeddings.create(**kwargs)
-                break
-            except TimeoutError:
-                error = ModelError(
-                    f"no embeddings within {cfg.total_timeout:g}s",
-                    kind="timeout",
-                    provider=cfg.name,
-                )
-            except openai.APIError as exc:
-                error = map_openai_error(exc, cfg.name, secrets=(cfg.api_key or "",))
-            remaining = deadline - loop.time()
-            if not error.retryable or attempt >= cfg.max_retries or remaining <= 0.5:
-                raise error
-            attempt += 1
-            await asyncio.sleep(min(error.retry_after or 0.2 * 2**attempt, MAX_RETRY_WAIT))
-
+        response = await self._embed_with_retries(kwargs)
         ordered = sorted(response.data, key=lambda item: item.index)
         vectors = [tuple(float(x) for x in item.embedding) for item in ordered]
         if len(vectors) != len(batch):
@@ -419,6 +382,30 @@ class OpenAICompatibleEmbedder:
             )
         tokens = response.usage.prompt_tokens if response.usage is not None else None
         return vectors, tokens
+
+    async def _embed_with_retries(self, kwargs: dict[str, Any]) -> Any:
+        """The SDK's embeddings response; failures are retried within the call's budget."""
+        cfg = self._config
+        deadline = asyncio.get_running_loop().time() + cfg.total_timeout
+        async for attempt in provider_retrying(
+            provider=cfg.name, max_retries=cfg.max_retries, deadline=deadline
+        ):
+            with attempt:
+                return await self._embed_once(kwargs, deadline)
+        raise AssertionError("tenacity either returns an attempt's result or raises")
+
+    async def _embed_once(self, kwargs: dict[str, Any], deadline: float) -> Any:
+        """One embeddings request, its failures as ModelError."""
+        cfg = self._config
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._clients.get().embeddings.create(**kwargs)
+        except TimeoutError:
+            raise ModelError(
+                f"no embeddings within {cfg.total_timeout:g}s", kind="timeout", provider=cfg.name
+            ) from None
+        except openai.APIError as exc:
+            raise map_openai_error(exc, cfg.name, secrets=(cfg.api_key or "",)) from exc
 
 
 # --- assembling tool calls -------------------------------------------------------------------
@@ -506,7 +493,7 @@ def map_openai_error(
         return ModelError(message, kind="malformed", provider=provider)
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
-        retry_after = _retry_after(exc.response.headers)
+        retry_after = retry_after_from_headers(exc.response.headers)
         if code in _REFUSAL_CODES or _mentions_refusal(message):
             kind, retryable = "refused", False
         elif status == 429:
@@ -548,17 +535,6 @@ def _provider_message(exc: openai.APIError) -> str:
 def _mentions_refusal(message: str) -> bool:
     lowered = message.lower()
     return "inappropriate content" in lowered or "data_inspection_failed" in lowered
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("retry-after-ms")
-    try:
-        if value is not None:
-            return max(float(value) / 1000, 0.0)
-        value = headers.get("retry-after")
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: rare for APIs, and a long wait we would not honour anyway
 
 
 def _objects(value: Any) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Literal, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
-from . import lexicon
+from . import lexicon, markdown_links
 
 Action = Literal["show", "handoff", "replace"]
 
@@ -194,6 +194,14 @@ def _readings(number: str) -> set[Decimal]:
 
 # --- links --------------------------------------------------------------------------------------
 
+# What is a Markdown link, image, autolink or reference definition is decided by markdown-it-py's
+# CommonMark parser (markdown_links.py), which the regexes below got wrong: nested brackets,
+# code spans in a link's words, destinations in angle brackets, definitions inside quotes and
+# lists, <scheme:...> autolinks. The regexes stay as a coarse backstop after it, because the
+# check must be at least as strict as before: they also catch what CommonMark reads as text but
+# another renderer, or the stream guard's window (which may start inside a code span), could
+# read as a link. HTML and bare URLs have no Markdown token (raw HTML and linkify are off) and
+# are found by the regexes only.
 _TITLE = r"""(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?"""
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]*)>?" + _TITLE + r"\s*\)")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?" + _TITLE + r"\s*\)")
@@ -216,7 +224,8 @@ def link_check(
 ) -> LinkCheck:
     """`answer` with every link and image to a host outside `allowed_domains` neutralised:
     images disappear, links keep their words but lose their target, bare URLs become
-    `removed_marker`. Returns the cleaned text and the URLs removed."""
+    `removed_marker`, reference definitions are dropped. Returns the cleaned text and the URLs
+    removed."""
     if not _LINK_HINT.search(answer):
         return LinkCheck(answer, ())
     domains = normalise_domains(allowed_domains)
@@ -227,6 +236,13 @@ def link_check(
         if not ok:
             removed.append(url)
         return ok
+
+    text = answer
+    if "[" in answer or "<" in answer:  # every Markdown link, image or autolink needs one
+        text, found = markdown_links.neutralise(
+            answer, lambda url: url_allowed(url, domains), removed_marker=removed_marker
+        )
+        removed.extend(found)
 
     def image(match: re.Match[str]) -> str:
         return match.group(0) if allowed(match.group(2)) else ""
@@ -252,12 +268,14 @@ def link_check(
             return match.group(0)
         return removed_marker + url[len(trimmed) :]
 
-    text = _MD_IMAGE.sub(image, answer)
-    text = _MD_LINK.sub(link, text)
-    text = _MD_REFERENCE.sub(reference, text)
-    text = _HTML_IMAGE.sub(html_image, text)
-    text = _HTML_LINK.sub(html_link, text)
-    text = _AUTOLINK.sub(bare, text)
+    if "[" in text:
+        text = _MD_IMAGE.sub(image, text)
+        text = _MD_LINK.sub(link, text)
+        text = _MD_REFERENCE.sub(reference, text)
+    if "<" in text:
+        text = _HTML_IMAGE.sub(html_image, text)
+        text = _HTML_LINK.sub(html_link, text)
+        text = _AUTOLINK.sub(bare, text)
     text = _BARE_URL.sub(bare, text)
     return LinkCheck(text, tuple(removed))
 

@@ -72,3 +72,44 @@ def test_database_threads_must_leave_room_in_the_pool() -> None:
     result = _load_settings({**PRODUCTION, "DATABASE_POOL_MAX_SIZE": "4", "DATABASE_THREADS": "4"})
     assert result.returncode != 0
     assert "DATABASE_THREADS must be at least 1 and below DATABASE_POOL_MAX_SIZE" in result.stderr
+
+
+def test_a_malformed_human_cost_is_named_instead_of_becoming_zero() -> None:
+    for value in ("four", "4,00", "NaN", "Infinity", "-1"):
+        result = _load_settings({**PRODUCTION, "ANALYTICS_HUMAN_COST_PER_CONVERSATION": value})
+        assert result.returncode != 0, value
+        assert "ANALYTICS_HUMAN_COST_PER_CONVERSATION is malformed" in result.stderr, value
+
+
+def test_the_human_cost_is_read_as_a_decimal() -> None:
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(repr(settings.ANALYTICS_HUMAN_COST_PER_CONVERSATION))"
+    )
+    result = _run(["-c", script], {**PRODUCTION, "ANALYTICS_HUMAN_COST_PER_CONVERSATION": "12.50"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Decimal('12.50')"
+
+
+def test_apps_and_periodic_tasks_are_each_listed_once() -> None:
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "apps = settings.INSTALLED_APPS; print(len(apps) == len(set(apps))); "
+        "print(sorted(settings.CELERY_BEAT_SCHEDULE))"
+    )
+    result = _run(["-c", script], PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    unique, schedule = result.stdout.strip().splitlines()
+    assert unique == "True"
+    assert schedule == str(
+        sorted(
+            [
+                "analytics.refresh_rollups",
+                "apply-retention",
+                "check-sla",
+                "recover-stalled-replies",
+                "resolve-idle-conversations",
+                "webhooks.requeue_overdue",
+            ]
+        )
+    )

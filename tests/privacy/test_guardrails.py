@@ -146,6 +146,96 @@ def test_reference_style_link_definitions_to_foreign_hosts_are_dropped() -> None
     assert "evil" not in text and removed == ("https://evil.example.net/form",)
 
 
+# Markdown the regexes misread, found as CommonMark reads it (markdown-it-py's tokens): each of
+# these passed through unchanged, or left a stray bracket, before.
+@pytest.mark.parametrize(
+    ("answer", "text", "removed"),
+    [
+        (  # brackets inside a link's words
+            "Read [the [new] policy](//evil.example.net/p) first.",
+            "Read the [new] policy first.",
+            "//evil.example.net/p",
+        ),
+        (  # brackets inside an image's words
+            "Chart: ![size [EU] chart](//evil.example.net/c.png) above.",
+            "Chart:  above.",
+            "//evil.example.net/c.png",
+        ),
+        (  # a destination in angle brackets, with a space
+            "Open [the form](<//evil.example.net/a form>) now.",
+            "Open the form now.",
+            "//evil.example.net/a form",
+        ),
+        (  # a code span holding "]" inside a link's words
+            "Use [the `]` key](//evil.example.net/k) here.",
+            "Use the `]` key here.",
+            "//evil.example.net/k",
+        ),
+        (  # an autolink with a scheme other than http(s)/ftp
+            "Click <javascript:alert(document.cookie)> now.",
+            f"Click {DEFAULT_REMOVED_LINK} now.",
+            "javascript:alert(document.cookie)",
+        ),
+        (  # a reference definition inside a block quote
+            "> See [the form][f].\n>\n> [f]: //evil.example.net/form\n",
+            "> See [the form][f].\n>\n\n",
+            "//evil.example.net/form",
+        ),
+        (  # a reference definition inside a list item
+            "- See [the form][f].\n- [f]: //evil.example.net/form\n",
+            "- See [the form][f].\n\n",
+            "//evil.example.net/form",
+        ),
+        (  # parentheses inside a destination (the regex cut it at the first ")")
+            "See [details](https://evil.example.net/x_(1)) here.",
+            "See details here.",
+            "https://evil.example.net/x_(1)",
+        ),
+        (  # an entity hiding a scheme is judged decoded, as a browser would read it
+            "Try [this](javascript&#58;alert(1)) instead.",
+            "Try this instead.",
+            "javascript:alert(1)",
+        ),
+    ],
+)
+def test_markdown_the_regexes_misread_is_judged_as_commonmark_reads_it(
+    answer: str, text: str, removed: str
+) -> None:
+    assert link_check(answer, DOMAINS) == (text, (removed,))
+
+
+def test_a_link_inside_a_removed_link_is_removed_too() -> None:
+    answer = "[![pic](//evil.example.net/i.png) more](//evil.example.net/page) end"
+    text, removed = link_check(answer, DOMAINS)
+    assert text == " more end"
+    assert set(removed) == {"//evil.example.net/page", "//evil.example.net/i.png"}
+
+
+def test_links_across_lines_of_a_quoted_list_keep_the_lines_intact() -> None:
+    answer = "> - quoted [link\n>   across](//evil.example.net/x) lines\n> - [ok](/returns)"
+    text, removed = link_check(answer, DOMAINS)
+    assert text == "> - quoted link\n>   across lines\n> - [ok](/returns)"
+    assert removed == ("//evil.example.net/x",)
+
+
+def test_a_link_on_a_tab_indented_line_is_found_where_it_was_written() -> None:
+    # The parser turns the tab into spaces in the block's content: the way back still works.
+    answer = "- a\n\t[x](//evil.example.net/x) c\r\n- [ok](/returns)"
+    text, removed = link_check(answer, DOMAINS)
+    assert text == "- a\n\tx c\n- [ok](/returns)"
+    assert removed == ("//evil.example.net/x",)
+
+
+def test_links_in_code_and_addresses_in_angle_brackets_stay_as_before() -> None:
+    # A link in a code span is text to CommonMark, but its URL is still judged (as before).
+    assert link_check("Type `https://evil.example.net/x` here", DOMAINS).removed == (
+        "https://evil.example.net/x",
+    )
+    # An address is not a link the checks judge, written bare or in angle brackets.
+    answer = "We wrote to <wang@example.cn> and wang@example.cn."
+    assert link_check(answer, DOMAINS) == (answer, ())
+
+
 @pytest.mark.parametrize(
     "url",
     [

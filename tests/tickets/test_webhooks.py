@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import socket
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -252,6 +253,18 @@ def test_failures_are_retried_with_exponential_back_off(local: Any) -> None:
         signing.verify(pending.webhook.secret, r.headers["X-Assistant-Signature"], r.body)
         for r in receiver.received
     )
+
+
+@pytest.mark.django_db
+def test_a_retry_after_given_as_an_http_date_is_honoured(local: Any) -> None:
+    # Read by the model client's parser (assistant/llm/retry.py); the one here read seconds only.
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
+    with Receiver(Reply(503, headers={"Retry-After": later})) as receiver:
+        pending = _pending(receiver.url)
+        outcome = _when_due(pending.pk)
+    assert outcome.status == "pending"
+    # HTTP dates have whole seconds: the wait is what is left of the 20 s, not the 1 s back-off.
+    assert outcome.retry_in is not None and 15 < outcome.retry_in <= 20
 
 
 @pytest.mark.django_db

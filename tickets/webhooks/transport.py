@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from assistant.llm.retry import parse_retry_after
 from assistant.netguard import Target
 
 USER_AGENT = "Assistant-Webhooks/1.0"
@@ -22,13 +23,6 @@ class Response:
     status_code: int
     retry_after: float | None
     body_snippet: str
-
-
-def _retry_after(value: str | None) -> float | None:
-    # Only the delta-seconds form; an HTTP date would need the receiver's clock to agree.
-    if value is None or not value.strip().isdigit():
-        return None
-    return float(value.strip())
 
 
 def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float) -> Response:
@@ -69,6 +63,8 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float
                 break
         return Response(
             status_code=response.status_code,
-            retry_after=_retry_after(response.headers.get("Retry-After")),
+            # Seconds or an HTTP-date, read as the model client reads it; delivery.backoff caps
+            # it, so a receiver whose clock is wrong delays its own deliveries at most that long.
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
             body_snippet=snippet[:MAX_RESPONSE_BYTES].decode("utf-8", "replace"),
         )
