@@ -213,24 +213,68 @@ async def _handoff(context: TurnContext, reason: str) -> None:
 
 
 async def run_turn(context: TurnContext) -> None:
-    if context.budget_left <= 0:
-        notice = _translated(context.language, "A person from our team will answer you.")
-        await _publish(context, {"type": "error", "code": "budget_exhausted", "message": notice})
-        await _handoff(context, "token_budget")
-        return
-    reason = rule_based_reason(
-        text=context.question,
-        history=[HistoryEntry(h.author_kind, h.text) for h in context.history],
-        keywords=context.keywords,
-        is_vip=context.is_vip,
-        dont_know_streak=context.dont_know_streak,
-    )
-    if reason is not None:
-        await _handoff(context, reason)
-        return
+    await ReplyTurn(context).run()
 
-    classification = (
-        asyncio.create_task(
+
+@dataclass
+class Streamed:
+    """What the model answered, as far as the customer has seen it."""
+
+    result: CallResult | None
+    # Set when the model called the handoff tool instead of answering.
+    handoff_reason: str | None = None
+
+
+class ReplyTurn:
+    """One turn of the assistant, in steps that can each be followed (and tested) on their own:
+    decide whether to answer at all, retrieve passages, stream the answer past the output
+    checks, store it, and decide whether a person should take over after it."""
+
+    def __init__(self, context: TurnContext) -> None:
+        self.context = context
+        self.stream_id = uuid.uuid4().hex[:16]
+        self.author = {
+            "kind": Message.Author.ASSISTANT.value,
+            "name": _translated(context.language, "Assistant"),
+        }
+        # What has been forwarded to the customer's screen, piece by piece.
+        self.shown: list[str] = []
+        self._watchers = True
+
+    async def run(self) -> None:
+        reason = await self.reason_not_to_answer()
+        if reason is not None:
+            await _handoff(self.context, reason)
+            return
+        classification = self.classify_beside()
+        stored = await self.answer()
+        if classification is not None:
+            await _apply_classification(self.context, classification, answered=stored)
+
+    async def reason_not_to_answer(self) -> str | None:
+        """A handoff reason that stops the turn before any model is called: the conversation's
+        token budget is spent, or a rule (keywords, a VIP, a loop...) says a person should."""
+        context = self.context
+        if context.budget_left <= 0:
+            notice = _translated(context.language, "A person from our team will answer you.")
+            await _publish(
+                context, {"type": "error", "code": "budget_exhausted", "message": notice}
+            )
+            return "token_budget"
+        return rule_based_reason(
+            text=context.question,
+            history=[HistoryEntry(h.author_kind, h.text) for h in context.history],
+            keywords=context.keywords,
+            is_vip=context.is_vip,
+            dont_know_streak=context.dont_know_streak,
+        )
+
+    def classify_beside(self) -> asyncio.Task[Any] | None:
+        """The model-based classifier, started beside the answer when one is configured."""
+        if not classifier.model_available():
+            return None
+        context = self.context
+        return asyncio.create_task(
             classifier.classify(
                 context.question,
                 privacy=context.privacy,
@@ -238,12 +282,159 @@ async def run_turn(context: TurnContext) -> None:
                 conversation_id=context.conversation_id,
             )
         )
-        if classifier.model_available()
-        else None
-    )
-    stored = await _answer(context)
-    if classification is not None:
-        await _apply_classification(context, classification, answered=stored)
+
+    async def answer(self) -> bool:
+        """Stream one answer; True if an answer was stored and the assistant still has the turn."""
+        context = self.context
+        await _publish(context, {"type": "typing", "author": self.author, "active": True})
+        passages = await self.retrieve()
+        try:
+            call = self.open_call(passages)
+        except ResidencyError as error:
+            logger.error("Conversation %s: %s", context.conversation_id, error)
+            await _handoff(context, "residency")
+            return False
+        # Nothing reaches the screen before the output checks have read it: an obeying model's
+        # "Agreed, it's yours for $1" must not be on the customer's screen until stream_end.
+        guard = StreamGuard(
+            passages=passages,
+            allowed_domains=context.link_domains,
+            customer_text=context.customer_texts,
+            confidential=[context.instructions],
+            holdback=settings.STREAM_GUARD_HOLDBACK,
+        )
+        streamed = await self.stream(call, guard)
+        if streamed is None:
+            return False
+        if streamed.handoff_reason is not None:
+            await _record_withdrawn(context, self.stream_id, bool(self.shown), streamed.result)
+            await _handoff(context, streamed.handoff_reason)
+            return False
+        return await self.store(streamed, guard, passages)
+
+    async def retrieve(self) -> list[Passage]:
+        context = self.context
+        return await apassages_for(
+            context.question, language=context.language, scope=context.call_scope
+        )
+
+    def open_call(self, passages: list[Passage]) -> calls.AuditedStream:
+        """The model call, through the one audited path: personal data is pseudonymised before
+        it can reach an external provider, and a provider outside the inbox's allowed
+        jurisdictions is never called (ResidencyError)."""
+        context = self.context
+        prompt = build_prompt(
+            company=context.company,
+            instructions=context.instructions,
+            language=context.language,
+            passages=passages,
+            history=context.history,
+        )
+        return calls.stream(
+            prompt,
+            purpose="reply",
+            route=context.route,
+            scope=context.call_scope,
+            tools=[HANDOFF_TOOL],
+            passages=passages,
+            options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS),
+        )
+
+    async def stream(self, call: calls.AuditedStream, guard: StreamGuard) -> Streamed | None:
+        """Forward the answer as it comes, past the output checks. None when every provider
+        failed: the partial answer is withdrawn and a person takes over."""
+        context = self.context
+        handoff_reason: str | None = None
+        try:
+            # The call's audit rows are written however this block is left.
+            async with call:
+                async for event in call:
+                    if turns.stop_requested(context.conversation_id):
+                        raise asyncio.CancelledError
+                    if isinstance(event, ToolCallEvent) and event.call.name == HANDOFF_TOOL.name:
+                        handoff_reason = "model_tool"
+                        break
+                    if isinstance(event, TextDelta) and event.text:
+                        # Placeholders ([EMAIL_1]) come back already restored by the call.
+                        await self.forward(guard.feed(event.text))
+        except ModelError as error:
+            logger.warning(
+                "Every provider failed for conversation %s: %s", context.conversation_id, error
+            )
+            await _withdraw(context, self.stream_id, started=bool(self.shown))
+            await db_async(services.assistant_failure_handoff)(
+                conversation_id=context.conversation_id, result=call.result
+            )
+            return None
+        except asyncio.CancelledError:
+            # A human took the conversation over mid-answer: drop the partial answer, keep the
+            # cost.
+            await asyncio.shield(
+                _record_withdrawn(context, self.stream_id, bool(self.shown), call.result)
+            )
+            raise
+        # Read after the block: the router reports its result as the call is closed.
+        return Streamed(call.result, handoff_reason)
+
+    async def forward(self, piece: str) -> None:
+        """One piece of the answer to the customer's tabs (and desks that watch)."""
+        if not piece:
+            return
+        context = self.context
+        if not self.shown:
+            # Decided once per answer: a desk that opens the conversation later has missed
+            # stream_start, so it ignores the deltas anyway and shows the answer at stream_end.
+            self._watchers = await events.watched(context.conversation_id)
+            await _publish(
+                context,
+                {"type": "stream_start", "stream_id": self.stream_id, "author": self.author},
+            )
+        self.shown.append(piece)
+        delta = {"type": "stream_delta", "stream_id": self.stream_id, "text": piece}
+        await _publish(context, delta, to_watchers=self._watchers)
+
+    async def store(self, streamed: Streamed, guard: StreamGuard, passages: list[Passage]) -> bool:
+        """Check the whole answer, store it, end the stream; then hand over when the checks or
+        a second "I don't know" in a row say a person should answer."""
+        context, result = self.context, streamed.result
+        checked = await _check(context, guard.text.strip(), passages)
+        handoff_reason: str | None = None
+        if checked.action == "handoff":
+            handoff_reason = "commitment"
+        elif checked.action == "replace":
+            logger.warning("Replaced an unsafe answer in conversation %s", context.conversation_id)
+            # Abuse or a leaked prompt means something is wrong with this conversation: a
+            # person looks at it (the agent sees the flagged answer in the desk).
+            handoff_reason = "guardrail"
+        elif checked.shown_unchanged:
+            await self.forward(guard.rest())
+        text = checked.text.strip()
+        dont_know = not passages or (result is not None and result.finish_reason == NO_ANSWER)
+        # The offline responder quotes the single best passage; a model may draw on a few.
+        quoted = 1 if result is not None and result.provider == "offline" else 2
+        citations = [] if dont_know else _citations(text, passages, fallback=quoted)
+        message = await db_async(services.assistant_message_store)(
+            conversation_id=context.conversation_id,
+            text=text,
+            citations=citations,
+            result=result,
+            dont_know=dont_know,
+            guardrail="" if checked.action == "show" else checked.action,
+            guardrail_findings=[f"{f.check}:{f.kind}" for f in checked.findings],
+        )
+        payload = events.message_payload(message) if message is not None else None
+        end = {"type": "stream_end", "stream_id": self.stream_id, "message": payload}
+        await _publish(
+            context, {**end, "conversation_id": str(context.conversation_id)}, to_desks=True
+        )
+        if message is None:
+            return False
+        if handoff_reason is None and dont_know and context.dont_know_streak + 1 >= 2:
+            handoff_reason = "dont_know"
+        if handoff_reason is not None:
+            await _handoff(context, handoff_reason)
+            return False
+        return True
 
 
 async def _apply_classification(
@@ -260,136 +451,6 @@ async def _apply_classification(
         )
     if answered and verdict is not None and verdict.reason is not None:
         await _handoff(context, verdict.reason)
-
-
-async def _answer(context: TurnContext) -> bool:
-    """Stream one answer; True if an answer was stored and the assistant still has the turn."""
-    assistant = {
-        "kind": Message.Author.ASSISTANT.value,
-        "name": _translated(context.language, "Assistant"),
-    }
-    await _publish(context, {"type": "typing", "author": assistant, "active": True})
-    passages = await apassages_for(
-        context.question, language=context.language, scope=context.call_scope
-    )
-    prompt = build_prompt(
-        company=context.company,
-        instructions=context.instructions,
-        language=context.language,
-        passages=passages,
-        history=context.history,
-    )
-    stream_id = uuid.uuid4().hex[:16]
-    parts: list[str] = []
-    handoff_reason: str | None = None
-    try:
-        # Personal data is pseudonymised before it can reach an external provider, and a
-        # provider outside the inbox's allowed jurisdictions is never called.
-        call = calls.stream(
-            prompt,
-            purpose="reply",
-            route=context.route,
-            scope=context.call_scope,
-            tools=[HANDOFF_TOOL],
-            passages=passages,
-            options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS),
-        )
-    except ResidencyError as error:
-        logger.error("Conversation %s: %s", context.conversation_id, error)
-        await _handoff(context, "residency")
-        return False
-    # Nothing reaches the screen before the output checks have read it: an obeying model's
-    # "Agreed, it's yours for $1" must not be on the customer's screen until stream_end.
-    guard = StreamGuard(
-        passages=passages,
-        allowed_domains=context.link_domains,
-        customer_text=context.customer_texts,
-        confidential=[context.instructions],
-        holdback=settings.STREAM_GUARD_HOLDBACK,
-    )
-
-    watchers = True
-
-    async def forward(piece: str) -> None:
-        nonlocal watchers
-        if not piece:
-            return
-        if not parts:
-            # Decided once per answer: a desk that opens the conversation later has missed
-            # stream_start, so it ignores the deltas anyway and shows the answer at stream_end.
-            watchers = await events.watched(context.conversation_id)
-            await _publish(
-                context, {"type": "stream_start", "stream_id": stream_id, "author": assistant}
-            )
-        parts.append(piece)
-        delta = {"type": "stream_delta", "stream_id": stream_id, "text": piece}
-        await _publish(context, delta, to_watchers=watchers)
-
-    try:
-        # The call's audit rows are written however this block is left.
-        async with call:
-            async for event in call:
-                if turns.stop_requested(context.conversation_id):
-                    raise asyncio.CancelledError
-                if isinstance(event, ToolCallEvent) and event.call.name == HANDOFF_TOOL.name:
-                    handoff_reason = "model_tool"
-                    break
-                if isinstance(event, TextDelta) and event.text:
-                    # Placeholders ([EMAIL_1]) come back already restored by the call.
-                    await forward(guard.feed(event.text))
-    except ModelError as error:
-        logger.warning(
-            "Every provider failed for conversation %s: %s", context.conversation_id, error
-        )
-        await _withdraw(context, stream_id, started=bool(parts))
-        await db_async(services.assistant_failure_handoff)(
-            conversation_id=context.conversation_id, result=call.result
-        )
-        return False
-    except asyncio.CancelledError:
-        # A human took the conversation over mid-answer: drop the partial answer, keep the cost.
-        await asyncio.shield(_record_withdrawn(context, stream_id, bool(parts), call.result))
-        raise
-
-    if handoff_reason is not None:
-        await _record_withdrawn(context, stream_id, bool(parts), call.result)
-        await _handoff(context, handoff_reason)
-        return False
-    checked = await _check(context, guard.text.strip(), passages)
-    if checked.action == "handoff":
-        handoff_reason = "commitment"
-    elif checked.action == "replace":
-        logger.warning("Replaced an unsafe answer in conversation %s", context.conversation_id)
-        # Abuse or a leaked prompt means something is wrong with this conversation: a person
-        # looks at it (the agent sees the flagged answer in the desk).
-        handoff_reason = "guardrail"
-    elif checked.shown_unchanged:
-        await forward(guard.rest())
-    parts[:] = [checked.text]
-    text = "".join(parts).strip()
-    dont_know = not passages or (call.result is not None and call.result.finish_reason == NO_ANSWER)
-    # The offline responder quotes the single best passage; a model may draw on a few.
-    quoted = 1 if call.result is not None and call.result.provider == "offline" else 2
-    citations = [] if dont_know else _citations(text, passages, fallback=quoted)
-    message = await db_async(services.assistant_message_store)(
-        conversation_id=context.conversation_id,
-        text=text,
-        citations=citations,
-        result=call.result,
-        dont_know=dont_know,
-        guardrail="" if checked.action == "show" else checked.action,
-        guardrail_findings=[f"{f.check}:{f.kind}" for f in checked.findings],
-    )
-    payload = events.message_payload(message) if message is not None else None
-    end = {"type": "stream_end", "stream_id": stream_id, "message": payload}
-    await _publish(context, {**end, "conversation_id": str(context.conversation_id)}, to_desks=True)
-    if message is not None and handoff_reason is not None:
-        await _handoff(context, handoff_reason)
-        return False
-    if message is not None and dont_know and context.dont_know_streak + 1 >= 2:
-        await _handoff(context, "dont_know")
-        return False
-    return message is not None
 
 
 def _citations(text: str, passages: list[Passage], *, fallback: int) -> list[dict[str, str]]:
