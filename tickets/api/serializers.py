@@ -50,14 +50,12 @@ class TeamSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "name"]
-        read_only_fields = fields
 
 
 class ContactSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = ["id", "name", "email", "external_id"]
-        read_only_fields = fields
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -67,7 +65,6 @@ class ContactSerializer(serializers.ModelSerializer):
             "id", "inbox", "name", "email", "external_id", "language", "is_vip", "created_at",
             "last_seen_at",
         ]  # fmt: skip
-        read_only_fields = fields
 
 
 class ErasureRequestSerializer(serializers.Serializer):
@@ -87,7 +84,6 @@ class RightsRecordSerializer(serializers.ModelSerializer):
         model = RightsRecord
         fields = ["id", "kind", "channel", "created_at", "actor", "inbox", "contact_reference",
                   "reason", "counts"]  # fmt: skip
-        read_only_fields = fields
 
 
 class ContactExportSerializer(serializers.Serializer):
