@@ -178,3 +178,17 @@ def test_every_writable_string_field_of_the_api_applies_the_text_rules() -> None
                 checked.append(where)
     # The fields named in docs/api.md are among them (the walk found the serializers).
     assert {"NoteCreateSerializer.text", "TicketCreateSerializer.subject"} <= set(checked)
+
+
+def test_a_refusal_that_quotes_a_lone_surrogate_is_still_a_400(world: World) -> None:
+    """DRF's choice error quotes the input; a lone surrogate in it used to make the error
+    response itself unencodable (a 500, found by the schemathesis test)."""
+    client = world.client("agent_a")
+    body = json.dumps({"status": "open\udfff"})
+    response = client.generic(
+        "PATCH", f"/api/v1/tickets/{world.ticket_a.pk}", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["status"] == ['"open\ufffd" is not a valid choice.']
+    response = client.get("/api/v1/conversations", {"state": "bot\x00"})
+    assert response.status_code == 400
