@@ -57,11 +57,20 @@ validate_line = TextValidator(single_line=True)
 
 class TextField(forms.CharField):
     """A CharField under the shared text rules (Django's own NUL check is replaced by them, so
-    a NUL is reported once)."""
+    a NUL is reported once).
+
+    The rules apply to the text as sent, before ``strip``: Python counts U+001C to U+001F as
+    whitespace, so stripping first would silently drop them from the ends instead of refusing
+    them."""
 
     def __init__(self, *, single_line: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.text_validator = TextValidator(single_line=single_line)
         self.validators = [
             v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
         ]
-        self.validators.append(TextValidator(single_line=single_line))
+        self.validators.append(self.text_validator)
+
+    def to_python(self, value: Any) -> str | None:
+        self.text_validator(value)
+        return super().to_python(value)

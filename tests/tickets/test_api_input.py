@@ -69,6 +69,8 @@ BAD_TEXT = {
     "backspace": "a\x08b",
     "lone high surrogate": "a\ud800b",
     "lone low surrogate": "\udfff",
+    # Python counts U+001C-U+001F as whitespace: at the end they must be refused, not trimmed.
+    "trailing unit separator": "abc\x1f",
 }
 
 

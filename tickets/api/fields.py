@@ -28,11 +28,13 @@ class Text(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data)
-        error = text_error(value, single_line=self.single_line)
-        if error is not None:
-            raise serializers.ValidationError(error, code="invalid_text")
-        return value
+        # The text as sent, before trimming: Python counts U+001C to U+001F as whitespace, and
+        # trimming first would silently drop them from the ends instead of refusing them.
+        if isinstance(data, str):
+            error = text_error(data, single_line=self.single_line)
+            if error is not None:
+                raise serializers.ValidationError(error, code="invalid_text")
+        return super().to_internal_value(data)
 
 
 def object_id(**kwargs: Any) -> serializers.IntegerField:
