@@ -36,25 +36,25 @@ class _Frame(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class Watch(_Frame):
+class _ConversationFrame(_Frame):
+    conversation_id: ConversationId
+
+
+class Watch(_ConversationFrame):
     type: Literal["watch"]
-    conversation_id: ConversationId
 
 
-class Unwatch(_Frame):
+class Unwatch(_ConversationFrame):
     type: Literal["unwatch"]
-    conversation_id: ConversationId
 
 
-class Typing(_Frame):
+class Typing(_ConversationFrame):
     type: Literal["typing"]
-    conversation_id: ConversationId
     active: StrictBool
 
 
-class Heartbeat(_Frame):
+class Heartbeat(_ConversationFrame):
     type: Literal["heartbeat"]
-    conversation_id: ConversationId
 
 
 class Ping(_Frame):
@@ -117,12 +117,12 @@ class DeskConsumer(AsyncWebsocketConsumer):
         frame = await self._parse(text_data)
         if frame is None:
             return
-        if isinstance(frame, Ping):
+        if not isinstance(frame, _ConversationFrame):  # ping
             await self.send(text_data='{"type":"pong"}')
         elif isinstance(frame, Watch):
             await self._watch(frame.conversation_id)
         else:
-            key = _key(frame.conversation_id)  # type: ignore[attr-defined]
+            key = _key(frame.conversation_id)
             if key not in self.watching:
                 await self._error(
                     "not_watching", _("This socket does not watch that conversation.")
