@@ -11,6 +11,7 @@ codes in docs/api.md ("The desk socket"), and the socket stays open.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -25,6 +26,7 @@ from assistant.validation import MAX_JSON_DEPTH, InvalidInput, Line, parse_json
 from tickets import access, presence
 
 CLOSE_FORBIDDEN = 4403
+logger = logging.getLogger(__name__)
 
 # Far longer than any conversation id (a UUID is 36 characters); a longer value is refused
 # before it reaches the database or Redis.
@@ -34,6 +36,8 @@ ConversationId = Annotated[Line, Field(min_length=1, max_length=64)]
 class _Frame(BaseModel):
     # Unknown fields are ignored, so a newer desk can talk to an older server.
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    type: str
 
 
 class _ConversationFrame(_Frame):
@@ -117,6 +121,15 @@ class DeskConsumer(AsyncWebsocketConsumer):
         frame = await self._parse(text_data)
         if frame is None:
             return
+        try:
+            await self._handle(frame)
+        except Exception:
+            # A bug or an outage (Redis, the database), not the desk's fault: said in the error
+            # log, and the socket stays open so that the agent keeps their live view.
+            logger.exception("Desk frame %r failed", frame.type)
+            await self._error("internal", _("Something went wrong on our side; please try again."))
+
+    async def _handle(self, frame: _Frame) -> None:
         if not isinstance(frame, _ConversationFrame):  # ping
             await self.send(text_data='{"type":"pong"}')
         elif isinstance(frame, Watch):

@@ -27,7 +27,7 @@ from tickets.models import Note, TicketEvent
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Every code docs/api.md lists for the desk socket's error frames.
-DOCUMENTED_CODES = {"bad_json", "unknown_type", "invalid", "not_found", "not_watching"}
+DOCUMENTED_CODES = {"bad_json", "unknown_type", "invalid", "not_found", "not_watching", "internal"}
 # Every frame type the desk sends (docs/api.md); test_the_frame_types_are_the_documented_ones
 # fails when the consumer gains one, so that it is added here and fuzzed too.
 FRAME_TYPES = ["heartbeat", "ping", "typing", "unwatch", "watch"]
@@ -142,6 +142,27 @@ def test_the_frame_types_are_the_documented_ones() -> None:
     from tickets.consumers import FRAMES
 
     assert sorted(FRAMES) == FRAME_TYPES
+
+
+async def test_a_failure_handling_a_valid_frame_is_an_internal_error_not_a_dropped_socket(
+    world: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    socket = await _open(world.agent_a)
+    conversation_id = str(world.conversation_a.pk)
+    await socket.send_json_to({"type": "watch", "conversation_id": conversation_id})
+    assert (await socket.receive_json_from())["type"] == "presence"
+
+    async def outage(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("Redis went away")
+
+    monkeypatch.setattr("tickets.presence.touch", outage)
+    frame = await _exchange(
+        socket, json.dumps({"type": "heartbeat", "conversation_id": conversation_id})
+    )
+    assert (frame["type"], frame["code"]) == ("error", "internal")
+    assert "Desk frame 'heartbeat' failed" in caplog.text
+    await _still_open(socket)
+    await socket.disconnect()
 
 
 # -- property-based: every frame type, hostile values in every field ---------------------------
