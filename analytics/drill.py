@@ -1,17 +1,25 @@
-"""The conversations behind a number: the facts a chart point or table cell counted."""
+"""The conversations behind a number: the facts a chart point or table cell counted.
+
+The drill-down's query parameters come from links the pages write, but anyone can edit a URL:
+DrillForm validates them (a Django form, with the shared text rules) before facts() reads
+them, and the page shows what was wrong instead of failing.
+"""
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from analytics.forms import ceil_hour, local_midnight
+from analytics.forms import MAX_DAY, MIN_DAY, ceil_hour, local_midnight
 from analytics.models import ConversationFact
 from analytics.sources import Scope
+from assistant.formfields import TextField
 
 # metric -> (label, condition). Each is the definition the counted number uses.
 METRICS: dict[str, tuple[Any, Q]] = {
@@ -42,6 +50,77 @@ DIMENSIONS = {
 }
 NUMERIC = {"inbox", "team", "agent"}
 NONE_VALUE = "none"
+UNITS = ("hour", "day", "week", "month")
+SEGMENTS = {"assistant": _("Assistant only"), "human": _("Human-handled")}
+# The parameters a drill link may carry; "value" and "reason" may be empty on purpose (no topic,
+# no reason given), so their presence matters, not only their value.
+KEYS = ("metric", "dim", "value", "period", "unit", "reason", "segment")
+_ID = re.compile(r"[0-9]{1,19}")
+MAX_ID = 2**63 - 1
+
+
+def parse_period(period: str, unit: str) -> datetime | date:
+    """The start of a calendar bucket as drill links write it: "2026-03-05" (a day, week or
+    month) or "2026-03-05T14:00" (an hour, local time). ValueError when it is not one, or
+    outside the days the pages accept."""
+    if unit == "hour":
+        moment = datetime.fromisoformat(period)
+        day = moment.date()
+    else:
+        moment = None
+        day = date.fromisoformat(period)
+    if not MIN_DAY <= day <= MAX_DAY:
+        raise ValueError(period)
+    return moment if moment is not None else day
+
+
+class DrillForm(forms.Form):
+    metric = forms.ChoiceField(
+        label=_("Metric"),
+        required=False,
+        choices=[(key, label) for key, (label, _q) in METRICS.items()],
+    )
+    dim = forms.ChoiceField(
+        label=_("Dimension"), required=False, choices=[(key, key) for key in DIMENSIONS]
+    )
+    value = TextField(
+        label=_("Value"), single_line=True, required=False, strip=False, max_length=300
+    )
+    period = TextField(label=_("Period"), single_line=True, required=False, max_length=100)
+    unit = forms.ChoiceField(label=_("Unit"), required=False, choices=[(u, u) for u in UNITS])
+    reason = TextField(
+        label=_("Reason"), single_line=True, required=False, strip=False, max_length=100
+    )
+    segment = forms.ChoiceField(label=_("Segment"), required=False, choices=list(SEGMENTS.items()))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        dim = data.get("dim")
+        if "value" in self.data and "value" in data:
+            value = data["value"]
+            if not dim:
+                self.add_error("dim", _("A value needs the dimension it belongs to."))
+            elif (
+                dim in NUMERIC
+                and value != NONE_VALUE
+                and not (_ID.fullmatch(value) and int(value) <= MAX_ID)
+            ):
+                self.add_error("value", _("Not an id: a whole number or “none”."))
+        elif dim and "value" not in self.data:
+            self.add_error("value", _("A dimension needs a value."))
+        period, unit = data.get("period"), data.get("unit")
+        if period and not unit and "unit" not in self.errors:
+            self.add_error("unit", _("A period needs its unit."))
+        elif period and unit:
+            try:
+                parse_period(period, unit)
+            except ValueError:
+                self.add_error("period", _("Not a calendar date (or hour) this page can show."))
+        return data
+
+    def params(self) -> dict[str, str]:
+        """The validated parameters the link carried (absent ones left out)."""
+        return {key: self.cleaned_data[key] for key in KEYS if key in self.data}
 
 
 def _next_bucket(start: date, unit: str) -> date:
@@ -54,17 +133,19 @@ def _next_bucket(start: date, unit: str) -> date:
 
 def facts(scope: Scope, params: dict[str, str]) -> QuerySet[ConversationFact]:
     """Facts of the scope, narrowed by the drill parameters: metric, a dimension value
-    (dim + value; "none" for no team/agent), a reason, and a calendar bucket (period + unit)."""
+    (dim + value; "none" for no team/agent), a reason, and a calendar bucket (period + unit).
+    ``params`` are DrillForm.params(): validated."""
     start, end = scope.start, scope.end
     period, unit = params.get("period"), params.get("unit")
     if period and unit:
         tz = zoneinfo.ZoneInfo(scope.tz)
-        if unit == "hour":
-            local = datetime.fromisoformat(period).replace(tzinfo=tz)
+        start_of = parse_period(period, unit)
+        if isinstance(start_of, datetime):
+            local = start_of.replace(tzinfo=tz)
             bucket_start = ceil_hour(local)
             bucket_end = ceil_hour(local + timedelta(hours=1))
         else:
-            day = date.fromisoformat(period[:10])
+            day = start_of
             bucket_start = local_midnight(day, tz)
             bucket_end = local_midnight(_next_bucket(day, unit), tz)
         start, end = max(start, bucket_start), min(end, bucket_end)
@@ -79,7 +160,7 @@ def facts(scope: Scope, params: dict[str, str]) -> QuerySet[ConversationFact]:
         if by in NUMERIC:
             if value == NONE_VALUE:
                 rows = rows.filter(**{f"{column}__isnull": True})
-            elif value.isdigit():
+            elif _ID.fullmatch(value) and int(value) <= MAX_ID:
                 rows = rows.filter(**{column: int(value)})
             else:
                 return rows.none()

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,10 @@ BREAKDOWNS = (
     ("team", _("Team")),
 )
 MAX_DAYS = 3 * 366
+# Days the pages accept: a custom range or a drill-down period outside these cannot be turned
+# into UTC instants (year 1 in a zone east of UTC is before datetime.min) and holds no data.
+MIN_DAY = date(1970, 1, 1)
+MAX_DAY = date(9998, 12, 31)
 
 
 @cache
@@ -92,8 +97,16 @@ class Selection:
 
 class FilterForm(forms.Form):
     range = forms.ChoiceField(label=_("Range"), choices=[(k, v) for k, v, _d in PRESETS])
-    start = forms.DateField(label=_("From"), required=False)
-    end = forms.DateField(label=_("To"), required=False)
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        validators=[MinValueValidator(MIN_DAY), MaxValueValidator(MAX_DAY)],
+    )
+    end = forms.DateField(
+        label=_("To"),
+        required=False,
+        validators=[MinValueValidator(MIN_DAY), MaxValueValidator(MAX_DAY)],
+    )
     tz = forms.ChoiceField(label=_("Time zone"))
     inbox = forms.TypedChoiceField(label=_("Inbox"), coerce=int, required=False, empty_value=None)
     team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False, empty_value=None)

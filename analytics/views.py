@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from analytics import drill, pages
 from analytics.forms import FilterForm, Selection
-from analytics.models import RollupState
+from analytics.models import ConversationFact, RollupState
 from analytics.rollups import STATE_NAME
 from analytics.tables import csv_value, format_cell, format_duration, streaming_csv
 from tickets import access
@@ -188,12 +188,9 @@ EXPORT_COLUMNS = (
 )
 
 
-def _drill_rows(request: HttpRequest, selection: Selection) -> Any:
-    # "value" and "reason" may be empty on purpose (no topic, no reason given).
-    keys = ("metric", "dim", "value", "period", "unit", "reason")
-    params = {key: request.GET[key] for key in keys if key in request.GET}
+def _drill_rows(params: dict[str, str], selection: Selection) -> Any:
     rows = drill.facts(selection.scope, params)
-    segment = request.GET.get("segment")
+    segment = params.get("segment")
     if segment == "assistant":
         rows = rows.filter(human=False)
     elif segment == "human":
@@ -221,9 +218,18 @@ def _export_rows(rows: Any) -> Iterator[list[str]]:
 @manager_required
 def conversations(request: HttpRequest) -> HttpResponse:
     form, selection = _form(request)
-    rows = _drill_rows(request, selection)
-    if request.GET.get("export") == "conversations":
-        return streaming_csv(_export_rows(rows), "conversations.csv")
+    drill_form = drill.DrillForm(request.GET)
+    if not drill_form.is_valid():
+        # An edited or truncated link: say what is wrong rather than list the wrong rows.
+        if request.GET.get("export") == "conversations":
+            return HttpResponseBadRequest(_drill_errors(drill_form), content_type="text/plain")
+        params: dict[str, str] = {}
+        rows = ConversationFact.objects.none()
+    else:
+        params = drill_form.params()
+        rows = _drill_rows(params, selection)
+        if request.GET.get("export") == "conversations":
+            return streaming_csv(_export_rows(rows), "conversations.csv")
     page = Paginator(rows.order_by("-created_at", "conversation_id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -241,8 +247,7 @@ def conversations(request: HttpRequest) -> HttpResponse:
         }
         for fact in page.object_list
     ]
-    metric = request.GET.get("metric") or "all"
-    label, _condition = drill.METRICS.get(metric, drill.METRICS["all"])
+    label, _condition = drill.METRICS.get(params.get("metric") or "all", drill.METRICS["all"])
     query = request.GET.copy()
     query.pop("page", None)
     export = query.copy()
@@ -252,6 +257,7 @@ def conversations(request: HttpRequest) -> HttpResponse:
         "section": "conversations",
         "nav": NAV,
         "form": form,
+        "drill_form": drill_form,
         "selection": selection,
         "page_obj": page,
         "items": items,
@@ -259,26 +265,32 @@ def conversations(request: HttpRequest) -> HttpResponse:
         "total": page.paginator.count,
         "query": query.urlencode(),
         "export_url": f"{request.path}?{export.urlencode()}",
-        "detail": _drill_detail(request),
-        "extra_hidden": [
-            (key, request.GET[key])
-            for key in ("metric", "dim", "value", "period", "unit", "reason", "segment")
-            if key in request.GET
-        ],
+        "detail": _drill_detail(params),
+        # Only valid parameters are carried over when the filter bar is applied again.
+        "extra_hidden": list(params.items()),
         "state": _freshness(),
     }
-    return render(request, "analytics/conversations.html", context)
+    status = 200 if drill_form.is_valid() else 400
+    return render(request, "analytics/conversations.html", context, status=status)
 
 
-def _drill_detail(request: HttpRequest) -> list[str]:
+def _drill_errors(drill_form: drill.DrillForm) -> str:
+    return " ".join(
+        f"{drill_form.fields[name].label if name in drill_form.fields else ''}: {error}"
+        for name, errors in drill_form.errors.items()
+        for error in errors
+    )
+
+
+def _drill_detail(params: dict[str, str]) -> list[str]:
     """What narrows the list beyond the filter bar, in words."""
     parts = []
-    if request.GET.get("period"):
-        parts.append(_("period starting %(period)s") % {"period": request.GET["period"]})
-    if request.GET.get("dim") and request.GET.get("value") is not None:
-        parts.append(f"{request.GET['dim']} = {request.GET['value']}")
-    if "reason" in request.GET:
-        parts.append(_("reason: %(reason)s") % {"reason": request.GET["reason"] or "-"})
-    if request.GET.get("segment"):
-        parts.append(request.GET["segment"])
+    if params.get("period"):
+        parts.append(_("period starting %(period)s") % {"period": params["period"]})
+    if params.get("dim") and "value" in params:
+        parts.append(f"{params['dim']} = {params['value']}")
+    if "reason" in params:
+        parts.append(_("reason: %(reason)s") % {"reason": params["reason"] or "-"})
+    if params.get("segment"):
+        parts.append(str(drill.SEGMENTS[params["segment"]]))
     return parts

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from assistant.formfields import text_error
 from assistant.knowledge.embedding import current_model_key
 from assistant.knowledge.indexing import rebuild_chunks
 from assistant.knowledge.languages import normalize_locale
@@ -24,6 +26,31 @@ EMBEDDING_BATCH = 32
 
 # The fields an edit may change; anything else is derived.
 _EDITABLE = ("title", "slug", "body", "source_url", "locale", "status", "external_id", "updated_at")
+
+
+# Text fields and whether each is a single line. PostgreSQL cannot store NUL, UTF-8 cannot
+# encode a lone surrogate, and no article needs other control characters: such text is refused
+# (an editor sees a form error, an import reports the article as skipped), never altered.
+_TEXT_FIELDS = {
+    "title": True,
+    "slug": True,
+    "locale": True,
+    "source_url": True,
+    "external_id": True,
+    "body": False,
+}
+
+
+def check_text(values: dict[str, object]) -> None:
+    """ValidationError naming each text field that breaks the shared rules."""
+    errors = {
+        name: text_error(value, single_line=_TEXT_FIELDS[name])
+        for name, value in values.items()
+        if name in _TEXT_FIELDS and isinstance(value, str)
+    }
+    errors = {name: error for name, error in errors.items() if error}
+    if errors:
+        raise ValidationError(errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +83,7 @@ def unique_slug(base: str, *, exclude_pk: int | None = None) -> str:
 
 @transaction.atomic
 def article_create(*, data: ArticleData) -> Article:
+    check_text({name: getattr(data, name) for name in _TEXT_FIELDS})
     article = Article(
         title=data.title.strip()[:300],
         slug=data.slug or unique_slug(data.title),
@@ -78,6 +106,7 @@ def article_update(*, article: Article, **changes: object) -> Article:
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    check_text(changes)
     if "locale" in changes:
         changes["locale"] = normalize_locale(str(changes["locale"]))
     changed = [name for name, value in changes.items() if getattr(article, name) != value]
@@ -147,6 +176,7 @@ def article_upsert(*, data: ArticleData) -> tuple[Article, Outcome]:
 
     Importing the same export twice changes nothing the second time.
     """
+    check_text({name: getattr(data, name) for name in _TEXT_FIELDS})
     lookup = {"external_id": data.external_id} if data.external_id else {"slug": data.slug}
     existing = (
         Article.objects.select_for_update().filter(**lookup).first()

@@ -126,3 +126,79 @@ def test_an_invalid_article_is_skipped_without_losing_the_others(tmp_path: Path)
     assert report.created == 1
     assert len(report.skipped) == 1 and "bad.md" in report.skipped[0]
     assert Article.objects.get().locale == "de"
+
+
+# -- files that are not clean text (issue 22): refused and reported, never altered -------------
+
+
+def test_a_file_with_nul_is_reported_and_skipped_not_altered(tmp_path: Path) -> None:
+    (tmp_path / "ok.md").write_text("# Fine\n\nTabs\tand\nline breaks stay.\n")
+    (tmp_path / "nul.md").write_bytes(b"# Broken\n\nA NUL \x00 in the body.\n")
+    (tmp_path / "escape.md").write_bytes(b"# Colou\x1b[31mred\n\nText.\n")
+
+    report = import_path(tmp_path)
+
+    assert report.created == 1
+    skipped = sorted(report.skipped)
+    assert len(skipped) == 2
+    assert "escape.md" in skipped[0] and "title" in skipped[0] and "U+001B" in skipped[0]
+    assert "nul.md" in skipped[1] and "body" in skipped[1] and "U+0000" in skipped[1]
+    article = Article.objects.get()
+    assert article.title == "Fine" and article.body == "Tabs\tand\nline breaks stay.\n"
+
+
+def test_a_zendesk_export_with_nul_surrogates_or_impossible_dates_skips_those_articles(
+    tmp_path: Path,
+) -> None:
+    export = tmp_path / "export.json"
+    # Written with escapes, as a JSON encoder writes them: "\u0000", "\ud800".
+    export.write_text(
+        json.dumps(
+            {
+                "articles": [
+                    {"id": 1, "title": "Good", "body": "<p>Fine.</p>"},
+                    {"id": 2, "title": "NUL\u0000title", "body": "<p>x</p>"},
+                    {"id": 3, "title": "Surrogate", "body": "<p>\ud800</p>"},
+                    {"id": "4\u0000", "title": "NUL in the id", "body": "<p>x</p>"},
+                    {"id": 5, "title": "Date", "body": "<p>x</p>", "updated_at": "2026-13-45"},
+                    {"id": 6, "title": "Tab\tin a title", "body": "<p>x</p>"},
+                ]
+            }
+        )
+    )
+
+    report = import_path(export)
+
+    assert report.created == 1 and len(report.skipped) == 5
+    reasons = "\n".join(report.skipped)
+    assert "U+0000" in reasons and "lone surrogate" in reasons and "not a real date" in reasons
+    assert "U+0009" in reasons
+    assert list(Article.objects.values_list("title", flat=True)) == ["Good"]
+
+
+def test_a_file_that_is_not_utf8_stops_an_import_of_that_file_alone(tmp_path: Path) -> None:
+    (tmp_path / "ok.md").write_text("# Fine\n\nText.\n")
+    (tmp_path / "latin1.md").write_bytes("# Caf\xe9\n\nText.\n".encode("latin-1"))
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+
+    report = import_path(tmp_path)
+
+    assert report.created == 1
+    assert len(report.skipped) == 2
+    reasons = "\n".join(sorted(report.skipped))
+    assert "deep.json: not valid JSON" in reasons and "nests" in reasons
+    assert "latin1.md: not UTF-8 text" in reasons
+    # Named on its own, such a file is the whole import: a clear error.
+    with pytest.raises(ImportFormatError, match="not UTF-8"):
+        import_path(tmp_path / "latin1.md")
+    with pytest.raises(CommandError, match="not valid JSON"):
+        call_command("import_articles", str(tmp_path / "deep.json"))
+
+
+def test_the_command_reports_what_it_skipped(tmp_path: Path) -> None:
+    (tmp_path / "ok.md").write_text("# Fine\n\nText.\n")
+    (tmp_path / "nul.md").write_bytes(b"# Broken\n\n\x00\n")
+    out, err = StringIO(), StringIO()
+    call_command("import_articles", str(tmp_path), stdout=out, stderr=err)
+    assert out.getvalue().strip() == "1 created, 0 updated, 0 unchanged, 1 skipped"
+    assert "nul.md" in err.getvalue() and "U+0000" in err.getvalue()

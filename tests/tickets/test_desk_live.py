@@ -17,6 +17,8 @@ from tickets.models import Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+NOT_FOUND = {"type": "error", "code": "not_found", "message": "No such conversation."}
+
 
 async def desk_socket(user: Any, origin: str = "http://localhost") -> WebsocketCommunicator:
     headers = [(b"origin", origin.encode())]
@@ -54,11 +56,11 @@ async def test_an_agent_can_watch_only_their_teams_conversations(world: Any) -> 
     connected, _ = await socket.connect()
     assert connected
     await socket.send_json_to({"type": "watch", "conversation_id": str(world.conversation_b.pk)})
-    assert await socket.receive_json_from() == {"type": "error", "code": "not_found"}
+    assert await socket.receive_json_from() == NOT_FOUND
     await socket.send_json_to(
         {"type": "watch", "conversation_id": "00000000-0000-4000-8000-000000000000"}
     )
-    assert await socket.receive_json_from() == {"type": "error", "code": "not_found"}
+    assert await socket.receive_json_from() == NOT_FOUND
     await socket.send_json_to({"type": "watch", "conversation_id": str(world.conversation_a.pk)})
     presence = await socket.receive_json_from()
     assert presence["type"] == "presence" and [a["name"] for a in presence["agents"]] == ["Alice"]

@@ -3,6 +3,7 @@ field messages) for validation failures. The same shape as the widget's endpoint
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -42,6 +43,24 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _encodable(detail: Any) -> Any:
+    """Error messages with lone surrogates replaced by U+FFFD.
+
+    Some of DRF's messages quote the input ('"x" is not a valid choice.'); a lone surrogate in
+    it cannot be encoded as UTF-8, and the refusal itself would become a 500.
+    """
+    if isinstance(detail, str):
+        return _SURROGATE.sub("\ufffd", detail) if _SURROGATE.search(detail) else detail
+    if isinstance(detail, dict):
+        return {_encodable(key): _encodable(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_encodable(item) for item in detail]
+    return detail
+
+
 def _field_errors(detail: Any) -> dict[str, Any]:
     if isinstance(detail, dict):
         return detail
@@ -61,13 +80,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = {
             "error": "invalid",
             "message": str(_("The request is not valid; see errors.")),
-            "errors": _field_errors(exc.detail),
+            "errors": _encodable(_field_errors(exc.detail)),
         }
     elif isinstance(exc, exceptions.APIException):
         code = exc.get_codes()
         detail = exc.detail
         response.data = {
             "error": code if isinstance(code, str) else exc.default_code,
-            "message": str(detail) if isinstance(detail, str) else str(exc.default_detail),
+            "message": _encodable(
+                str(detail) if isinstance(detail, str) else str(exc.default_detail)
+            ),
         }
     return response

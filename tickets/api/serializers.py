@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.validators import EmailValidator, RegexValidator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -157,19 +158,26 @@ class TicketCreateSerializer(_TicketFieldsMixin):
         required=False,
         help_text=_("An existing contact of the inbox. Give this or contact_email."),
     )
-    contact_email = serializers.EmailField(
+    contact_email = Text(
+        single_line=True,
+        validators=[EmailValidator(message=_("Enter a valid email address."))],
         required=False,
         max_length=254,
         help_text=_("Find (or create) the inbox's contact with this email address."),
     )
-    contact_name = Text(required=False, allow_blank=True, max_length=200, default="")
-    subject = Text(max_length=250)
+    contact_name = Text(
+        single_line=True, required=False, allow_blank=True, max_length=200, default=""
+    )
+    subject = Text(single_line=True, max_length=250)
     description = Text(required=False, allow_blank=True, max_length=MAX_NOTE_CHARS, default="")
     priority = serializers.ChoiceField(
         choices=Ticket.Priority.choices, required=False, default=Ticket.Priority.NORMAL
     )
     tags = serializers.ListField(
-        child=Text(max_length=50), required=False, max_length=MAX_TAGS, default=list
+        child=Text(single_line=True, max_length=50),
+        required=False,
+        max_length=MAX_TAGS,
+        default=list,
     )
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(), pk_field=object_id(), required=False, allow_null=True
@@ -207,7 +215,7 @@ class TicketCreateSerializer(_TicketFieldsMixin):
 
 
 class TicketUpdateSerializer(_TicketFieldsMixin):
-    subject = Text(required=False, max_length=250)
+    subject = Text(single_line=True, required=False, max_length=250)
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
     assignee = serializers.PrimaryKeyRelatedField(
@@ -216,7 +224,9 @@ class TicketUpdateSerializer(_TicketFieldsMixin):
     team = serializers.PrimaryKeyRelatedField(
         queryset=Team.objects.all(), pk_field=object_id(), required=False, allow_null=True
     )
-    tags = serializers.ListField(child=Text(max_length=50), required=False, max_length=MAX_TAGS)
+    tags = serializers.ListField(
+        child=Text(single_line=True, max_length=50), required=False, max_length=MAX_TAGS
+    )
 
     def validate_subject(self, value: str) -> str:
         if not value.strip():
@@ -318,19 +328,34 @@ class MessageCreateSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------
 
 
+def _pattern(regex: str) -> RegexValidator:
+    # Text trims surrounding whitespace and refuses line breaks first, so "$" cannot match
+    # before a trailing newline here.
+    return RegexValidator(regex, message=_("This value does not match the required pattern."))
+
+
 class TicketFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
-    assignee = serializers.RegexField(
-        r"^(me|none|[1-9][0-9]{0,17})$",
+    assignee = Text(
+        single_line=True,
+        validators=[_pattern(r"^(me|none|[1-9][0-9]{0,17})$")],
         required=False,
         help_text=_('A user id, "me" or "none" (unassigned).'),
     )
-    team = serializers.RegexField(
-        r"^(none|[1-9][0-9]{0,17})$", required=False, help_text=_('A team id or "none".')
+    team = Text(
+        single_line=True,
+        validators=[_pattern(r"^(none|[1-9][0-9]{0,17})$")],
+        required=False,
+        help_text=_('A team id or "none".'),
     )
     inbox = object_id(required=False)
-    tag = Text(required=False, max_length=50)
-    q = Text(required=False, max_length=200, help_text=_("Words in the subject or summary."))
+    tag = Text(single_line=True, required=False, max_length=50)
+    q = Text(
+        single_line=True,
+        required=False,
+        max_length=200,
+        help_text=_("Words in the subject or summary."),
+    )
 
     def apply(self, tickets: QuerySet[Ticket], user: AbstractBaseUser) -> QuerySet[Ticket]:
         data = self.validated_data

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from assistant.formfields import TextField, validate_line
 from assistant.knowledge import services as knowledge
 from assistant.knowledge.models import Article
 from assistant.knowledge.rendering import render_markdown
@@ -24,11 +25,17 @@ from tickets.desk.views import shell
 
 
 class ArticleForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=300)
-    locale = forms.CharField(label=_("Language"), max_length=16, initial="en")
+    title = TextField(label=_("Title"), single_line=True, max_length=300)
+    locale = TextField(label=_("Language"), single_line=True, max_length=16, initial="en")
     status = forms.ChoiceField(label=_("Status"), choices=Article.Status.choices)
-    source_url = forms.URLField(label=_("Public URL"), required=False, assume_scheme="https")
-    body = forms.CharField(label=_("Body (Markdown)"), widget=forms.Textarea(attrs={"rows": 18}))
+    source_url = forms.URLField(
+        label=_("Public URL"), required=False, assume_scheme="https", validators=[validate_line]
+    )
+    body = TextField(label=_("Body (Markdown)"), widget=forms.Textarea(attrs={"rows": 18}))
+
+
+class ArticleSearchForm(forms.Form):
+    q = TextField(label=_("Search"), single_line=True, required=False, max_length=200)
 
 
 def _require_editor(request: HttpRequest) -> None:
@@ -38,8 +45,11 @@ def _require_editor(request: HttpRequest) -> None:
 
 @desk_required
 def article_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
-    if query:
+    search = ArticleSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    if not search.is_valid():
+        articles: list[Article] = []
+    elif query:
         # An agent's words leave for the embeddings provider through the audited call too.
         vector = embed_query(query, scope=CallScope(None, None, PrivacySettings()))
         hits = search_articles(query, limit=30, query_vector=vector)
@@ -50,9 +60,11 @@ def article_list(request: HttpRequest) -> HttpResponse:
     context = {
         "articles": articles,
         "query": query,
+        "search_form": search,
         "can_edit": access.is_manager(request.user),
     }
-    return render(request, "desk/articles.html", {**shell(request), **context})
+    status = 200 if search.is_valid() else 400
+    return render(request, "desk/articles.html", {**shell(request), **context}, status=status)
 
 
 @desk_required

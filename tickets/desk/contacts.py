@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assistant.chat.models import Contact, Conversation
 from assistant.compliance import rights
+from assistant.formfields import TextField
 from assistant.privacy.models import RightsRecord
 from tickets import access
 from tickets.desk.decorators import desk_required
@@ -25,7 +26,7 @@ from tickets.models import Ticket
 
 
 class EraseForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Reason"),
         max_length=rights.MAX_REASON_CHARS,
         strip=True,

@@ -1,3 +1,6 @@
+"""The desk's forms. Every text field applies the shared text rules (assistant/formfields.py):
+NUL, other control characters and lone surrogates are a form error, never a database error."""
+
 from __future__ import annotations
 
 from django import forms
@@ -5,15 +8,33 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from assistant.chat.services import MAX_MESSAGE_CHARS
+from assistant.formfields import TextField, validate_line
 from tickets.models import Team, Ticket
+
+# PostgreSQL bigint: a larger id is not an id.
+MAX_ID = 2**63 - 1
 
 
 class ReplyForm(forms.Form):
-    text = forms.CharField(max_length=MAX_MESSAGE_CHARS, strip=True)
+    text = TextField(max_length=MAX_MESSAGE_CHARS, strip=True)
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(max_length=10_000, strip=True)
+    text = TextField(max_length=10_000, strip=True)
+
+
+class QueueFilterForm(forms.Form):
+    """A queue's filter bar (query parameters), every field optional."""
+
+    inbox = forms.IntegerField(label=_("Inbox"), required=False, min_value=1, max_value=MAX_ID)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=[("", ""), *Ticket.Priority.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    q = TextField(label=_("Search"), single_line=True, required=False, max_length=200)
 
 
 class TicketFieldsForm(forms.Form):
@@ -25,7 +46,9 @@ class TicketFieldsForm(forms.Form):
     )
     assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
-    tags = forms.CharField(required=False, max_length=500, help_text=_("Comma-separated"))
+    tags = TextField(
+        single_line=True, required=False, max_length=500, help_text=_("Comma-separated")
+    )
 
     def __init__(self, *args: object, agents: object, teams: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -49,10 +72,10 @@ class TicketFieldsForm(forms.Form):
 
 class NewTicketForm(forms.Form):
     inbox = forms.ModelChoiceField(queryset=None)
-    contact_name = forms.CharField(max_length=200)
-    contact_email = forms.EmailField()
-    subject = forms.CharField(max_length=250)
-    description = forms.CharField(widget=forms.Textarea, required=False, max_length=10_000)
+    contact_name = TextField(single_line=True, max_length=200)
+    contact_email = forms.EmailField(validators=[validate_line])
+    subject = TextField(single_line=True, max_length=250)
+    description = TextField(widget=forms.Textarea, required=False, max_length=10_000)
     priority = forms.TypedChoiceField(
         choices=Ticket.Priority.choices, coerce=int, initial=Ticket.Priority.NORMAL
     )

@@ -85,13 +85,19 @@ def conversations_in(queue: str, user: Any) -> QuerySet[Conversation]:
 
 
 def filtered(
-    rows: QuerySet[Any], *, kind: str, inbox: str = "", priority: str = "", q: str = ""
+    rows: QuerySet[Any],
+    *,
+    kind: str,
+    inbox: int | None = None,
+    priority: int | None = None,
+    q: str = "",
 ) -> QuerySet[Any]:
-    if inbox.isdigit():
-        rows = rows.filter(inbox_id=int(inbox))
-    if kind == "tickets" and priority.isdigit():
-        rows = rows.filter(priority=int(priority))
-    q = q.strip()[:200]
+    """Narrowed by the filter bar's values, as QueueFilterForm validated them."""
+    if inbox is not None:
+        rows = rows.filter(inbox_id=inbox)
+    if kind == "tickets" and priority is not None:
+        rows = rows.filter(priority=priority)
+    q = q.strip()
     if q:
         rows = rows.filter(_search(q, kind))
     return rows

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,7 +21,13 @@ from assistant.llm.base import ModelError
 from tickets import access, services
 from tickets.desk import queues
 from tickets.desk.decorators import desk_required
-from tickets.desk.forms import NewTicketForm, NoteForm, ReplyForm, TicketFieldsForm
+from tickets.desk.forms import (
+    NewTicketForm,
+    NoteForm,
+    QueueFilterForm,
+    ReplyForm,
+    TicketFieldsForm,
+)
 from tickets.models import Availability, CannedReply, Team, Ticket
 
 PAGE_SIZE = 50
@@ -70,23 +77,32 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
         rows = queues.tickets_in(queue, request.user)
     else:
         rows = queues.conversations_in(queue, request.user)
-    rows = queues.filtered(
-        rows,
-        kind=definition.kind,
-        inbox=request.GET.get("inbox", ""),
-        priority=request.GET.get("priority", ""),
-        q=request.GET.get("q", ""),
-    )
+    filters = QueueFilterForm(request.GET)
+    if not filters.is_valid():
+        if request.htmx:
+            return _form_errors(filters)
+        # The page, with what was wrong and without rows: never a list the filters do not fit.
+        rows = rows.none()
+    else:
+        rows = queues.filtered(
+            rows,
+            kind=definition.kind,
+            inbox=filters.cleaned_data["inbox"],
+            priority=filters.cleaned_data["priority"],
+            q=filters.cleaned_data["q"],
+        )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "queue": definition,
         "page": page,
         "filters": request.GET,
+        "filter_form": filters,
         "priorities": Ticket.Priority.choices,
     }
     if request.htmx:
         return render(request, "desk/_queue_rows.html", context)
-    return render(request, "desk/queue.html", {**shell(request), **context})
+    status = 200 if filters.is_valid() else 400
+    return render(request, "desk/queue.html", {**shell(request), **context}, status=status)
 
 
 def _form_errors(form: forms.Form) -> HttpResponse:
@@ -318,7 +334,14 @@ def availability(request: HttpRequest) -> HttpResponse:
     if value not in Availability.values:
         return HttpResponseBadRequest("Unknown availability.")
     services.set_availability(user=request.user, availability=value)
-    return redirect(request.POST.get("next") or "desk-home")
+    # Back to the page the agent was on: only a path of this site (no line breaks, which a
+    # Location header cannot hold, and no other host).
+    back = request.POST.get("next", "")
+    if not back or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect("desk-home")
+    return redirect(back)
 
 
 @desk_required
