@@ -118,6 +118,41 @@ def ticket_for_conversation(
 
 
 @transaction.atomic
+@transaction.atomic
+def ticket_open(
+    *,
+    inbox: Inbox,
+    contact: Contact | None = None,
+    contact_email: str = "",
+    contact_name: str = "",
+    **fields: Any,
+) -> Ticket:
+    """`ticket_create` for a known contact, or for the inbox's contact with this e-mail address,
+    made when there is none; in one transaction, so a contact made for a ticket that is then
+    refused is not kept. The desk's "New ticket" and the API's create both call this."""
+    if contact is None:
+        contact = contact_for_email(inbox=inbox, email=contact_email, name=contact_name)
+    return ticket_create(inbox=inbox, contact=contact, **fields)
+
+
+def contact_for_email(*, inbox: Inbox, email: str, name: str = "") -> Contact:
+    """The inbox's oldest contact with this e-mail address, or a new one.
+
+    E-mail addresses are not unique among contacts (a visitor may type anyone's), so this picks,
+    it does not prove identity; the ticket only records who the caller says wrote in.
+    """
+    email = email.strip().lower()
+    existing = (
+        Contact.objects.select_for_update()
+        .filter(inbox=inbox, email__iexact=email)
+        .order_by("created_at")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    return Contact.objects.create(inbox=inbox, email=email, name=name.strip()[:200])
+
+
 def ticket_create(
     *,
     inbox: Inbox,
@@ -294,9 +329,11 @@ def handback(*, conversation: Conversation, agent: AbstractBaseUser) -> None:
 
 @transaction.atomic
 def resolve(*, conversation: Conversation, agent: AbstractBaseUser) -> None:
+    """Resolve the conversation and solve its ticket. A second resolve is refused
+    (conversation_resolved): it would reopen and re-solve the ticket."""
+    chat.conversation_resolve(conversation_id=conversation.pk, strict=True)
     ticket, _created = ticket_for_conversation(conversation_id=conversation.pk, actor=agent)
     ticket_update(ticket=ticket, by=agent, status=Ticket.Status.SOLVED)
-    chat.conversation_resolve(conversation_id=conversation.pk)
 
 
 def set_availability(*, user: AbstractBaseUser, availability: str) -> AgentProfile:

@@ -14,12 +14,13 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import DurationField, ExpressionWrapper, F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -460,6 +461,8 @@ def conversation_handback(*, conversation_id: uuid.UUID) -> Conversation:
     conversation = _locked_conversation(conversation_id)
     if conversation.state == Conversation.State.RESOLVED:
         raise ChatError("conversation_resolved", _("This conversation is already resolved."))
+    if conversation.state == Conversation.State.BOT:
+        raise ChatError("with_assistant", _("The assistant already has this conversation."))
     if not conversation.inbox.bot_enabled:
         raise ChatError("assistant_off", _("The assistant is switched off for this inbox."))
     conversation.state = Conversation.State.BOT
@@ -474,11 +477,21 @@ def conversation_handback(*, conversation_id: uuid.UUID) -> Conversation:
 
 @transaction.atomic
 def conversation_resolve(
-    *, conversation_id: uuid.UUID, by: str = "agent", note: str | None = None
+    *,
+    conversation_id: uuid.UUID,
+    by: str = "agent",
+    note: str | None = None,
+    strict: bool = False,
 ) -> Conversation:
-    """Close the conversation; the widget asks the customer for a rating."""
+    """Close the conversation; the widget asks the customer for a rating.
+
+    Resolving a resolved conversation does nothing, or, when ``strict`` (a person asked for it),
+    is refused: the desk and the API must not report a second resolve as done.
+    """
     conversation = _locked_conversation(conversation_id)
     if conversation.state == Conversation.State.RESOLVED:
+        if strict:
+            raise ChatError("conversation_resolved", _("This conversation is already resolved."))
         return conversation
     conversation.state = Conversation.State.RESOLVED
     conversation.resolved_at = timezone.now()
@@ -694,3 +707,30 @@ def model_call_record(
 
 def token_budget_left(conversation: Conversation) -> int:
     return max(0, conversation.inbox.token_budget - conversation.tokens_used)
+
+
+def idle_conversations_resolve(*, now: datetime, batch: int = 500) -> int:
+    """Resolve the open conversations that have been quiet past their inbox's limit
+    (`Inbox.idle_resolve_minutes`, 0 for never), telling each customer why, in their language.
+    Returns how many were resolved; a later run picks up the rest."""
+    limit = ExpressionWrapper(
+        F("inbox__idle_resolve_minutes") * timedelta(minutes=1), output_field=DurationField()
+    )
+    idle = (
+        Conversation.objects.filter(
+            state__in=Conversation.OPEN_STATES, inbox__idle_resolve_minutes__gt=0
+        )
+        .annotate(limit=limit)
+        .filter(updated_at__lt=now - F("limit"))
+        .values_list("pk", "language")[:batch]
+    )
+    count = 0
+    for conversation_id, language in idle:
+        with translation.override(language):
+            note = _(
+                "This conversation was closed because it was quiet for a while. "
+                "Write again any time."
+            )
+        conversation_resolve(conversation_id=conversation_id, by="idle", note=note)
+        count += 1
+    return count

@@ -7,9 +7,8 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Subquery
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from assistant import calls
 from assistant.chat import services
@@ -63,26 +62,5 @@ def recover_stalled_replies() -> int:
 
 @shared_task(name="chat.resolve_idle_conversations")
 def resolve_idle_conversations() -> int:
-    """Resolve conversations idle past their inbox's limit, telling the customer why."""
-    now = timezone.now()
-    limit = ExpressionWrapper(
-        F("inbox__idle_resolve_minutes") * timedelta(minutes=1), output_field=DurationField()
-    )
-    idle = (
-        Conversation.objects.filter(
-            state__in=Conversation.OPEN_STATES, inbox__idle_resolve_minutes__gt=0
-        )
-        .annotate(limit=limit)
-        .filter(updated_at__lt=now - F("limit"))
-        .values_list("pk", "language")[:500]
-    )
-    count = 0
-    for conversation_id, language in idle:
-        with translation.override(language):
-            note = _(
-                "This conversation was closed because it was quiet for a while. "
-                "Write again any time."
-            )
-        services.conversation_resolve(conversation_id=conversation_id, by="idle", note=note)
-        count += 1
-    return count
+    """Resolve conversations idle past their inbox's limit (the rule is the service's)."""
+    return services.idle_conversations_resolve(now=timezone.now())

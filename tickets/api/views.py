@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -26,7 +25,6 @@ from assistant.compliance import rights
 from assistant.privacy.models import RightsRecord
 from tickets import access, services
 from tickets.api import serializers as s
-from tickets.api.contacts import contact_for_email
 from tickets.api.errors import Conflict, ErrorSerializer
 from tickets.models import Ticket
 
@@ -97,23 +95,20 @@ class TicketViewSet(_Paginated, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         data = _validated(s.TicketCreateSerializer, request.data, request=request).validated_data
         try:
-            # One transaction: a contact made for a ticket that then fails is not kept.
-            with transaction.atomic():
-                contact = data.get("contact") or contact_for_email(
-                    inbox=data["inbox"], email=data["contact_email"], name=data["contact_name"]
-                )
-                ticket = services.ticket_create(
-                    inbox=data["inbox"],
-                    contact=contact,
-                    subject=data["subject"],
-                    by=request.user,
-                    channel=Ticket.Channel.API,
-                    priority=data["priority"],
-                    tags=data["tags"],
-                    assignee=data.get("assignee"),
-                    team=data.get("team"),
-                    description=data["description"],
-                )
+            ticket = services.ticket_open(
+                inbox=data["inbox"],
+                contact=data.get("contact"),
+                contact_email=data.get("contact_email", ""),
+                contact_name=data.get("contact_name", ""),
+                subject=data["subject"],
+                by=request.user,
+                channel=Ticket.Channel.API,
+                priority=data["priority"],
+                tags=data["tags"],
+                assignee=data.get("assignee"),
+                team=data.get("team"),
+                description=data["description"],
+            )
         except services.TicketError as error:
             raise ValidationError({"non_field_errors": [error.message]}) from error
         ticket = self.get_queryset().get(pk=ticket.pk)
@@ -271,10 +266,6 @@ class ConversationViewSet(_Paginated, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="handback")
     def handback(self, request: Request, pk: str) -> Response:
         conversation = self.get_object()
-        if conversation.state == Conversation.State.BOT:
-            raise Conflict(
-                detail="The assistant already has this conversation.", code="with_assistant"
-            )
         try:
             services.handback(conversation=conversation, agent=request.user)
         except ChatError as error:
@@ -290,12 +281,10 @@ class ConversationViewSet(_Paginated, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="resolve")
     def resolve(self, request: Request, pk: str) -> Response:
         conversation = self.get_object()
-        # Resolving twice would reopen and re-solve the ticket: refuse instead.
-        if conversation.state == Conversation.State.RESOLVED:
-            raise Conflict(
-                detail="This conversation is already resolved.", code="conversation_resolved"
-            )
-        services.resolve(conversation=conversation, agent=request.user)
+        try:
+            services.resolve(conversation=conversation, agent=request.user)
+        except ChatError as error:
+            raise _chat_error(error) from error
         return self._answer(conversation)
 
 

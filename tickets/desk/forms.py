@@ -33,6 +33,9 @@ class QueueFilterForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=None,
+        # Django's message quotes the value, which in a hand-edited link may be invisible
+        # (a control character) or long: name the choices instead.
+        error_messages={"invalid_choice": _("Choose one of the priorities in the list.")},
     )
     q = TextField(label=_("Search"), single_line=True, required=False, max_length=200)
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from assistant.chat import services as chat
-from assistant.chat.models import Contact, Conversation, ModelCall
+from assistant.chat.models import Conversation, ModelCall
 from assistant.chat.suggestions import draft_reply
 from assistant.llm.base import ModelError
 from tickets import access, services
@@ -245,7 +245,10 @@ def handback(request: HttpRequest, conversation_id: str) -> HttpResponse:
 @desk_required
 def resolve(request: HttpRequest, conversation_id: str) -> HttpResponse:
     conversation = _conversation_or_404(request, conversation_id)
-    services.resolve(conversation=conversation, agent=request.user)
+    try:
+        services.resolve(conversation=conversation, agent=request.user)
+    except chat.ChatError as error:
+        return HttpResponseBadRequest(error.message)
     return _back_to(conversation)
 
 
@@ -350,23 +353,22 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     form = NewTicketForm(request.POST or None, inboxes=inboxes)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        contact = Contact.objects.filter(
-            inbox=data["inbox"], email__iexact=data["contact_email"]
-        ).first()
-        if contact is None:
-            contact = Contact.objects.create(
-                inbox=data["inbox"], name=data["contact_name"], email=data["contact_email"]
+        try:
+            ticket = services.ticket_open(
+                inbox=data["inbox"],
+                contact_email=data["contact_email"],
+                contact_name=data["contact_name"],
+                subject=data["subject"],
+                description=data["description"],
+                priority=data["priority"],
+                by=request.user,
+                assignee=request.user,
             )
-        ticket = services.ticket_create(
-            inbox=data["inbox"],
-            contact=contact,
-            subject=data["subject"],
-            description=data["description"],
-            priority=data["priority"],
-            by=request.user,
-            assignee=request.user,
-        )
-        return redirect("desk-ticket", ticket_id=ticket.pk)
+        except services.TicketError as error:
+            # The same refusals as the API's (a subject of spaces only, say), shown on the form.
+            form.add_error(None, error.message)
+        else:
+            return redirect("desk-ticket", ticket_id=ticket.pk)
     return render(request, "desk/ticket_new.html", {**shell(request), "form": form})
 
 

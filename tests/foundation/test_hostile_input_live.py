@@ -2,29 +2,37 @@
 
 The production ASGI server runs in a child process, once in development settings (DEBUG on, the
 debug error page, as `make run` starts it) and once in production settings, with a pool of four
-connections so that a leak would show within a few requests. Hypothesis draws session bodies and
-frames of every type with hostile strings (NUL, control characters, lone surrogates, huge
-values), wrong types and deep nesting; every answer must be a documented status or error frame,
-the socket must stay open, and a refusal must store nothing.
+connections so that a leak would show within a few requests. Hypothesis draws widget session
+bodies and frames of every type of both sockets (the widget's and the desk's) with hostile
+strings (NUL, control characters, lone surrogates, huge values), wrong types and deep nesting;
+every answer must be a documented status or error frame, the socket must stay open, and a
+refusal must store nothing. Then hundreds of failing requests of every kind (the widget's
+session endpoint and socket, the API, the analytics drill-down, the desk socket) must leave the
+pool serving and the server ready. (The API is also fuzzed against its schema, in-process, by
+tests/tickets/test_api_fuzz.py; the pages by tests/tickets/test_pages_input.py.)
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from django.conf import settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from websockets.sync.client import ClientConnection, connect
 
 from assistant.chat.models import Contact, Inbox, Message
 from tests import factories
 from tests.foundation.test_settings import PRODUCTION
-from tests.live import LiveServer
+from tests.live import ROOT, LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +40,7 @@ SESSION_STATUSES = {200, 400, 403, 404}
 FRAME_ERRORS = {"bad_json", "unknown_type", "invalid", "too_long", "conversation_resolved"}
 POOL_SIZE = 4
 EXAMPLES = 80
-FUZZ = settings(
+FUZZ = hypothesis_settings(
     max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -108,11 +116,22 @@ def hostile_server(request: Any, live_server_environment: dict[str, str]) -> Ite
     if request.param == "production":
         environment.update(
             {
-                **{k: v for k, v in PRODUCTION.items() if k in ("DEBUG", "DJANGO_SECRET_KEY")},
+                "DEBUG": PRODUCTION["DEBUG"],
+                # The test process's key, so that the desk sessions it signs in are valid there.
+                "DJANGO_SECRET_KEY": settings.SECRET_KEY,
                 "ALLOWED_HOSTS": "127.0.0.1",
                 "CSRF_TRUSTED_ORIGINS": "http://127.0.0.1",
                 "SECURE_SSL_REDIRECT": "false",
             }
+        )
+        # Production pages name their assets through the manifest that collectstatic writes
+        # (as the production image's build does).
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=environment,
+            check=True,
+            timeout=300,
         )
     with LiveServer(environment, name=f"hostile-{request.param}") as server:
         yield server
@@ -227,6 +246,67 @@ def test_hostile_frames_of_every_type_get_documented_errors_and_the_socket_stays
             assert [a["code"] for a in _answers_until_pong(socket)] == ["bad_json"], raw
 
 
+def _staff(role: str) -> tuple[str, str]:
+    """A desk user's session cookie and API token, made in the database the server reads."""
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    user = factories.make_agent(f"hostile-{role}", role=role)
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value, Token.objects.create(user=user).key
+
+
+@contextmanager
+def _desk_socket(server: LiveServer, session: str) -> Iterator[ClientConnection]:
+    url = server.url.replace("http", "ws") + "/ws/desk/"
+    with connect(
+        url,
+        origin=server.url,
+        additional_headers={"Cookie": f"sessionid={session}"},
+        open_timeout=10,
+    ) as socket:
+        yield socket
+
+
+def _desk_answer(socket: ClientConnection, raw: str) -> list[dict[str, Any]]:
+    """What the desk socket answers to a frame, up to the pong of a ping sent after it."""
+    socket.send(raw)
+    socket.send('{"type": "ping"}')
+    answers = []
+    while (frame := json.loads(socket.recv(timeout=10)))["type"] != "pong":
+        answers.append(frame)
+    return answers
+
+
+DESK_CODES = {"bad_json", "unknown_type", "invalid", "not_found", "not_watching"}
+DESK_FRAMES = st.one_of(
+    *(
+        frames(kind, conversation_id=st.uuids().map(str), active=st.booleans())
+        for kind in ("watch", "unwatch", "typing", "heartbeat")
+    ),
+    st.fixed_dictionaries({"type": json_values}),
+)
+
+
+def test_hostile_desk_frames_get_documented_errors_and_the_socket_stays_open(
+    hostile_server: LiveServer,
+) -> None:
+    session, _token = _staff("agent")
+
+    @FUZZ
+    @given(frame=DESK_FRAMES)
+    def one(frame: dict[str, Any]) -> None:
+        answers = _desk_answer(socket, json.dumps(frame))
+        errors = [answer for answer in answers if answer["type"] == "error"]
+        assert {error["code"] for error in errors} <= DESK_CODES, (frame, errors)
+
+    with _desk_socket(hostile_server, session) as socket:
+        one()
+        for raw in (DEEP, "{", "[1]", "null", '{"type":"typing","conversation_id":{"a":1}}'):
+            assert [a["type"] for a in _desk_answer(socket, raw)] == ["error"], raw
+
+
 def test_hundreds_of_failing_requests_leave_the_pool_full_and_the_server_ready(
     hostile_server: LiveServer, inbox: Inbox
 ) -> None:
@@ -247,6 +327,24 @@ def test_hundreds_of_failing_requests_leave_the_pool_full_and_the_server_ready(
             else:
                 socket.send(json.dumps({"type": "message", "client_id": "x", "text": text}))
             assert [a["type"] for a in _answers_until_pong(socket)] == ["error"]
+    # The API, the analytics drill-down and the desk socket, as a signed-in manager.
+    session, token = _staff("manager")
+    api = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    for _ in range(20):
+        for path in ("/api/v1/tickets", f"/api/v1/tickets/{2**62}/notes"):
+            response = httpx.post(hostile_server.url + path, content=DEEP, headers=api, timeout=15)
+            assert response.status_code in (400, 404), (path, response.text)
+        for params in ({"dimension": "inbox", "value": "²"}, {"period": "2026-13-45"}):
+            response = httpx.get(
+                hostile_server.url + "/analytics/conversations/",
+                params=params,
+                cookies={"sessionid": session},
+                timeout=15,
+            )
+            assert response.status_code == 400, (params, response.status_code)
+    with _desk_socket(hostile_server, session) as desk:
+        for raw in (DEEP, '{"type":"unwatch","conversation_id":["a"]}') * 20:
+            assert [a["type"] for a in _desk_answer(desk, raw)] == ["error"]
     # Every connection of the pool still serves: more requests than it holds, each one
     # needing the database, all answered within the pool's three-second wait.
     for _ in range(POOL_SIZE * 3):
