@@ -193,9 +193,7 @@ class DeskConsumer(AsyncWebsocketConsumer):
         """A heartbeat (typing None) or a typing change in a watched conversation."""
         await presence.touch(key, user_id=self.user.pk, name=self.name, typing=typing)
         if typing is not None:
-            await db_async(chat.agent_typing)(
-                conversation=self.watching[key], agent=self.user, active=typing
-            )
+            await chat.agent_typing(conversation=self.watching[key], agent=self.user, active=typing)
         await self._broadcast_presence(key)
 
     async def _unwatch(self, conversation_id: str) -> None:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import DurationField, ExpressionWrapper, F
@@ -513,14 +512,17 @@ def conversation_resolve(
     return conversation
 
 
-def agent_typing(*, conversation: Conversation, agent: AbstractBaseUser, active: bool) -> None:
-    """Tell the customer (and other agents) that an agent is typing. Nothing is stored."""
+async def agent_typing(
+    *, conversation: Conversation, agent: AbstractBaseUser, active: bool
+) -> None:
+    """Tell the customer (and other agents) that an agent is typing. Nothing is stored, so it is
+    published straight from the caller's event loop, with no database thread in between."""
     event = {
         "type": "typing",
         "author": {"kind": Message.Author.AGENT.value, "name": public_name(agent)},
         "active": active,
     }
-    async_to_sync(events.publish)(
+    await events.publish(
         contact_id=conversation.contact_id, conversation_id=conversation.id, event=event
     )
 
