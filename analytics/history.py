@@ -23,7 +23,8 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from assistant.chat.models import Contact, Conversation, Inbox, Message, ModelCall
+from assistant.chat.models import Contact, Conversation, Inbox, Message
+from assistant.usage.models import ModelCall
 from tickets.models import AgentProfile, Role, Team, Ticket, TicketEvent
 
 KEY_PREFIX = "pk_history_"

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "assistant",
     "assistant.chat",
+    "assistant.usage",
     "assistant.knowledge",
     "tickets",
     "analytics",

@@ -24,11 +24,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assistant.chat import events, tokens
-from assistant.chat.models import Contact, Conversation, Inbox, Message, ModelCall
+from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.chat.signals import conversation_resolved, handoff_requested, message_stored
 from assistant.errors import Refused
 from assistant.llm.types import CallResult
 from assistant.people import public_name
+from assistant.usage.models import ModelCall
 
 MAX_MESSAGE_CHARS = 4000
 

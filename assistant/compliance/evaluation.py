@@ -37,7 +37,7 @@ from django.dispatch import Signal
 
 from assistant import calls
 from assistant.chat import events, services, signals
-from assistant.chat.models import Contact, Conversation, Inbox, Message, ModelCall
+from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.chat.prompting import RULES
 from assistant.chat.reply import answer_conversation
 from assistant.knowledge.models import Article
@@ -47,6 +47,7 @@ from assistant.privacy.corpus import Case, Corpus, RenderedCase, fill, random_ca
 from assistant.privacy.models import InboxPrivacy, OutboundCallAudit
 from assistant.privacy.scoring import Outcome, Scorecard, Secrets, score_case
 from assistant.privacy.services import link_domains
+from assistant.usage.models import ModelCall
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from assistant.chat.models import Contact, Conversation, Inbox, Message, ModelCall
+from assistant.chat.models import Contact, Conversation, Inbox, Message
+from assistant.usage.models import ModelCall
 from tickets.models import Ticket, TicketEvent
 
 _seq = itertools.count(1)

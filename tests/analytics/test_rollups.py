@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from analytics import buckets, rollups
 from analytics.models import ConversationHourly, RollupState
 from analytics.sources import Scope
-from assistant.chat.models import Conversation, ModelCall
+from assistant.chat.models import Conversation
+from assistant.usage.models import ModelCall
 from tests.analytics.builders import Call, Spec, build, make_contact
 from tests.analytics.conftest import NOW, refreshed, same, total
 

@@ -9,8 +9,8 @@ import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
 
-from assistant.chat.models import ModelCall
 from assistant.llm.simulator import Rule
+from assistant.usage.models import ModelCall
 from tests import factories
 from tests.chat.conftest import Widget
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 
-from assistant.chat.models import Conversation, ModelCall
+from assistant.chat.models import Conversation
 from assistant.llm.config import build_llm_config
+from assistant.usage.models import ModelCall
 from tests import factories
 from tests.chat.conftest import Widget
 

@@ -9,7 +9,8 @@ import pytest
 from channels.db import database_sync_to_async
 
 from assistant.chat import services
-from assistant.chat.models import Conversation, Message, ModelCall
+from assistant.chat.models import Conversation, Message
+from assistant.usage.models import ModelCall
 from tests import factories
 from tests.chat.conftest import Widget, turns_finished
 

@@ -6,7 +6,8 @@ from django.core import signing
 from django.test import override_settings
 
 from assistant.chat import consumers, tokens
-from assistant.chat.models import Conversation, Message, ModelCall
+from assistant.chat.models import Conversation, Message
+from assistant.usage.models import ModelCall
 from tests import factories
 from tests.chat.conftest import Widget
 

@@ -126,9 +126,10 @@ def test_no_other_customers_data_reaches_the_model_or_the_attacker(worst_case: S
 
 
 def test_a_run_leaves_nothing_behind(worst_case: Scorecard) -> None:
-    from assistant.chat.models import Contact, Inbox, ModelCall
+    from assistant.chat.models import Contact, Inbox
     from assistant.knowledge.models import Article
     from assistant.privacy.models import OutboundCallAudit
+    from assistant.usage.models import ModelCall
     from tickets.models import Ticket
 
     assert not Inbox.objects.exists() and not Contact.objects.exists()

@@ -18,10 +18,11 @@ from django.db import connection
 from assistant import embedded
 from assistant.chat import events
 from assistant.chat import services as chat
-from assistant.chat.models import Conversation, Message, ModelCall
+from assistant.chat.models import Conversation, Message
 from assistant.chat.signals import handoff_requested
 from assistant.llm.simulator import run_in_thread
 from assistant.tasks import echo
+from assistant.usage.models import ModelCall
 from tests import factories
 from tests.conftest import child_process_environment, start_celery_worker, stop_process
 from tickets import escalation, receivers

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from assistant.chat import services as chat
-from assistant.chat.models import Conversation, ModelCall
+from assistant.chat.models import Conversation
 from assistant.chat.suggestions import draft_reply
 from assistant.llm.base import ModelError
+from assistant.usage.models import ModelCall
 from tickets import access, services
 from tickets.desk import queues
 from tickets.desk.decorators import desk_required
