@@ -365,11 +365,14 @@ def embed_company_texts(texts: Sequence[str]) -> Embedded | None:
         raise
     finally:
         if texts:
-            _record_company_texts(embedder.info, list(texts), outcome)
+            record_company_texts(embedder.info, list(texts), outcome)
     return Embedded(_space(embedder), result.vectors)
 
 
-def _record_company_texts(info: ProviderInfo, texts: list[str], outcome: str) -> None:
+def record_company_texts(info: ProviderInfo, texts: list[str], outcome: str) -> None:
+    """Article text that left for the embeddings provider, in the audit log like every outbound
+    call: the company's published content, not a customer's data, so with its hash only and no
+    inbox or conversation."""
     record_outbound_call(
         inbox_id=None,
         conversation_id=None,

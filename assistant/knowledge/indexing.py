@@ -22,8 +22,6 @@ from assistant.knowledge.languages import SIMPLE_CONFIG, search_config
 from assistant.knowledge.models import Article, Chunk
 from assistant.llm import Embedder
 from assistant.llm.base import ModelError
-from assistant.llm.types import Message as PromptMessage
-from assistant.privacy.services import record_outbound_call
 
 # Title words outrank heading words, which outrank body words (ts_rank's A, B and C weights).
 _WEIGHTS = ("A", "B", "C")
@@ -148,19 +146,6 @@ def _embed(inputs: list[str], embedder: Embedder | None) -> list[list[float]] | 
 
 
 def _audit(embedder: Embedder, inputs: Sequence[str], *, outcome: str) -> None:
-    """Article text leaves for the embeddings provider: the audit log records it like every
-    outbound call (as written: articles are the company's published content, not a customer's
-    data; no inbox or conversation)."""
-    if not inputs:
-        return
-    record_outbound_call(
-        inbox_id=None,
-        conversation_id=None,
-        provider_info=embedder.info,
-        purpose="embeddings",
-        messages_sent=[PromptMessage(role="user", content=text) for text in inputs],
-        counts={},
-        mode="hash",
-        redacted=False,
-        outcome=outcome,
-    )
+    """An embedder handed in is audited as the configured one is (assistant.calls)."""
+    if inputs:
+        calls.record_company_texts(embedder.info, list(inputs), outcome)
