@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from analytics import sources, stats
 from analytics.drill import drill_value
@@ -34,9 +35,10 @@ from tickets.models import Team
 
 TOP_SERIES = 8
 # Public list prices of hosted AI agents, per automated resolution, in USD (docs/analytics.md).
+# Lazy: a label translated here, at import, would stay in the language the process started in.
 HOSTED_PRICES = (
-    (_("Intercom Fin"), Decimal("0.99"), None),
-    (_("Zendesk AI agents"), Decimal("1.50"), Decimal("2.00")),
+    (gettext_lazy("Intercom Fin"), Decimal("0.99"), None),
+    (gettext_lazy("Zendesk AI agents"), Decimal("1.50"), Decimal("2.00")),
 )
 
 
@@ -721,7 +723,7 @@ def models(selection: Selection) -> Page:
         {"option": _("Human-handled"), "basis": _("conversation"),
          "price": per_human_total, "currency": currency},
         *(
-            {"option": name, "basis": _("automated resolution"), "price": low,
+            {"option": str(name), "basis": _("automated resolution"), "price": low,
              "price_high": high, "currency": "USD"}
             for name, low, high in HOSTED_PRICES
         ),
