@@ -170,7 +170,9 @@ def conversation_page(request: HttpRequest, conversation_id: str) -> HttpRespons
         **_ticket_panel_context(request, ticket, conversation.inbox_id),
         "conversation": conversation,
         "contact": conversation.contact,
-        "messages": messages,
+        # Not "messages": that name is the messages framework's, whose notices the base template
+        # shows above every page (each chat message appeared there as a notice).
+        "transcript": messages,
         "notes": ticket.notes.select_related("author") if ticket else [],
         "activity": ticket.events.select_related("actor").order_by("-created_at")[:30]
         if ticket
