@@ -214,6 +214,7 @@ class AuditedStream:
         self._call = call
         self._audit = audit
         self._restorer = restorer
+        self._events = self._restored()
 
     @property
     def result(self) -> CallResult | None:
@@ -224,15 +225,17 @@ class AuditedStream:
 
     async def __aexit__(self, *exc_info: object) -> None:
         try:
+            # The caller may have broken off mid-answer: close our generator, then the call's.
+            await self._events.aclose()
             await self._call.aclose()
         finally:
             # Shielded: a cancelled turn (a person took over) still records what left.
             await asyncio.shield(db_async(self._audit)(self._call.result))
 
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        return self._events()
+        return self._events
 
-    async def _events(self) -> AsyncIterator[StreamEvent]:
+    async def _restored(self) -> AsyncIterator[StreamEvent]:
         async for event in self._call:
             if isinstance(event, TextDelta):
                 text = self._restorer.feed(event.text)

@@ -12,13 +12,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, ValidationError
 
-from assistant.validation import InvalidInput, Line, Text, first_error, parse_json, text_problem
+from assistant.validation import InvalidInput, Line, Text, first_error, parse_json
 
 MAX_CLIENT_ID_CHARS = 64
 MAX_COMMENT_CHARS = 1000
 
 Sequence = Annotated[int, Field(strict=True, ge=0, le=2**63 - 1)]
 ConversationId = Annotated[Line, Field(max_length=64)]
+ClientId = Annotated[Line, Field(min_length=1, max_length=MAX_CLIENT_ID_CHARS)]
 
 
 class _Frame(BaseModel):
@@ -43,7 +44,7 @@ class Resume(_Frame):
 
 class ChatMessage(_Frame):
     type: Literal["message"]
-    client_id: Annotated[Line, Field(min_length=1, max_length=MAX_CLIENT_ID_CHARS)]
+    client_id: ClientId
     # The length limit has its own error code (too_long), checked by the service.
     text: Text
 
@@ -69,6 +70,7 @@ class Ping(_Frame):
 
 ClientFrame = Hello | Resume | ChatMessage | Typing | Handoff | Rate | Ping
 _frame = TypeAdapter(Annotated[ClientFrame, Field(discriminator="type")])
+_client_id = TypeAdapter(ClientId)
 
 
 class FrameError(Exception):
@@ -104,9 +106,10 @@ def parse(text_data: str | None) -> ClientFrame:
 
 
 def _valid_client_id(raw: dict[str, Any]) -> str | None:
-    client_id = raw.get("client_id")
-    if raw.get("type") != "message" or not isinstance(client_id, str):
+    """The refused message's own client_id, when it is one (the same rule as ChatMessage's)."""
+    if raw.get("type") != "message":
         return None
-    if not 0 < len(client_id) <= MAX_CLIENT_ID_CHARS or text_problem(client_id, single_line=True):
+    try:
+        return _client_id.validate_python(raw.get("client_id"))
+    except ValidationError:
         return None
-    return client_id
