@@ -10,6 +10,9 @@ when the call ends, so a thread never keeps one between calls.
 
 Keep ``DATABASE_THREADS`` below ``DATABASE_POOL_MAX_SIZE``: the rest of the pool serves Django's
 own request threads and the shared thread-sensitive executor.
+
+What a call announces after commit (assistant.outbox) comes back with it: the caller publishes it
+on its own loop once the call has returned, so a database thread never waits for the loop.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -27,11 +29,10 @@ from asgiref.sync import SyncToAsync
 from django.conf import settings
 from django.db import connections
 
+from assistant import outbox
+
 P = ParamSpec("P")
 R = TypeVar("R")
-
-# The event loop waiting for the call a database thread is running (see calling_loop).
-_current = threading.local()
 
 
 @cache
@@ -55,34 +56,28 @@ def db_async(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
         # to the caller and be handed to its next calls, and to tasks started from it, running
         # on other threads at the same time. One psycopg connection used by two threads at once
         # interleaves their transactions (a row lock left held, the process stuck).
+        announced = outbox.Outbox(asyncio.get_running_loop())
         isolated = SyncToAsync(
-            functools.partial(_closing, asyncio.get_running_loop(), func),
+            functools.partial(_closing, announced, func),
             thread_sensitive=False,
             executor=_executor(),
             context=contextvars.Context(),
         )
-        return await isolated(*args, **kwargs)
+        return await outbox.sending_after(announced, isolated(*args, **kwargs))
 
     return call
 
 
 def _closing(
-    loop: asyncio.AbstractEventLoop, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs
+    announced: outbox.Outbox, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs
 ) -> R:
     """Run ``func`` and give its connection back to the pool, inside the call's own context
     (Channels' database_sync_to_async closes connections outside it, where there are none)."""
-    _current.loop = loop
+    outbox.use(announced)
     try:
         return func(*args, **kwargs)
     finally:
-        _current.loop = None
         connections.close_all()
-
-
-def calling_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop whose coroutine waits for the database call running in this thread, or
-    None outside such a call (a request thread, a Celery worker, a management command)."""
-    return getattr(_current, "loop", None)
 
 
 def finish_started_calls() -> None:

@@ -6,6 +6,10 @@ handling, such as the debug page failing to encode a lone surrogate from the req
 the handler before any response existed: the signal never ran, the connection stayed checked
 out, and ten such requests emptied the pool for the whole process (issue 22). Here such a
 failure becomes a plain 500, which is closed like any response, so the connection goes back.
+
+And one duty more: what a view announces after commit (a desk reply, a takeover) is sent from
+here, on the server's loop, once the view has returned (assistant.outbox), so the view's thread
+never waits for the loop.
 """
 
 from __future__ import annotations
@@ -17,11 +21,16 @@ from django.core.handlers.asgi import ASGIHandler
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 
+from assistant import outbox
+
 logger = logging.getLogger("django.request")
 
 
 class ConnectionSafeASGIHandler(ASGIHandler):
     async def run_get_response(self, request: HttpRequest) -> HttpResponse:
+        return await outbox.sending_after(outbox.open_outbox(), self._response(request))
+
+    async def _response(self, request: HttpRequest) -> HttpResponse:
         try:
             return await super().run_get_response(request)
         except Exception:

@@ -12,23 +12,18 @@ Groups:
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
-import logging
-import time
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
-from concurrent.futures import CancelledError
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from assistant import outbox
 from assistant.chat.models import Conversation, Message
-from assistant.db_async import calling_loop
 from assistant.kv import async_redis
-
-logger = logging.getLogger(__name__)
 
 # The channel-layer message type; consumers implement it as ``forward_event``.
 FORWARD = "forward.event"
@@ -137,7 +132,7 @@ def publish_on_commit(
     """Publish after the surrounding transaction commits (never announce what may roll back)."""
 
     def send() -> None:
-        _run(
+        _announce(
             publish,
             contact_id=contact_id,
             conversation_id=conversation_id,
@@ -164,7 +159,7 @@ def publish_to_desks_on_commit(
     *, conversation_id: uuid.UUID | str | None, inbox_id: int, event: dict[str, Any]
 ) -> None:
     def send() -> None:
-        _run(publish_to_desks, conversation_id=conversation_id, inbox_id=inbox_id, event=event)
+        _announce(publish_to_desks, conversation_id=conversation_id, inbox_id=inbox_id, event=event)
 
     transaction.on_commit(send)
 
@@ -182,51 +177,12 @@ def close_contact_on_commit(
 
     def send() -> None:
         envelope = {"type": CLOSE_CONTACT, "conversations": [str(c) for c in conversation_ids]}
-        _run(get_channel_layer().group_send, contact_group(contact_id), envelope)
+        _announce(get_channel_layer().group_send, contact_group(contact_id), envelope)
 
     transaction.on_commit(send)
 
 
-# Longer than any publish takes (milliseconds; a Redis reconnect takes a few seconds).
-PUBLISH_WAIT_SECONDS = 10.0
-
-
-def _run(send: Callable[..., Coroutine[Any, Any, None]], *args: Any, **kwargs: Any) -> None:
-    """Run a publish from synchronous code, after commit, and wait for it.
-
-    Inside a database call of async code (assistant.db_async) it runs on the event loop that
-    waits for that call, as async_to_sync would, but the wait is bounded, and there is none if
-    that loop has already stopped: when it stops first (a server shutting down, a test's loop
-    closing), async_to_sync would wait forever, and the process could not exit, nor the
-    thread be waited for. The event is in the database either way; a widget that
-    missed it gets it when it resumes. Elsewhere (request threads, Celery, commands) no loop
-    waits, and async_to_sync runs one."""
-    loop = calling_loop()
-    if loop is None:
-        async_to_sync(send)(*args, **kwargs)
-        return
-    if not loop.is_running():
-        # Stopped before this call got here. Not async_to_sync: from a thread that sync_to_async
-        # started, it schedules the publish on that same loop and waits for it forever.
-        logger.warning("An event was not published: its event loop has stopped")
-        return
-    coroutine = send(*args, **kwargs)
-    try:
-        future = asyncio.run_coroutine_threadsafe(coroutine, loop)
-    except RuntimeError:  # closed meanwhile
-        coroutine.close()
-        logger.warning("An event was not published: its event loop is closed")
-        return
-    deadline = time.monotonic() + PUBLISH_WAIT_SECONDS
-    while True:
-        try:
-            future.result(timeout=0.1)
-            return
-        except TimeoutError:
-            if loop.is_running() and time.monotonic() < deadline:
-                continue
-        except CancelledError:
-            pass
-        future.cancel()
-        logger.warning("Stopped waiting for an event to be published: its event loop is gone")
-        return
+def _announce(send: Callable[..., Coroutine[Any, Any, None]], *args: Any, **kwargs: Any) -> None:
+    """Publish from synchronous code whose transaction has committed (see assistant.outbox:
+    async callers send it once the code has returned; elsewhere it goes out at once)."""
+    outbox.announce(functools.partial(send, *args, **kwargs))

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db.models import Q
@@ -40,6 +40,7 @@ from assistant.chat import events, services, signals
 from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.chat.prompting import RULES
 from assistant.chat.reply import answer_conversation
+from assistant.db_async import db_async
 from assistant.knowledge.models import Article
 from assistant.knowledge.services import ArticleData, article_create
 from assistant.llm.config import LLMConfig
@@ -205,11 +206,11 @@ async def _play_isolated(world: World, rendered: RenderedCase, target: Target) -
         return Outcome((), (), handed_off=False, error=f"{type(error).__name__}: {error}")
     finally:
         # The case's injected article must not outlive it (nor reach the next case).
-        await sync_to_async(_remove_articles)(f"eval-{world.tag}-case")
+        await db_async(_remove_articles)(f"eval-{world.tag}-case")
 
 
 async def _play(world: World, rendered: RenderedCase, target: Target) -> Outcome:
-    session = await sync_to_async(services.session_start)(
+    session = await db_async(services.session_start)(
         inbox_key=world.inbox_key,
         origin=world.site,
         visitor_secret=None,
@@ -218,7 +219,7 @@ async def _play(world: World, rendered: RenderedCase, target: Target) -> Outcome
     )
     if rendered.article is not None:
         article = rendered.article
-        await sync_to_async(_publish_article)(
+        await db_async(_publish_article)(
             article.title, article.body, article.locale, slug=f"eval-{world.tag}-case"
         )
     seen_before = len(target.payloads()) if target.payloads else 0
@@ -230,18 +231,18 @@ async def _play(world: World, rendered: RenderedCase, target: Target) -> Outcome
     conversation_id = None
     try:
         for index, text in enumerate(rendered.messages):
-            stored = await sync_to_async(services.customer_message_create)(
+            stored = await db_async(services.customer_message_create)(
                 contact_id=session.contact.id, text=text, client_id=f"adv-{index}"
             )
             conversation_id = stored.conversation.id
             await answer_conversation(conversation_id)
             # "Don't know" is judged per answer (the streak restarts after a supported one).
-            dont_know = dont_know or await sync_to_async(_said_dont_know)(conversation_id)
+            dont_know = dont_know or await db_async(_said_dont_know)(conversation_id)
         frames = await _drain(layer, channel)
     finally:
         await layer.group_discard(group, channel)
     assert conversation_id is not None
-    answers, state, reason, providers = await sync_to_async(_read_back)(conversation_id)
+    answers, state, reason, providers = await db_async(_read_back)(conversation_id)
     payloads = None
     if target.payloads is not None:
         sent = target.payloads()[seen_before:]
