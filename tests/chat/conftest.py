@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 import pytest
-from channels.db import database_sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 
 from assistant.asgi import application
 from assistant.chat import turns
 from assistant.chat.models import Inbox
+from assistant.db_async import db_async
 from tests import factories
 
 
@@ -93,4 +93,4 @@ def inbox(db: Any) -> Inbox:
 
 @pytest.fixture
 def new_session():
-    return database_sync_to_async(factories.make_session)
+    return db_async(factories.make_session)

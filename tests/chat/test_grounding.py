@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from channels.db import database_sync_to_async
 
+from assistant.db_async import db_async
 from assistant.knowledge.demo import load_demo_articles
 from assistant.knowledge.models import Article
 from assistant.knowledge.services import ArticleData, article_create
@@ -37,7 +37,7 @@ async def test_a_covered_question_is_answered_with_a_link_to_its_article(
     answer = await ask(inbox, new_session, "How long does delivery take?")
     assert answer["citations"], answer
     slugs = [c["url"].rstrip("/").rsplit("/", 1)[-1] for c in answer["citations"]]
-    article = await database_sync_to_async(Article.objects.get)(slug=slugs[0])
+    article = await db_async(Article.objects.get)(slug=slugs[0])
     assert "deliver" in (article.title + article.body).lower()
     assert "don't know" not in answer["text"]
 
@@ -68,8 +68,8 @@ async def test_drafts_never_reach_customers(inbox, new_session, help_center) -> 
         status=Article.Status.DRAFT,
     )
     # Created through the service, so it is chunked and indexed like any article.
-    article = await database_sync_to_async(article_create)(data=draft)
-    assert await database_sync_to_async(article.chunks.count)() > 0
+    article = await db_async(article_create)(data=draft)
+    assert await db_async(article.chunks.count)() > 0
     answer = await ask(inbox, new_session, "Is there a clearance sale code ZEBRA?")
     assert "ZEBRA" not in answer["text"]
     assert all("secret-sale" not in c["url"] for c in answer["citations"])

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from channels.db import database_sync_to_async
 from django.test import Client
 
+from assistant.db_async import db_async
 from assistant.llm.simulator import Rule
 from assistant.usage.models import ModelCall
 from tests import factories
@@ -22,7 +22,7 @@ async def _answer_with(simulated_llm: Any, inbox: Any, reply: str) -> Any:
     rules = simulated_llm.app.config.rules
     simulated_llm.app.config.rules = [rule, *rules]
     try:
-        session = await database_sync_to_async(factories.make_session)(inbox)
+        session = await db_async(factories.make_session)(inbox)
         tab = Widget()
         await tab.hello(session.token)
         await tab.say("please say it", client_id="1")
@@ -37,7 +37,7 @@ async def test_an_abusive_answer_is_replaced_and_flagged(inbox, simulated_llm) -
     shown = await _answer_with(simulated_llm, inbox, "Shut up, you idiot.")
 
     assert "idiot" not in shown["text"]
-    call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
+    call = await db_async(ModelCall.objects.get)(purpose="reply")
     assert call.guardrail == "replace"
     assert call.guardrail_findings and all(f.startswith("abuse:") for f in call.guardrail_findings)
     assert not any("idiot" in f for f in call.guardrail_findings)
@@ -51,7 +51,7 @@ async def test_an_unsupported_refund_promise_is_flagged_and_shown_to_the_agent(
     )
 
     assert "500" not in shown["text"]
-    call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
+    call = await db_async(ModelCall.objects.get)(purpose="reply")
     assert call.guardrail == "handoff"
     assert any(f.startswith("commitment:") for f in call.guardrail_findings)
 
@@ -62,5 +62,5 @@ async def test_an_unsupported_refund_promise_is_flagged_and_shown_to_the_agent(
         client.force_login(admin)
         return client.get(f"/desk/c/{call.conversation_id}/").content.decode()
 
-    page = await database_sync_to_async(desk_page)()
+    page = await db_async(desk_page)()
     assert 'data-testid="guardrail-flag"' in page and "commitment:" in page

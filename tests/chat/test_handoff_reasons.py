@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from channels.db import database_sync_to_async
 
 from assistant.chat import reply
 from assistant.chat.models import Contact, Conversation
+from assistant.db_async import db_async
 from assistant.llm.types import Passage
 from tests.chat.conftest import Widget, turns_finished
 
@@ -31,7 +31,7 @@ def model(request: Any) -> str:
 
 
 async def conversation_of(session: Any) -> Conversation:
-    return await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
+    return await db_async(Conversation.objects.get)(contact=session.contact)
 
 
 async def say_all(tab: Widget, texts: list[str]) -> None:
@@ -49,9 +49,7 @@ async def say_all(tab: Widget, texts: list[str]) -> None:
 async def handoff_reason(inbox: Any, new_session: Any, texts: list[str], **contact: Any) -> str:
     session = await new_session(inbox)
     if contact:
-        await database_sync_to_async(Contact.objects.filter(pk=session.contact.pk).update)(
-            **contact
-        )
+        await db_async(Contact.objects.filter(pk=session.contact.pk).update)(**contact)
     tab = Widget()
     await tab.hello(session.token)
     await say_all(tab, texts)
@@ -84,7 +82,7 @@ async def test_asking_for_a_person_in_any_language(inbox, new_session, model, te
 
 async def test_configured_keywords(inbox, new_session, model) -> None:
     inbox.handoff_keywords = ["chargeback"]
-    await database_sync_to_async(inbox.save)()
+    await db_async(inbox.save)()
     assert await handoff_reason(inbox, new_session, ["I will file a Chargeback today"]) == "keyword"
 
 

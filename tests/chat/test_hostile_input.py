@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 import pytest
-from channels.db import database_sync_to_async
 from django.test import Client
 
 from assistant.chat import consumers, tokens
 from assistant.chat.models import Contact, Message
+from assistant.db_async import db_async
 from tests import factories
 from tests.chat.conftest import Widget
 
@@ -134,7 +134,7 @@ def _hash(inbox: Any, customer_id: str) -> str:
 # -- the widget socket ----------------------------------------------------------------------
 
 
-@database_sync_to_async
+@db_async
 def stored_messages(contact_id: Any) -> int:
     return Message.objects.filter(conversation__contact_id=contact_id).count()
 

@@ -5,10 +5,10 @@ import asyncio
 import json
 
 import pytest
-from channels.db import database_sync_to_async
 
 from assistant.chat import services
 from assistant.chat.models import Conversation, Inbox, Message
+from assistant.db_async import db_async
 from assistant.usage.models import ModelCall
 from tests import factories
 from tests.chat.conftest import Widget
@@ -64,9 +64,7 @@ async def test_switching_off_stops_an_answer_mid_stream(inbox, new_session, simu
     await tab.send({"type": "message", "client_id": "1", "text": "tell me a long story"})
     await tab.receive_until("stream_delta")
 
-    handed = await database_sync_to_async(services.inbox_set_assistant)(
-        inbox_id=inbox.pk, enabled=False
-    )
+    handed = await db_async(services.inbox_set_assistant)(inbox_id=inbox.pk, enabled=False)
 
     assert handed == 1
     end, frames = await tab.receive_until("stream_end")
@@ -75,12 +73,12 @@ async def test_switching_off_stops_an_answer_mid_stream(inbox, new_session, simu
     assert states[-1] == "waiting"
     await asyncio.sleep(0.3)  # nothing more arrives from the stopped turn
     assert not [f for f in await tab.drain(0.3) if f["type"].startswith("stream")]
-    conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
-    kinds = await database_sync_to_async(
+    conversation = await db_async(Conversation.objects.get)(contact=session.contact)
+    kinds = await db_async(
         lambda: list(conversation.messages.order_by("seq").values_list("author_kind", flat=True))
     )()
     assert kinds == [Message.Author.CUSTOMER, Message.Author.SYSTEM]
-    call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
+    call = await db_async(ModelCall.objects.get)(purpose="reply")
     assert call.outcome == "cancelled"
 
     # The next message is not answered by the assistant.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from channels.db import database_sync_to_async
 
 from assistant.chat.models import Conversation
+from assistant.db_async import db_async
 from assistant.llm.config import build_llm_config
 from assistant.usage.models import ModelCall
 from tests import factories
@@ -34,13 +34,13 @@ async def test_a_conversation_on_the_second_arm_is_answered_by_its_route(
     new_session, simulated_llm
 ) -> None:
     simulated_llm.configure(routes={"reply": ["openai"], "reply_b": ["offline"]})
-    inbox = await database_sync_to_async(factories.make_inbox)(model_split_percent=100)
+    inbox = await db_async(factories.make_inbox)(model_split_percent=100)
     session = await new_session(inbox)
     tab = Widget()
     await tab.hello(session.token)
     await tab.say("Hello!", client_id="1")
     await tab.receive_until("stream_end")
     await tab.close()
-    conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
-    call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
+    conversation = await db_async(Conversation.objects.get)(contact=session.contact)
+    call = await db_async(ModelCall.objects.get)(purpose="reply")
     assert (conversation.model_route, call.provider) == ("reply_b", "offline")

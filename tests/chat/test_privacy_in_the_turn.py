@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from channels.db import database_sync_to_async
 
 from assistant.chat.models import Contact
+from assistant.db_async import db_async
 from assistant.llm.simulator import Rule
 from assistant.privacy.models import OutboundCallAudit
 from tests.chat.conftest import Widget
@@ -45,9 +45,7 @@ async def test_the_provider_sees_placeholders_and_the_customer_sees_the_values(
     assert SECRET_EMAIL not in sent and "4111" not in sent
     assert "[EMAIL_1]" in sent and "[CARD_" in sent
     assert end["message"]["text"] == f"Sure, I will write to {SECRET_EMAIL} today."
-    audits = await database_sync_to_async(
-        lambda: list(OutboundCallAudit.objects.filter(purpose="reply"))
-    )()
+    audits = await db_async(lambda: list(OutboundCallAudit.objects.filter(purpose="reply")))()
     assert audits and audits[0].provider == "openai"
     assert audits[0].redaction_counts.get("EMAIL") == 1
     assert SECRET_EMAIL not in json.dumps(audits[0].redacted_payload or "")
@@ -80,7 +78,7 @@ async def test_names_addresses_and_new_countries_reach_the_provider_as_placehold
     simulated_llm.app.config.rules = [rule, *rules]
     try:
         session = await new_session(inbox)
-        await database_sync_to_async(
+        await db_async(
             lambda: Contact.objects.filter(pk=session.contact.pk).update(
                 name="Grace Hopper", email="grace.hopper@example.org"
             )
@@ -105,9 +103,7 @@ async def test_names_addresses_and_new_countries_reach_the_provider_as_placehold
     for placeholder in ("[NAME_1]", "[ADDRESS_1]", "[NATIONAL_ID_", "[PHONE_", "[IP_ADDRESS_1]"):
         assert placeholder in sent, placeholder
     assert end["message"]["text"] == f"Thanks {NAME}, we will ship to {ADDRESS}."
-    audits = await database_sync_to_async(
-        lambda: list(OutboundCallAudit.objects.filter(purpose="reply"))
-    )()
+    audits = await db_async(lambda: list(OutboundCallAudit.objects.filter(purpose="reply")))()
     counts = audits[0].redaction_counts
     assert counts.get("NAME") == 2 and counts.get("ADDRESS") == 1
     assert counts.get("NATIONAL_ID") == 3 and counts.get("PHONE") == 2
@@ -121,5 +117,5 @@ async def test_the_offline_responder_is_internal_and_needs_no_redaction(inbox, n
     await tab.say(f"my email is {SECRET_EMAIL}", client_id="pii")
     await tab.receive_until("stream_end")
     await tab.close()
-    audits = await database_sync_to_async(lambda: list(OutboundCallAudit.objects.all()))()
+    audits = await db_async(lambda: list(OutboundCallAudit.objects.all()))()
     assert all(audit.hosting == "internal" for audit in audits)

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 import websockets
-from channels.db import database_sync_to_async
 
 from assistant import embedded
 from assistant.chat.models import Conversation, Message
+from assistant.db_async import db_async
 from tests import factories
 
 # Last in the run: this process's pooled connections to the old Redis are dead afterwards.
@@ -33,7 +33,7 @@ async def _until(socket: Any, kind: str, timeout: float = 20) -> dict[str, Any]:
             return frame
 
 
-@database_sync_to_async
+@db_async
 def _state(contact: Any) -> str:
     return Conversation.objects.get(contact=contact).state
 
@@ -97,7 +97,7 @@ async def test_a_live_chat_survives_a_redis_restart(inbox, new_session, web_serv
         welcome = await _until(resumed, "welcome")
     seqs = [m["seq"] for m in welcome["messages"]]
     assert seqs == sorted(set(seqs)) and seqs[0] == 1
-    stored = await database_sync_to_async(
+    stored = await db_async(
         lambda: list(
             Message.objects.filter(conversation__contact=session.contact)
             .order_by("seq")

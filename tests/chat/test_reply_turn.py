@@ -6,10 +6,10 @@ import time
 import uuid
 
 import pytest
-from channels.db import database_sync_to_async
 
 from assistant.chat import services
 from assistant.chat.models import Conversation, Message
+from assistant.db_async import db_async
 from assistant.usage.models import ModelCall
 from tests import factories
 from tests.chat.conftest import Widget, turns_finished
@@ -36,7 +36,7 @@ async def test_tokens_reach_the_widget_as_the_model_produces_them(
     assert len(arrivals) >= 60
     assert arrivals[-1] - arrivals[0] > 0.25
     assert frame["message"]["text"].startswith("word0 word1")
-    call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
+    call = await db_async(ModelCall.objects.get)(purpose="reply")
     assert (call.provider, call.model, call.outcome, call.fallback_used) == (
         "openai",
         "qwen-plus",
@@ -58,7 +58,7 @@ async def test_a_failing_provider_falls_back_to_the_offline_responder(
     await tab.send({"type": "message", "client_id": "1", "text": "Where is my parcel?"})
     end, _ = await tab.receive_until("stream_end")
     assert end["message"]["author"]["kind"] == "assistant"
-    call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
+    call = await db_async(ModelCall.objects.get)(purpose="reply")
     assert (call.provider, call.fallback_used) == ("offline", True)
     await tab.close()
 
@@ -84,24 +84,22 @@ async def test_when_every_provider_fails_the_customer_gets_an_apology_and_a_huma
     ]
     assert apology and "person" in apology[-1]["message"]["text"]
     assert time.monotonic() - started < 10  # bounded by the timeouts, never a hang
-    conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
+    conversation = await db_async(Conversation.objects.get)(contact=session.contact)
     assert conversation.handoff_reason == "model_error"
-    call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
+    call = await db_async(ModelCall.objects.get)(purpose="reply")
     assert call.outcome != "ok"
     await tab.close()
 
 
 async def test_a_takeover_stops_the_assistant_mid_answer(inbox, new_session, simulated_llm) -> None:
-    agent = await database_sync_to_async(factories.make_user)("agent-takeover", first_name="Alex")
+    agent = await db_async(factories.make_user)("agent-takeover", first_name="Alex")
     session = await new_session(inbox)
     tab = Widget()
     await tab.hello(session.token)
     await tab.send({"type": "message", "client_id": "1", "text": "tell me a long story"})
     await tab.receive_until("stream_delta")
-    conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
-    await database_sync_to_async(services.conversation_takeover)(
-        conversation_id=conversation.id, agent=agent
-    )
+    conversation = await db_async(Conversation.objects.get)(contact=session.contact)
+    await db_async(services.conversation_takeover)(conversation_id=conversation.id, agent=agent)
 
     end, frames = await tab.receive_until("stream_end")
     assert end["message"] is None  # the partial answer is withdrawn
@@ -109,13 +107,13 @@ async def test_a_takeover_stops_the_assistant_mid_answer(inbox, new_session, sim
     assert states and states[-1]["conversation"]["state"] == "agent"
     assert states[-1]["conversation"]["agent"] == "Alex"
     await asyncio.sleep(0.3)
-    kinds = await database_sync_to_async(
+    kinds = await db_async(
         lambda: list(
             Message.objects.filter(conversation=conversation).values_list("author_kind", flat=True)
         )
     )()
     assert kinds == ["customer", "system"]
-    call = await database_sync_to_async(ModelCall.objects.get)(purpose="reply")
+    call = await db_async(ModelCall.objects.get)(purpose="reply")
     assert call.outcome == "cancelled"
     await tab.close()
 
@@ -177,7 +175,7 @@ async def test_each_answer_counts_its_tokens_against_the_conversation_budget(
         calls = ModelCall.objects.filter(conversation=conversation)  # replies and any others
         return conversation.tokens_used, sum(c.input_tokens + c.output_tokens for c in calls)
 
-    tokens_used, calls_total = await database_sync_to_async(spent)()
+    tokens_used, calls_total = await db_async(spent)()
     assert tokens_used == calls_total > 0
-    assert await database_sync_to_async(ModelCall.objects.filter(purpose="reply").count)() == 2
+    assert await db_async(ModelCall.objects.filter(purpose="reply").count)() == 2
     await tab.close()

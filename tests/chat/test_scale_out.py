@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from channels.db import database_sync_to_async
 from django.test import Client
 
 from assistant.chat.models import Conversation
+from assistant.db_async import db_async
 from tests import factories
 from tests.conftest import purge_queued_tasks, start_celery_worker, stop_process
 from tests.live import LiveServer
@@ -96,7 +96,7 @@ async def _wait_for_summary(conversation_id: str, timeout: float = 30) -> Ticket
     """The worker, not a web process, writes the handoff summary: poll the database for it."""
     deadline = time.monotonic() + timeout
     while True:
-        ticket = await database_sync_to_async(
+        ticket = await db_async(
             lambda: (
                 Ticket.objects.filter(conversation_id=conversation_id).exclude(summary="").first()
             )
@@ -127,7 +127,7 @@ async def test_customer_and_agent_on_different_web_processes_see_everything(
     cluster: tuple[LiveServer, LiveServer], settings: Any
 ) -> None:
     web_a, web_b = cluster
-    token, session_cookie, site = await database_sync_to_async(_people)(settings)
+    token, session_cookie, site = await db_async(_people)(settings)
     widget_url = web_a.url.replace("http", "ws") + "/ws/widget/"
     desk_url = web_b.url.replace("http", "ws") + "/ws/desk/"
     async with (
@@ -170,9 +170,7 @@ async def test_customer_and_agent_on_different_web_processes_see_everything(
 
         # The agent takes over and replies on B; the customer on A receives the reply.
         assert await _desk_post(web_b, session_cookie, conversation_id, "takeover") == 204
-        state = await database_sync_to_async(
-            lambda: Conversation.objects.get(pk=conversation_id).state
-        )()
+        state = await db_async(lambda: Conversation.objects.get(pk=conversation_id).state)()
         assert state == "agent"
         reply = "We'll fix it today."
         assert await _desk_post(web_b, session_cookie, conversation_id, "reply", text=reply) == 204

@@ -5,8 +5,8 @@ import json
 
 import pytest
 import websockets
-from channels.db import database_sync_to_async
 
+from assistant.db_async import db_async
 from tests import factories
 from tests.chat.conftest import Widget
 
@@ -47,4 +47,4 @@ async def test_two_tabs_on_two_web_processes_share_the_conversation(
             echoed = await _frames_until(remote, "message")
         assert echoed["message"]["seq"] > end["message"]["seq"]
         await local.close()
-    await database_sync_to_async(lambda: None)()
+    await db_async(lambda: None)()

@@ -1,12 +1,12 @@
 """The widget WebSocket, frame by frame, against the real ASGI app, PostgreSQL and Redis."""
 
 import pytest
-from channels.db import database_sync_to_async
 from django.core import signing
 from django.test import override_settings
 
 from assistant.chat import consumers, tokens
 from assistant.chat.models import Conversation, Message
+from assistant.db_async import db_async
 from assistant.usage.models import ModelCall
 from tests import factories
 from tests.chat.conftest import Widget
@@ -14,7 +14,7 @@ from tests.chat.conftest import Widget
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@database_sync_to_async
+@db_async
 def stored(contact_id) -> list[tuple[int, str, str]]:
     return list(
         Message.objects.filter(conversation__contact_id=contact_id)
@@ -50,7 +50,7 @@ async def test_a_message_is_acknowledged_echoed_and_answered_by_the_assistant(
         (1, "customer", "Where is my order?"),
         (2, "assistant", streamed.strip()),
     ]
-    call = await database_sync_to_async(ModelCall.objects.get)()
+    call = await db_async(ModelCall.objects.get)()
     assert (call.purpose, call.provider, call.outcome) == ("reply", "offline", "ok")
     assert call.message_id is not None and call.time_to_first_token_ms is not None
     await tab.close()
@@ -74,7 +74,7 @@ async def test_the_same_client_id_twice_is_stored_once(inbox, new_session) -> No
 async def test_a_reconnecting_tab_gets_exactly_the_gap_in_order(inbox, new_session) -> None:
     session = await new_session(inbox)
     inbox.bot_enabled = False  # keep the transcript to the customer's own messages
-    await database_sync_to_async(inbox.save)()
+    await db_async(inbox.save)()
     tab = Widget()
     await tab.hello(session.token)
     await tab.say("one", client_id="1")
@@ -162,7 +162,7 @@ async def test_an_overlong_message_is_refused_and_nothing_is_stored(inbox, new_s
 @override_settings(WIDGET_RATE_LIMITS={"visitor": 3, "ip": 100, "inbox": 100, "session_ip": 100})
 async def test_a_flooding_visitor_is_rate_limited_without_losing_state(inbox, new_session) -> None:
     inbox.bot_enabled = False
-    await database_sync_to_async(inbox.save)()
+    await db_async(inbox.save)()
     session = await new_session(inbox)
     tab = Widget()
     await tab.hello(session.token)
@@ -234,7 +234,7 @@ async def test_a_socket_from_a_foreign_origin_is_refused(inbox, new_session) -> 
 
 
 async def test_a_token_replayed_from_another_inboxs_site_is_refused(inbox, new_session) -> None:
-    await database_sync_to_async(factories.make_inbox)(allowed_origins=[factories.OTHER_SITE])
+    await db_async(factories.make_inbox)(allowed_origins=[factories.OTHER_SITE])
     session = await new_session(inbox)
     tab = Widget(origin=factories.OTHER_SITE)
     await tab.open()
@@ -259,9 +259,7 @@ async def test_another_customers_conversation_is_never_reachable(inbox, new_sess
     await alice_tab.hello(alice.token)
     await alice_tab.say("my address is 1 Secret Lane", client_id="a1")
     await alice_tab.receive_until("stream_end")
-    conversation_id = (
-        await database_sync_to_async(Conversation.objects.get)(contact=alice.contact)
-    ).id
+    conversation_id = (await db_async(Conversation.objects.get)(contact=alice.contact)).id
 
     bob_tab = Widget()
     welcome = await bob_tab.hello(bob.token, last_seq=0, conversation_id=str(conversation_id))
@@ -271,9 +269,7 @@ async def test_another_customers_conversation_is_never_reachable(inbox, new_sess
     assert "Secret Lane" not in str(resumed)
     # Bob's own messages go to Bob's own conversation, and Alice's tab hears nothing of them.
     await bob_tab.say("hello", client_id="a1")
-    assert (
-        await database_sync_to_async(Conversation.objects.filter(contact=bob.contact).count)() == 1
-    )
+    assert await db_async(Conversation.objects.filter(contact=bob.contact).count)() == 1
     assert await alice_tab.socket.receive_nothing(timeout=0.5)
     await alice_tab.close()
     await bob_tab.close()
@@ -283,19 +279,17 @@ async def test_with_the_assistant_switched_off_messages_wait_for_a_human(
     inbox, new_session
 ) -> None:
     inbox.bot_enabled = False
-    await database_sync_to_async(inbox.save)()
+    await db_async(inbox.save)()
     session = await new_session(inbox)
     tab = Widget()
     await tab.hello(session.token)
     await tab.say("I need help", client_id="1")
-    conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
+    conversation = await db_async(Conversation.objects.get)(contact=session.contact)
     assert conversation.state == Conversation.State.WAITING
     assert conversation.handoff_reason == "bot_disabled"
     later = await tab.drain(seconds=1.0)
     assert "stream_start" not in [f["type"] for f in later]
-    assert not await database_sync_to_async(
-        Message.objects.filter(author_kind="assistant").exists
-    )()
+    assert not await db_async(Message.objects.filter(author_kind="assistant").exists)()
     await tab.close()
 
 
@@ -308,15 +302,13 @@ async def test_talk_to_a_person_hands_the_conversation_over(inbox, new_session) 
     assert state["conversation"]["state"] == "waiting"
     system = next(f for f in frames if f["type"] == "message")
     assert system["message"]["author"]["kind"] == "system"
-    conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
+    conversation = await db_async(Conversation.objects.get)(contact=session.contact)
     assert (conversation.state, conversation.handoff_reason) == ("waiting", "customer_request")
     # While waiting for a human the assistant stays quiet.
     await tab.say("are you there?", client_id="q")
     later = await tab.drain(seconds=1.0)
     assert "stream_start" not in [f["type"] for f in later]
-    assert not await database_sync_to_async(
-        Message.objects.filter(author_kind="assistant").exists
-    )()
+    assert not await db_async(Message.objects.filter(author_kind="assistant").exists)()
     await tab.close()
 
 
@@ -328,13 +320,11 @@ async def test_a_resolved_conversation_can_be_rated_once_resolved(inbox, new_ses
     assert (await tab.receive())["code"] == "conversation_resolved"
     await tab.say("thanks", client_id="1")
     await tab.receive_until("stream_end")
-    await database_sync_to_async(Conversation.objects.filter(contact=session.contact).update)(
-        state="resolved"
-    )
+    await db_async(Conversation.objects.filter(contact=session.contact).update)(state="resolved")
     await tab.send({"type": "rate", "score": 4, "comment": "quick"})
     state, _ = await tab.receive_until("state")
     assert state["conversation"]["rated"] is True
-    conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
+    conversation = await db_async(Conversation.objects.get)(contact=session.contact)
     assert (conversation.csat_score, conversation.csat_comment) == (4, "quick")
     await tab.close()
 
@@ -343,7 +333,7 @@ async def test_a_spent_token_budget_hands_over_instead_of_calling_the_model(
     inbox, new_session
 ) -> None:
     inbox.token_budget = 1
-    await database_sync_to_async(inbox.save)()
+    await db_async(inbox.save)()
     session = await new_session(inbox)
     tab = Widget()
     await tab.hello(session.token)
@@ -354,7 +344,7 @@ async def test_a_spent_token_budget_hands_over_instead_of_calling_the_model(
     assert error["code"] == "budget_exhausted"
     state, _ = await tab.receive_until("state")  # the handoff is announced once committed
     assert state["conversation"]["state"] == "waiting"
-    conversation = await database_sync_to_async(Conversation.objects.get)(contact=session.contact)
+    conversation = await db_async(Conversation.objects.get)(contact=session.contact)
     assert (conversation.state, conversation.handoff_reason) == ("waiting", "token_budget")
-    assert await database_sync_to_async(ModelCall.objects.count)() == 1
+    assert await db_async(ModelCall.objects.count)() == 1
     await tab.close()

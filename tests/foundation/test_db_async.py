@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 async def test_two_calls_run_at_the_same_time() -> None:
     # Each call waits inside its thread for the other to arrive: on Channels' one shared
-    # thread (database_sync_to_async) the first would wait alone and the barrier would break.
+    # thread (db_async) the first would wait alone and the barrier would break.
     barrier = threading.Barrier(2, timeout=10)
 
     @db_async

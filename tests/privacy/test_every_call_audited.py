@@ -146,12 +146,11 @@ def test_article_embeddings_are_audited_without_an_inbox(external_model) -> None
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_whole_reply_turn_audits_each_call_and_leaks_nothing(external_model) -> None:
-    from channels.db import database_sync_to_async
-
+    from assistant.db_async import db_async
     from tests.chat.conftest import Widget
 
-    inbox = await database_sync_to_async(factories.make_inbox)()
-    session = await database_sync_to_async(factories.make_session)(inbox)
+    inbox = await db_async(factories.make_inbox)()
+    session = await db_async(factories.make_session)(inbox)
     tab = Widget()
     await tab.hello(session.token)
     await tab.say(QUESTION, client_id="pii")
@@ -160,7 +159,7 @@ async def test_a_whole_reply_turn_audits_each_call_and_leaks_nothing(external_mo
 
     assert EMAIL not in json.dumps(external_model.app.stats.requests)
     assert EMAIL not in json.dumps(external_model.app.stats.embedding_inputs)
-    rows = await database_sync_to_async(
+    rows = await db_async(
         lambda: list(OutboundCallAudit.objects.values_list("purpose", "conversation_id"))
     )()
     purposes = {purpose for purpose, _conversation in rows}

@@ -8,7 +8,6 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from channels.db import database_sync_to_async
 from django.contrib.postgres.search import SearchVector
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -17,6 +16,7 @@ from analytics.models import ConversationFact
 from assistant.chat import consumers
 from assistant.chat.models import Contact, Message
 from assistant.compliance import rights
+from assistant.db_async import db_async
 from assistant.privacy.models import OutboundCallAudit, RightsRecord
 from tests import factories
 from tests.chat.conftest import Widget
@@ -165,15 +165,15 @@ def test_after_erasure_the_browser_cannot_resume_the_contact(
 
 @pytest.mark.django_db(transaction=True)
 async def test_erasure_closes_the_contacts_open_widget_and_refuses_its_token(inbox: Any) -> None:
-    session = await database_sync_to_async(factories.make_session)(inbox)
+    session = await db_async(factories.make_session)(inbox)
     tab, bystander = Widget(), Widget()
     await tab.hello(session.token)
-    other = await database_sync_to_async(factories.make_session)(inbox)
+    other = await db_async(factories.make_session)(inbox)
     await bystander.hello(other.token)
     await tab.say("Please forget me, I am zoeerased", client_id="z1")
     await tab.drain(1.0)
 
-    await database_sync_to_async(rights.erase_contact)(
+    await db_async(rights.erase_contact)(
         contact=session.contact, by=None, channel="command", reason="asked"
     )
 
@@ -183,7 +183,7 @@ async def test_erasure_closes_the_contacts_open_widget_and_refuses_its_token(inb
     await again.open()
     await again.send({"type": "hello", "token": session.token})
     assert await again.closed_with() == consumers.CLOSE_BAD_TOKEN
-    assert await database_sync_to_async(traces)("zoeerased") == {}
+    assert await db_async(traces)("zoeerased") == {}
     await bystander.close()
 
 

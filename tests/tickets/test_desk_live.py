@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from channels.db import database_sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 from django.test import Client
 
 from assistant.asgi import application
 from assistant.chat.models import Conversation
+from assistant.db_async import db_async
 from tests.chat.conftest import Widget
 from tickets.models import Ticket, TicketEvent
 
@@ -24,7 +24,7 @@ async def desk_socket(user: Any, origin: str = "http://localhost") -> WebsocketC
     headers = [(b"origin", origin.encode())]
     if user is not None:
         client = Client()
-        await database_sync_to_async(client.force_login)(user)
+        await db_async(client.force_login)(user)
         cookie = f"sessionid={client.cookies['sessionid'].value}"
         headers.append((b"cookie", cookie.encode()))
     return WebsocketCommunicator(application, "/ws/desk/", headers=headers)
@@ -68,7 +68,7 @@ async def test_an_agent_can_watch_only_their_teams_conversations(world: Any) -> 
 
 
 async def test_two_agents_see_each_other_and_the_customer_sees_typing(world: Any) -> None:
-    session_token = await database_sync_to_async(_token_for)(world.conversation_a)
+    session_token = await db_async(_token_for)(world.conversation_a)
     tab = Widget()
     await tab.hello(session_token)
     alice = await desk_socket(world.agent_a)
@@ -102,17 +102,13 @@ def _token_for(conversation: Conversation) -> str:
 
 async def test_a_private_note_never_reaches_the_customer_but_a_reply_does(world: Any) -> None:
     tab = Widget()
-    await tab.hello(await database_sync_to_async(_token_for)(world.conversation_a))
+    await tab.hello(await db_async(_token_for)(world.conversation_a))
     client = Client()
-    await database_sync_to_async(client.force_login)(world.agent_a)
+    await db_async(client.force_login)(world.agent_a)
     url = f"/desk/c/{world.conversation_a.pk}/"
-    response = await database_sync_to_async(client.post)(
-        url + "note", {"text": "internal: refund approved"}
-    )
+    response = await db_async(client.post)(url + "note", {"text": "internal: refund approved"})
     assert response.status_code == 200
-    response = await database_sync_to_async(client.post)(
-        url + "reply", {"text": "We'll fix it today."}
-    )
+    response = await db_async(client.post)(url + "reply", {"text": "We'll fix it today."})
     assert response.status_code == 204
     frames = await tab.drain(seconds=1.5)
     texts = json.dumps(frames)
@@ -124,7 +120,7 @@ async def test_a_private_note_never_reaches_the_customer_but_a_reply_does(world:
     assert replies[0]["message"]["author"]["name"] == "Alice"
     # Nor is it in what the customer gets back on reconnecting.
     again = Widget()
-    welcome = await again.hello(await database_sync_to_async(_token_for)(world.conversation_a))
+    welcome = await again.hello(await db_async(_token_for)(world.conversation_a))
     assert "refund approved" not in json.dumps(welcome)
     await tab.close()
     await again.close()
