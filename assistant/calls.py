@@ -11,12 +11,14 @@ a customer's question or of an article) goes through here, and so through the sa
    external (or the inbox redacts everything);
 4. the call itself;
 5. restoration: the placeholders in the answer get their real values back;
-6. the outbound-call audit: one row per provider the call actually reached, written whatever
-   the outcome.
+6. the records: the outbound-call audit (one row per provider the call actually reached) and
+   the ModelCall row (what it cost, how fast it was, how it ended; its tokens counted against
+   the conversation's budget), in one transaction, whatever the outcome.
 
 A caller cannot skip a step, because the provider registry is not importable anywhere else
-(an import-linter contract in pyproject.toml). What a call cost is charged to its conversation by
-the caller, with the result this module returns.
+(an import-linter contract in pyproject.toml). A streaming caller that stores what the call
+produced (the reply turn's answer) hands that storing to the call (`AuditedStream.finish_with`),
+so the answer and the records of the call that wrote it are one transaction.
 
 The registry is one per process, because each provider's circuit breaker lives in it: a provider
 that timed out must be skipped by every conversation in this process, not only by the one that
@@ -30,10 +32,11 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.db import transaction
 
 from assistant.db_async import db_async
 from assistant.llm.base import ModelError
@@ -62,6 +65,7 @@ from assistant.privacy.services import (
     record_outbound_call,
     record_prepared_call,
 )
+from assistant.usage.services import NOTHING_SETTLED, Settled, model_call_create
 
 T = TypeVar("T")
 
@@ -192,7 +196,7 @@ def stream(
     routed, prepared = _prepare(messages, purpose=purpose, route=route, scope=scope)
     return AuditedStream(
         routed.stream(prepared.messages, tools=list(tools), passages=passages, options=options),
-        audit=functools.partial(_record, scope, route=routed, purpose=purpose, prepared=prepared),
+        record=functools.partial(_record, scope, route=routed, purpose=purpose, prepared=prepared),
         restorer=prepared.restorer(),
     )
 
@@ -201,24 +205,36 @@ class AuditedStream:
     """The events of one streaming call, with each text delta's placeholders given their real
     values back (a placeholder split across deltas is held until it is whole, and what is held
     at the end comes as a last delta). However the block is left (the answer finished, the
-    caller broke off, every provider failed, or the task was cancelled) the audit rows are
-    written on the way out. ``result`` is the router's result once the call ended."""
+    caller broke off, every provider failed, or the task was cancelled) the call's records are
+    written on the way out. ``result`` is the router's result once the call ended.
+
+    A caller that stores what the call produced says how with `finish_with` before leaving the
+    block: that storing runs on the way out too, in the same transaction as the records, and
+    what it returned is ``stored``."""
 
     def __init__(
         self,
         call: CallStream,
         *,
-        audit: Callable[[CallResult | None], None],
+        record: Callable[[CallResult | None, Settled], None],
         restorer: StreamRestorer,
     ) -> None:
         self._call = call
-        self._audit = audit
+        self._record = record
         self._restorer = restorer
         self._events = self._restored()
+        self._store: Callable[[CallResult | None], tuple[Settled, Any]] | None = None
+        self.stored: Any = None
 
     @property
     def result(self) -> CallResult | None:
         return self._call.result
+
+    def finish_with(self, store: Callable[[CallResult | None], tuple[Settled, Any]]) -> None:
+        """Store the call's output on the way out: ``store`` gets the call's result, runs on a
+        database thread inside the records' transaction, and returns what the records should
+        say of the output (`Settled`) and a value for the caller (``stored``)."""
+        self._store = store
 
     async def __aenter__(self) -> AuditedStream:
         return self
@@ -230,7 +246,20 @@ class AuditedStream:
             await self._call.aclose()
         finally:
             # Shielded: a cancelled turn (a person took over) still records what left.
-            await asyncio.shield(db_async(self._audit)(self._call.result))
+            await asyncio.shield(db_async(self._settle)(self._call.result))
+
+    def _settle(self, result: CallResult | None) -> None:
+        if self._store is None:
+            self._record(result, NOTHING_SETTLED)
+            return
+        try:
+            with transaction.atomic():
+                settled, self.stored = self._store(result)
+                self._record(result, settled)
+        except Exception:
+            # The call is on record even when storing its output failed.
+            self._record(result, NOTHING_SETTLED)
+            raise
 
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
         return self._events
@@ -257,14 +286,26 @@ def _prepare(
 def _record(
     scope: CallScope,
     result: CallResult | None,
+    settled: Settled = NOTHING_SETTLED,
     *,
     route: RoutedModel,
     purpose: str,
     prepared: PreparedCall,
 ) -> None:
-    record_prepared_call(
-        scope=scope, result=result, chain=route.chain, purpose=purpose, prepared=prepared
-    )
+    """The call's records, in one transaction (within the caller's, when it has one): the
+    outbound-call audit and, when a provider was reached, the ModelCall row."""
+    with transaction.atomic(savepoint=False):
+        record_prepared_call(
+            scope=scope, result=result, chain=route.chain, purpose=purpose, prepared=prepared
+        )
+        if result is not None:
+            model_call_create(
+                result,
+                purpose=purpose,
+                inbox_id=scope.inbox_id,
+                conversation_id=scope.conversation_id,
+                settled=settled,
+            )
 
 
 def _run(call: Callable[[], Awaitable[T]], *, own_loop: bool) -> T:

@@ -40,20 +40,10 @@ def escalate(*, conversation_id: str, reason: str) -> Ticket:
     return ticket
 
 
-def _summarise(conversation: Conversation) -> summaries.Summary:
-    """The summary, with the model call it cost recorded against the conversation."""
-    summary, result = summaries.summarise(conversation)
-    if result is not None:
-        chat.model_call_record(
-            conversation=conversation, message=None, result=result, purpose="summary"
-        )
-    return summary
-
-
 def write_summary(ticket: Ticket, conversation: Conversation) -> bool:
     if Ticket.objects.filter(pk=ticket.pk).exclude(summary="").exists():
         return False
-    summary = _summarise(conversation)
+    summary = summaries.summarise(conversation)
     with transaction.atomic():
         written = Ticket.objects.filter(pk=ticket.pk, summary="").update(
             summary=summary.text, sentiment=summary.sentiment
@@ -140,7 +130,7 @@ def summarise_resolved(*, conversation_id: str) -> bool:
     conversation = Conversation.objects.select_related("inbox").get(pk=conversation_id)
     if conversation.summary:
         return False
-    summary = _summarise(conversation)
+    summary = summaries.summarise(conversation)
     with transaction.atomic():
         written = Conversation.objects.filter(pk=conversation.pk, summary="").update(
             summary=summary.text

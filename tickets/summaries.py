@@ -17,7 +17,7 @@ from assistant.chat.models import Conversation, Message
 from assistant.chat.reasons import label_for
 from assistant.chat.selectors import known_names
 from assistant.llm.base import ModelError
-from assistant.llm.types import CallResult, ChatOptions
+from assistant.llm.types import ChatOptions
 from assistant.llm.types import Message as PromptMessage
 from assistant.privacy.outbound import CallScope
 from assistant.privacy.policy import ResidencyError
@@ -160,11 +160,12 @@ def _parse(text: str, fallback: Summary) -> Summary:
     )
 
 
-def summarise(conversation: Conversation) -> tuple[Summary, CallResult | None]:
-    """A summary of the conversation, and the model call it cost (None when done by rules)."""
+def summarise(conversation: Conversation) -> Summary:
+    """A summary of the conversation: by the summary model when one is configured (the audited
+    call records what it cost, against the conversation), else by rules."""
     fallback = rule_based(conversation)
     if not calls.real_model_first("summary"):
-        return fallback, None
+        return fallback
     lines = [f"{kind}: {text}" for kind, text in _transcript(conversation)[-40:]]
     messages = [
         PromptMessage(role="system", content=PROMPT),
@@ -185,8 +186,8 @@ def summarise(conversation: Conversation) -> tuple[Summary, CallResult | None]:
             own_loop=True,
         )
     except ResidencyError:
-        return fallback, None
+        return fallback
     except ModelError as error:
         logger.warning("Summary model failed, using the rule-based summary: %s", error)
-        return fallback, error.result
-    return _parse(completion.text, fallback), completion.result
+        return fallback
+    return _parse(completion.text, fallback)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from assistant import calls
 from assistant.llm import NO_ANSWER
 from assistant.llm.base import ModelError
-from assistant.llm.types import CallResult, ChatOptions, Message
+from assistant.llm.types import ChatOptions, Message
 from assistant.privacy.outbound import CallScope
 from assistant.privacy.policy import PrivacySettings, ResidencyError
 
@@ -74,7 +74,9 @@ async def classify(
     privacy: PrivacySettings,
     inbox_id: int | None = None,
     conversation_id: uuid.UUID | None = None,
-) -> tuple[Classification | None, CallResult | None]:
+) -> Classification | None:
+    """What the classification model makes of the customer's message (None when no verdict:
+    the rules decide). The audited call records what the call cost."""
     messages = [Message(role="system", content=PROMPT), Message(role="user", content=text)]
     try:
         # The customer's words are pseudonymised for an external provider, like every call.
@@ -85,10 +87,10 @@ async def classify(
             options=ChatOptions(max_output_tokens=60, temperature=0),
         )
     except ResidencyError:
-        return None, None
+        return None
     except ModelError as error:
         logger.info("Classification unavailable, rules decide: %s", error)
-        return None, error.result
+        return None
     if completion.result.finish_reason == NO_ANSWER:
-        return None, completion.result
-    return parse(completion.result.text), completion.result
+        return None
+    return parse(completion.result.text)

@@ -14,6 +14,7 @@ over too. Every handoff records its reason.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from dataclasses import dataclass
@@ -216,6 +217,14 @@ async def run_turn(context: TurnContext) -> None:
     await ReplyTurn(context).run()
 
 
+@dataclass(frozen=True)
+class Stored:
+    """The answer as stored (None: a person took the conversation over meanwhile)."""
+
+    message: Message | None
+    dont_know: bool
+
+
 @dataclass
 class Streamed:
     """What the model answered, as far as the customer has seen it."""
@@ -223,6 +232,9 @@ class Streamed:
     result: CallResult | None
     # Set when the model called the handoff tool instead of answering.
     handoff_reason: str | None = None
+    # What the output checks made of the whole answer, and how it was stored (when answered).
+    checked: GuardrailResult | None = None
+    stored: Stored | None = None
 
 
 class ReplyTurn:
@@ -303,14 +315,14 @@ class ReplyTurn:
             confidential=[context.instructions],
             holdback=settings.STREAM_GUARD_HOLDBACK,
         )
-        streamed = await self.stream(call, guard)
+        streamed = await self.stream(call, guard, passages)
         if streamed is None:
             return False
         if streamed.handoff_reason is not None:
-            await _record_withdrawn(context, self.stream_id, bool(self.shown), streamed.result)
+            await _withdraw(context, self.stream_id, started=bool(self.shown))
             await _handoff(context, streamed.handoff_reason)
             return False
-        return await self.store(streamed, guard, passages)
+        return await self.end(streamed)
 
     async def retrieve(self) -> list[Passage]:
         context = self.context
@@ -340,13 +352,18 @@ class ReplyTurn:
             options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS),
         )
 
-    async def stream(self, call: calls.AuditedStream, guard: StreamGuard) -> Streamed | None:
-        """Forward the answer as it comes, past the output checks. None when every provider
-        failed: the partial answer is withdrawn and a person takes over."""
+    async def stream(
+        self, call: calls.AuditedStream, guard: StreamGuard, passages: list[Passage]
+    ) -> Streamed | None:
+        """Forward the answer as it comes, past the output checks, and have it stored with the
+        call's records. None when every provider failed: the partial answer is withdrawn and a
+        person takes over."""
         context = self.context
         handoff_reason: str | None = None
+        checked: GuardrailResult | None = None
         try:
-            # The call's audit rows are written however this block is left.
+            # The call's records are written however this block is left (with the answer, in
+            # one transaction, when it was settled).
             async with call:
                 async for event in call:
                     if turns.stop_requested(context.conversation_id):
@@ -357,24 +374,42 @@ class ReplyTurn:
                     if isinstance(event, TextDelta) and event.text:
                         # Placeholders ([EMAIL_1]) come back already restored by the call.
                         await self.forward(guard.feed(event.text))
+                if handoff_reason is None:
+                    checked = await self.settle(call, guard, passages)
         except ModelError as error:
             logger.warning(
                 "Every provider failed for conversation %s: %s", context.conversation_id, error
             )
             await _withdraw(context, self.stream_id, started=bool(self.shown))
             await db_async(services.assistant_failure_handoff)(
-                conversation_id=context.conversation_id, result=call.result
+                conversation_id=context.conversation_id
             )
             return None
         except asyncio.CancelledError:
-            # A human took the conversation over mid-answer: drop the partial answer, keep the
-            # cost.
-            await asyncio.shield(
-                _record_withdrawn(context, self.stream_id, bool(self.shown), call.result)
-            )
+            # A human took the conversation over mid-answer: drop the partial answer (its cost
+            # is on record with the call).
+            await asyncio.shield(_withdraw(context, self.stream_id, started=bool(self.shown)))
             raise
         # Read after the block: the router reports its result as the call is closed.
-        return Streamed(call.result, handoff_reason)
+        return Streamed(call.result, handoff_reason, checked, call.stored)
+
+    async def settle(
+        self, call: calls.AuditedStream, guard: StreamGuard, passages: list[Passage]
+    ) -> GuardrailResult:
+        """The whole answer is in: check it, show the rest of it if the checks let it through
+        unchanged, and have the call store it on its way out."""
+        context = self.context
+        checked = await _check(context, guard.text.strip(), passages)
+        if checked.action == "replace":
+            logger.warning("Replaced an unsafe answer in conversation %s", context.conversation_id)
+        elif checked.action != "handoff" and checked.shown_unchanged:
+            await self.forward(guard.rest())
+        call.finish_with(
+            functools.partial(
+                _store_answer, context.conversation_id, checked.text.strip(), passages, checked
+            )
+        )
+        return checked
 
     async def forward(self, piece: str) -> None:
         """One piece of the answer to the customer's tabs (and desks that watch)."""
@@ -393,43 +428,26 @@ class ReplyTurn:
         delta = {"type": "stream_delta", "stream_id": self.stream_id, "text": piece}
         await _publish(context, delta, to_watchers=self._watchers)
 
-    async def store(self, streamed: Streamed, guard: StreamGuard, passages: list[Passage]) -> bool:
-        """Check the whole answer, store it, end the stream; then hand over when the checks or
-        a second "I don't know" in a row say a person should answer."""
-        context, result = self.context, streamed.result
-        checked = await _check(context, guard.text.strip(), passages)
-        handoff_reason: str | None = None
-        if checked.action == "handoff":
-            handoff_reason = "commitment"
-        elif checked.action == "replace":
-            logger.warning("Replaced an unsafe answer in conversation %s", context.conversation_id)
-            # Abuse or a leaked prompt means something is wrong with this conversation: a
-            # person looks at it (the agent sees the flagged answer in the desk).
-            handoff_reason = "guardrail"
-        elif checked.shown_unchanged:
-            await self.forward(guard.rest())
-        text = checked.text.strip()
-        dont_know = not passages or (result is not None and result.finish_reason == NO_ANSWER)
-        # The offline responder quotes the single best passage; a model may draw on a few.
-        quoted = 1 if result is not None and result.provider == "offline" else 2
-        citations = [] if dont_know else _citations(text, passages, fallback=quoted)
-        message = await db_async(services.assistant_message_store)(
-            conversation_id=context.conversation_id,
-            text=text,
-            citations=citations,
-            result=result,
-            dont_know=dont_know,
-            guardrail="" if checked.action == "show" else checked.action,
-            guardrail_findings=[f"{f.check}:{f.kind}" for f in checked.findings],
-        )
+    async def end(self, streamed: Streamed) -> bool:
+        """End the stream with the stored answer; then hand over when the checks or a second
+        "I don't know" in a row say a person should answer."""
+        context, stored, checked = self.context, streamed.stored, streamed.checked
+        message = stored.message if stored is not None else None
         payload = events.message_payload(message) if message is not None else None
         end = {"type": "stream_end", "stream_id": self.stream_id, "message": payload}
         await _publish(
             context, {**end, "conversation_id": str(context.conversation_id)}, to_desks=True
         )
-        if message is None:
+        if stored is None or message is None:
             return False
-        if handoff_reason is None and dont_know and context.dont_know_streak + 1 >= 2:
+        handoff_reason: str | None = None
+        if checked is not None and checked.action == "handoff":
+            handoff_reason = "commitment"
+        elif checked is not None and checked.action == "replace":
+            # Abuse or a leaked prompt means something is wrong with this conversation: a
+            # person looks at it (the agent sees the flagged answer in the desk).
+            handoff_reason = "guardrail"
+        elif stored.dont_know and context.dont_know_streak + 1 >= 2:
             handoff_reason = "dont_know"
         if handoff_reason is not None:
             await _handoff(context, handoff_reason)
@@ -437,18 +455,43 @@ class ReplyTurn:
         return True
 
 
+def _store_answer(
+    conversation_id: uuid.UUID,
+    text: str,
+    passages: list[Passage],
+    checked: GuardrailResult,
+    result: CallResult | None,
+) -> tuple[calls.Settled, Stored]:
+    """Store the checked answer (on a database thread, in the transaction that records the
+    call which wrote it: `calls.AuditedStream.finish_with`)."""
+    dont_know = not passages or (result is not None and result.finish_reason == NO_ANSWER)
+    # The offline responder quotes the single best passage; a model may draw on a few.
+    quoted = 1 if result is not None and result.provider == "offline" else 2
+    citations = [] if dont_know else _citations(text, passages, fallback=quoted)
+    message = services.assistant_message_store(
+        conversation_id=conversation_id,
+        text=text,
+        citations=citations,
+        result=result,
+        dont_know=dont_know,
+    )
+    settled = calls.Settled(
+        message_id=message.pk if message is not None else None,
+        guardrail="" if checked.action == "show" else checked.action,
+        guardrail_findings=[f"{f.check}:{f.kind}" for f in checked.findings],
+        tokens_counted=message is not None,
+    )
+    return settled, Stored(message, dont_know)
+
+
 async def _apply_classification(
     context: TurnContext, task: asyncio.Task[Any], *, answered: bool
 ) -> None:
     try:
-        verdict, result = await asyncio.wait_for(task, CLASSIFIER_GRACE_SECONDS)
+        verdict = await asyncio.wait_for(task, CLASSIFIER_GRACE_SECONDS)
     except (TimeoutError, asyncio.CancelledError):
         task.cancel()
         return
-    if result is not None:
-        await db_async(services.model_call_store)(
-            conversation_id=context.conversation_id, result=result, purpose="classification"
-        )
     if answered and verdict is not None and verdict.reason is not None:
         await _handoff(context, verdict.reason)
 
@@ -491,13 +534,3 @@ async def _check(context: TurnContext, text: str, passages: list[Passage]) -> Gu
 async def _withdraw(context: TurnContext, stream_id: str, *, started: bool) -> None:
     if started:
         await _publish(context, {"type": "stream_end", "stream_id": stream_id, "message": None})
-
-
-async def _record_withdrawn(
-    context: TurnContext, stream_id: str, started: bool, result: CallResult | None
-) -> None:
-    await _withdraw(context, stream_id, started=started)
-    if result is not None:
-        await db_async(services.model_call_store)(
-            conversation_id=context.conversation_id, result=result
-        )

@@ -29,7 +29,6 @@ from assistant.chat.signals import conversation_resolved, handoff_requested, mes
 from assistant.errors import Refused
 from assistant.llm.types import CallResult
 from assistant.people import public_name
-from assistant.usage.models import ModelCall
 
 MAX_MESSAGE_CHARS = 4000
 
@@ -595,117 +594,52 @@ def assistant_message_store(
     citations: list[dict[str, str]],
     result: CallResult | None,
     dont_know: bool = False,
-    guardrail: str = "",
-    guardrail_findings: Sequence[str] = (),
 ) -> Message | None:
-    """Store the assistant's answer and its model call. Returns None (stores only the call) if
-    a human took the conversation over while the answer was being written.
+    """Store the assistant's answer, counting the tokens of the call that wrote it. Returns
+    None if a human took the conversation over while the answer was being written (the call is
+    still recorded, with its tokens, by the audited call: assistant.calls).
 
     ``dont_know``: the answer had no support in the knowledge base; consecutive ones are
     counted, because twice in a row is a reason to bring in a person."""
     conversation = _locked_conversation(conversation_id)
-    message = None
-    if conversation.state == Conversation.State.BOT:
-        conversation.dont_know_streak = conversation.dont_know_streak + 1 if dont_know else 0
-        changed = ["dont_know_streak"]
-        if conversation.first_response_at is None:
-            conversation.first_response_at = timezone.now()
-            changed.append("first_response_at")
-        if result is not None:
-            # Counted in the same UPDATE: the row is locked, so the stored sum is exact.
-            conversation.tokens_used += _tokens(result)
-            changed.append("tokens_used")
-        message = _append_message(
-            conversation=conversation,
-            author_kind=Message.Author.ASSISTANT,
-            author_name=_system_text(conversation, _("Assistant")),
-            text=text,
-            citations=citations,
-            # The reply turn announces it with stream_end, which carries the stored message.
-            announce=False,
-            # One UPDATE of the conversation per answer, not three (this runs for every answer).
-            also_save=changed,
-        )
+    if conversation.state != Conversation.State.BOT:
+        return None
+    conversation.dont_know_streak = conversation.dont_know_streak + 1 if dont_know else 0
+    changed = ["dont_know_streak"]
+    if conversation.first_response_at is None:
+        conversation.first_response_at = timezone.now()
+        changed.append("first_response_at")
     if result is not None:
-        model_call_record(
-            conversation=conversation,
-            message=message,
-            result=result,
-            guardrail=guardrail,
-            guardrail_findings=guardrail_findings,
-            tokens_counted=message is not None,
-        )
-    return message
-
-
-@transaction.atomic
-def model_call_store(
-    *, conversation_id: uuid.UUID, result: CallResult, purpose: str | None = None
-) -> ModelCall:
-    """Record a call that produced no message (cancelled by a takeover, a classification)."""
-    conversation = _locked_conversation(conversation_id)
-    return model_call_record(
-        conversation=conversation, message=None, result=result, purpose=purpose
+        # Counted in the same UPDATE: the row is locked, so the stored sum is exact.
+        conversation.tokens_used += result.input_tokens + result.output_tokens
+        changed.append("tokens_used")
+    return _append_message(
+        conversation=conversation,
+        author_kind=Message.Author.ASSISTANT,
+        author_name=_system_text(conversation, _("Assistant")),
+        text=text,
+        citations=citations,
+        # The reply turn announces it with stream_end, which carries the stored message.
+        announce=False,
+        # One UPDATE of the conversation per answer, not three (this runs for every answer).
+        also_save=changed,
     )
 
 
 @transaction.atomic
-def assistant_failure_handoff(*, conversation_id: uuid.UUID, result: CallResult | None) -> None:
-    """Every provider failed: record the attempt, apologise, and hand over to a human."""
+def assistant_failure_handoff(*, conversation_id: uuid.UUID) -> None:
+    """Every provider failed (the audited call recorded the attempt): apologise, and hand over
+    to a human."""
     conversation = _locked_conversation(conversation_id)
-    if result is not None:
-        model_call_record(conversation=conversation, message=None, result=result)
     with translation.override(conversation.language):
         note = _("Sorry, I can't answer right now. I'm connecting you with a person from our team.")
     conversation_handoff(conversation_id=conversation_id, reason="model_error", note=note)
 
 
-def _tokens(result: CallResult) -> int:
-    return result.input_tokens + result.output_tokens
-
-
-def model_call_record(
-    *,
-    conversation: Conversation | None,
-    message: Message | None,
-    result: CallResult,
-    purpose: str | None = None,
-    guardrail: str = "",
-    guardrail_findings: Sequence[str] = (),
-    tokens_counted: bool = False,
-) -> ModelCall:
-    """Record one model call; its tokens count against the conversation's budget unless the
-    caller already added them (``tokens_counted``)."""
-    if conversation is not None and not tokens_counted:
-        used = _tokens(result)
-        Conversation.objects.filter(pk=conversation.pk).update(tokens_used=F("tokens_used") + used)
-        conversation.tokens_used += used
-    return ModelCall.objects.create(
-        inbox_id=conversation.inbox_id if conversation else None,
-        conversation=conversation,
-        message=message,
-        # Both arms of a model comparison are replies; the arm is on the conversation.
-        purpose=purpose or ("reply" if result.purpose == "reply_b" else result.purpose),
-        provider=result.provider,
-        model=result.model,
-        hosting=result.hosting,
-        jurisdiction=result.jurisdiction,
-        region=result.region,
-        input_tokens=result.input_tokens,
-        output_tokens=result.output_tokens,
-        cached_input_tokens=result.cached_input_tokens,
-        cost=result.cost,
-        currency=result.currency or "",
-        time_to_first_token_ms=(
-            result.time_to_first_token * 1000 if result.time_to_first_token is not None else None
-        ),
-        duration_ms=result.duration * 1000,
-        outcome=result.outcome,
-        fallback_used=result.fallback_used,
-        error_kind=result.error_kind,
-        guardrail=guardrail,
-        guardrail_findings=list(guardrail_findings),
-    )
+def conversation_tokens_add(conversation_id: uuid.UUID, tokens: int) -> None:
+    """Count a model call's tokens against its conversation's budget (the audited call does,
+    for each call it records: registered in ChatConfig.ready)."""
+    Conversation.objects.filter(pk=conversation_id).update(tokens_used=F("tokens_used") + tokens)
 
 
 def token_budget_left(conversation: Conversation) -> int:

@@ -7,12 +7,10 @@ and only the model call itself runs on the event loop.
 from __future__ import annotations
 
 from assistant import calls
-from assistant.chat import services
 from assistant.chat.models import Conversation
 from assistant.chat.prompting import HistoryItem, build_prompt
 from assistant.chat.retrieval import passages_for
 from assistant.chat.selectors import known_names
-from assistant.llm.base import ModelError
 from assistant.llm.types import ChatOptions, Message
 from assistant.privacy.outbound import CallScope
 from assistant.privacy.services import privacy_settings_for
@@ -40,24 +38,14 @@ def draft_reply(conversation: Conversation) -> str:
         passages=passages,
         history=history,
     )
-    try:
-        # Pseudonymised for an external provider like every call; the draft gets the values back.
-        completion = calls.complete_sync(
-            prompt,
-            purpose="suggestion",
-            route="reply",
-            scope=scope,
-            passages=passages,
-            options=ChatOptions(max_output_tokens=600),
-        )
-    except ModelError as error:
-        if error.result is not None:
-            services.model_call_record(
-                conversation=conversation, message=None, result=error.result, purpose="suggestion"
-            )
-        raise
-    # The draft's cost counts against the conversation like any other call, under its own name.
-    services.model_call_record(
-        conversation=conversation, message=None, result=completion.result, purpose="suggestion"
+    # Pseudonymised for an external provider like every call; the draft gets the values back.
+    # Its cost counts against the conversation like any other call, under its own name.
+    completion = calls.complete_sync(
+        prompt,
+        purpose="suggestion",
+        route="reply",
+        scope=scope,
+        passages=passages,
+        options=ChatOptions(max_output_tokens=600),
     )
     return completion.text.strip()

@@ -7,20 +7,26 @@ embeddings of published articles."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
 
+from assistant import calls
 from assistant.chat.classifier import classify
+from assistant.chat.models import Conversation
 from assistant.chat.retrieval import passages_for
 from assistant.chat.suggestions import draft_reply
 from assistant.knowledge.indexing import embed_chunks_now
 from assistant.knowledge.models import Chunk
 from assistant.knowledge.services import ArticleData, article_create
+from assistant.llm.types import Message
 from assistant.privacy.models import OutboundCallAudit
 from assistant.privacy.outbound import CallScope
 from assistant.privacy.policy import PrivacySettings
+from assistant.usage.models import ModelCall
 from tests import factories
 from tickets.summaries import summarise
 
@@ -44,6 +50,16 @@ def external_model(simulated_llm: Any) -> Any:
 
 def audits(purpose: str) -> list[OutboundCallAudit]:
     return list(OutboundCallAudit.objects.filter(purpose=purpose))
+
+
+def assert_one_model_call(conversation: Conversation, purpose: str) -> None:
+    """The audited call wrote the call's ModelCall row too, and counted its tokens against the
+    conversation's budget (no caller has to remember either)."""
+    (call,) = ModelCall.objects.filter(conversation=conversation)
+    assert (call.purpose, call.inbox_id, call.outcome) == (purpose, conversation.inbox_id, "ok")
+    assert call.input_tokens > 0 and call.output_tokens > 0
+    conversation.refresh_from_db()
+    assert conversation.tokens_used == call.input_tokens + call.output_tokens
 
 
 def test_the_customers_question_is_pseudonymised_before_it_is_embedded(external_model) -> None:
@@ -89,6 +105,7 @@ def test_the_classification_call_is_redacted_and_audited(external_model) -> None
     (audit,) = audits("classification")
     assert audit.conversation_id == conversation.id and audit.redacted
     assert audit.redaction_counts == {"EMAIL": 1}
+    assert_one_model_call(conversation, "classification")
 
 
 def test_the_handoff_summary_call_is_redacted_and_audited(external_model) -> None:
@@ -100,6 +117,7 @@ def test_the_handoff_summary_call_is_redacted_and_audited(external_model) -> Non
     (audit,) = audits("summary")
     assert audit.conversation_id == conversation.id and audit.redacted
     assert audit.redaction_counts.get("EMAIL") == 1
+    assert_one_model_call(conversation, "summary")
 
 
 def test_the_agents_suggested_draft_is_redacted_and_audited(external_model) -> None:
@@ -112,6 +130,7 @@ def test_the_agents_suggested_draft_is_redacted_and_audited(external_model) -> N
     (audit,) = audits("suggestion")
     assert audit.conversation_id == conversation.id and audit.redacted
     assert [a.conversation_id for a in audits("embeddings")] == [conversation.id]
+    assert_one_model_call(conversation, "suggestion")
 
 
 def test_an_agents_desk_search_is_pseudonymised_and_audited(external_model, client) -> None:
@@ -165,3 +184,44 @@ async def test_a_whole_reply_turn_audits_each_call_and_leaks_nothing(external_mo
     purposes = {purpose for purpose, _conversation in rows}
     assert {"reply", "embeddings", "classification"} <= purposes
     assert len({conversation for _purpose, conversation in rows}) == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the records are written on a database thread
+def test_a_streamed_answer_that_could_not_be_stored_is_still_on_record(external_model) -> None:
+    # The reply turn stores its answer inside the call's records' transaction; if storing
+    # fails, the call must not vanish with it.
+    conversation = factories.make_conversation(factories.make_inbox(), text=QUESTION)
+    scope = CallScope(conversation.inbox_id, conversation.id, PrivacySettings())
+
+    def failing_store(result: Any) -> Any:
+        ModelCall.objects.create(purpose="reply", provider="rolled", model="back", outcome="ok")
+        raise RuntimeError("the answer could not be stored")
+
+    async def answer() -> None:
+        call = calls.stream([Message(role="user", content=QUESTION)], purpose="reply", scope=scope)
+        async with call:
+            async for _event in call:
+                pass
+            call.finish_with(failing_store)
+
+    with pytest.raises(RuntimeError, match="could not be stored"):
+        async_to_sync(answer)()
+    (call,) = ModelCall.objects.all()  # the store's own row rolled back, the call's is there
+    assert (call.purpose, call.conversation_id, call.message_id) == ("reply", conversation.id, None)
+    assert len(audits("reply")) == 1
+
+
+def test_only_the_audited_call_writes_model_call_rows() -> None:
+    # Structural too: an import-linter contract lets only assistant.calls import the usage
+    # services; this catches a row written straight through the model.
+    root = Path(__file__).resolve().parents[2]
+    writers = [
+        str(path.relative_to(root))
+        for package in ("assistant", "tickets", "analytics")
+        for path in (root / package).rglob("*.py")
+        if "migrations" not in path.parts
+        and re.search(
+            r"ModelCall(\.objects\.(create|bulk_create)|\((?!models\.Model\)))", path.read_text()
+        )
+    ]
+    assert writers == ["assistant/usage/services.py"]
