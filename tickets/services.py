@@ -18,7 +18,7 @@ from assistant.chat import services as chat
 from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.errors import Refused
 from assistant.people import public_name, staff_name
-from tickets import sla
+from tickets import access, sla
 from tickets.models import AgentProfile, Note, Team, Ticket, TicketEvent
 
 TRACKED_FIELDS = ("subject", "status", "priority", "assignee", "team", "tags")
@@ -294,8 +294,11 @@ def note_add(*, ticket: Ticket, author: AbstractBaseUser, text: str) -> Note:
 
 @transaction.atomic
 def takeover(*, conversation: Conversation, agent: AbstractBaseUser) -> Ticket:
-    """The agent takes the conversation from the assistant (or from the queue)."""
-    chat.conversation_takeover(conversation_id=conversation.pk, agent=agent)
+    """The agent takes the conversation from the assistant or the queue (from a colleague only
+    when the agent is a manager or an admin)."""
+    chat.conversation_takeover(
+        conversation_id=conversation.pk, agent=agent, from_colleague=access.is_manager(agent)
+    )
     ticket, _created = ticket_for_conversation(
         conversation_id=conversation.pk, reason="agent_takeover", actor=agent
     )
@@ -307,7 +310,12 @@ def takeover(*, conversation: Conversation, agent: AbstractBaseUser) -> Ticket:
 
 @transaction.atomic
 def reply(*, conversation: Conversation, agent: AbstractBaseUser, text: str) -> Message:
-    message = chat.agent_message_create(conversation_id=conversation.pk, agent=agent, text=text)
+    message = chat.agent_message_create(
+        conversation_id=conversation.pk,
+        agent=agent,
+        text=text,
+        from_colleague=access.is_manager(agent),
+    )
     ticket, _created = ticket_for_conversation(
         conversation_id=conversation.pk, reason="agent_takeover", actor=agent
     )

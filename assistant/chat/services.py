@@ -28,7 +28,7 @@ from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.chat.signals import conversation_resolved, handoff_requested, message_stored
 from assistant.errors import Refused
 from assistant.llm.types import CallResult
-from assistant.people import public_name
+from assistant.people import public_name, staff_name
 
 MAX_MESSAGE_CHARS = 4000
 
@@ -395,11 +395,18 @@ def inbox_set_assistant(*, inbox_id: int, enabled: bool) -> int:
 
 
 @transaction.atomic
-def conversation_takeover(*, conversation_id: uuid.UUID, agent: AbstractBaseUser) -> Conversation:
-    """An agent takes the conversation: the assistant stops at once, mid-answer if need be."""
+def conversation_takeover(
+    *, conversation_id: uuid.UUID, agent: AbstractBaseUser, from_colleague: bool = False
+) -> Conversation:
+    """An agent takes the conversation: the assistant stops at once, mid-answer if need be.
+
+    A conversation a colleague is handling is not taken from them unless ``from_colleague``
+    (the desk allows it to managers): two people answering one customer at once, each unaware
+    of the other, is what the refusal prevents."""
     conversation = _locked_conversation(conversation_id)
     if conversation.state == Conversation.State.RESOLVED:
         raise ChatError("conversation_resolved", _("This conversation is already resolved."))
+    _refuse_if_a_colleague_has_it(conversation, agent, from_colleague=from_colleague)
     joined = (
         conversation.state != Conversation.State.AGENT or conversation.assigned_agent_id != agent.pk
     )
@@ -420,11 +427,31 @@ def conversation_takeover(*, conversation_id: uuid.UUID, agent: AbstractBaseUser
     return conversation
 
 
+def _refuse_if_a_colleague_has_it(
+    conversation: Conversation, agent: AbstractBaseUser, *, from_colleague: bool
+) -> None:
+    if (
+        conversation.state == Conversation.State.AGENT
+        and conversation.assigned_agent_id not in (None, agent.pk)
+        and not from_colleague
+    ):
+        raise ChatError(
+            "held_by_colleague",
+            _("%(name)s is handling this conversation. A manager can reassign it.")
+            % {"name": staff_name(conversation.assigned_agent)},
+        )
+
+
 @transaction.atomic
 def agent_message_create(
-    *, conversation_id: uuid.UUID, agent: AbstractBaseUser, text: str
+    *,
+    conversation_id: uuid.UUID,
+    agent: AbstractBaseUser,
+    text: str,
+    from_colleague: bool = False,
 ) -> Message:
-    """An agent replies; the customer sees it live. Replying takes the conversation over."""
+    """An agent replies; the customer sees it live. Replying takes the conversation over (from
+    a colleague only with ``from_colleague``, see `conversation_takeover`)."""
     text = text.strip()
     if not text:
         raise ChatError("invalid", _("The reply is empty."))
@@ -436,7 +463,9 @@ def agent_message_create(
     if conversation.state == Conversation.State.RESOLVED:
         raise ChatError("conversation_resolved", _("This conversation is already resolved."))
     if conversation.state != Conversation.State.AGENT or conversation.assigned_agent_id != agent.pk:
-        conversation_takeover(conversation_id=conversation_id, agent=agent)
+        conversation_takeover(
+            conversation_id=conversation_id, agent=agent, from_colleague=from_colleague
+        )
         conversation.refresh_from_db()
     message = _append_message(
         conversation=conversation,

@@ -139,3 +139,64 @@ def test_a_second_resolve_from_the_desk_leaves_the_solved_ticket_alone(settings:
     assert refusal == "This conversation is already resolved."
     assert (state, status, solved) == ("resolved", "solved", 1)
     assert TicketEvent.objects.filter(ticket=ticket).count() == events_before
+
+
+def _held_by_a_colleague(role: str) -> tuple[Any, Conversation]:
+    """A conversation Ada is handling, and a second desk user (of this role) on her team."""
+    inbox = factories.make_inbox()
+    team = factories.make_team(inboxes=(inbox,))
+    ada = factories.make_agent("ada", teams=(team,))
+    other = factories.make_agent(f"other-{role}", role=role, teams=(team,))
+    conversation = factories.make_conversation(inbox)
+    services.takeover(conversation=conversation, agent=ada)
+    return other, conversation
+
+
+@pytest.mark.parametrize("action", ["takeover", "reply"])
+def test_an_agent_cannot_take_a_conversation_a_colleague_is_handling(
+    settings: Any, action: str
+) -> None:
+    # Two people answering one customer, each unaware of the other: refused the same way on
+    # both edges, and nothing changes (Ada keeps it, no "joined" message, no reply stored).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    outcomes = []
+    for through in ("desk", "api"):
+        other, conversation = _held_by_a_colleague("agent")
+        before = conversation.messages.count()
+        if through == "desk":
+            client = Client()
+            client.force_login(other)
+            data = {"text": "I can help"} if action == "reply" else {}
+            response = client.post(f"/desk/c/{conversation.pk}/{action}", data)
+            assert response.status_code == 400, response.content
+            refusal = response.content.decode()
+        else:
+            api = APIClient()
+            api.force_authenticate(other)
+            data = {"text": "I can help"} if action == "reply" else {}
+            path = "messages" if action == "reply" else action
+            response = api.post(f"/api/v1/conversations/{conversation.pk}/{path}", data)
+            assert response.status_code == 409, response.content
+            refusal = response.json()["message"]
+        conversation.refresh_from_db()
+        assert conversation.assigned_agent.username == "ada"
+        assert conversation.messages.count() == before
+        outcomes.append(refusal)
+        Conversation.objects.all().delete()
+        type(other).objects.all().delete()
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0] == "Ada is handling this conversation. A manager can reassign it."
+
+
+def test_a_manager_can_take_over_from_a_colleague(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    manager, conversation = _held_by_a_colleague("manager")
+    client = Client()
+    client.force_login(manager)
+
+    response = client.post(f"/desk/c/{conversation.pk}/takeover")
+
+    assert response.status_code == 204, response.content
+    conversation.refresh_from_db()
+    assert conversation.assigned_agent == manager
+    assert Ticket.objects.get(conversation=conversation).assignee == manager
