@@ -615,7 +615,9 @@ def conversation_rate(*, contact_id: uuid.UUID, score: int, comment: str = "") -
 # ---------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+# No savepoint: it runs inside the transaction that records the call (AuditedStream.finish_with),
+# which a failure here rolls back whole anyway; a savepoint would be two statements per answer.
+@transaction.atomic(savepoint=False)
 def assistant_message_store(
     *,
     conversation_id: uuid.UUID,
