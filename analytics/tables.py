@@ -13,9 +13,12 @@ from urllib.parse import urlencode
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 DASH = "\u2013"  # shown for "no value"
+# A label: text, or a lazy translation resolved when the page is rendered in the reader's language.
+Label = str | Promise
 
 
 def format_duration(seconds: float | None) -> str:
@@ -68,7 +71,7 @@ def csv_value(kind: str, value: Any) -> str:
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str
+    label: Label
     kind: str = "int"
     # A drill-down metric (see analytics/drill.py): the cell links to its conversations.
     drill: str | None = None
@@ -110,9 +113,25 @@ class Table:
             yield cells
 
     def csv_rows(self) -> Iterator[list[str]]:
-        yield [column.label for column in self.columns]
+        yield [str(column.label) for column in self.columns]
         for row in self.rows:
             yield [csv_value(column.kind, row.get(column.key)) for column in self.columns]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table as data: its id, title, columns and note, declared once per page module. A title
+    may hold placeholders (%(dimension)s) filled when the page is built."""
+
+    id: str
+    title: Label
+    columns: tuple[Column, ...]
+    note: Label = ""
+
+    def table(self, *, lead: Iterable[Column] = (), **title_values: str) -> Table:
+        """An empty table of this spec, its `lead` columns (a breakdown's dimension) first."""
+        title = str(self.title) % title_values if title_values else str(self.title)
+        return Table(self.id, title, [*lead, *self.columns], note=str(self.note))
 
 
 @dataclass
