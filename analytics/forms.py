@@ -5,7 +5,6 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from typing import Any
 
 from django import forms
@@ -16,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from analytics import cube
+from analytics import cube, zones
 from analytics.sources import Scope
 from tickets.models import Team
 
@@ -41,9 +40,12 @@ MIN_DAY = date(1970, 1, 1)
 MAX_DAY = date(9998, 12, 31)
 
 
-@cache
-def time_zones() -> list[str]:
-    return sorted(zoneinfo.available_timezones())
+class ZoneField(forms.ChoiceField):
+    """A time zone: offered grouped by region (analytics/zones.py), valid if the system knows
+    it, so an address carrying a legacy alias keeps working."""
+
+    def valid_value(self, value: str) -> bool:
+        return value in zones.available()
 
 
 def _distinct(column: str, level: tuple[str, ...]) -> list[str]:
@@ -107,7 +109,7 @@ class FilterForm(forms.Form):
         required=False,
         validators=[MinValueValidator(MIN_DAY), MaxValueValidator(MAX_DAY)],
     )
-    tz = forms.ChoiceField(label=_("Time zone"))
+    tz = ZoneField(label=_("Time zone"))
     inbox = forms.TypedChoiceField(label=_("Inbox"), coerce=int, required=False, empty_value=None)
     team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False, empty_value=None)
     agent = forms.TypedChoiceField(label=_("Agent"), coerce=int, required=False, empty_value=None)
@@ -124,7 +126,7 @@ class FilterForm(forms.Form):
         super().__init__(data, **kwargs)
         self.inboxes = list(inboxes)
         inbox_ids = [inbox.pk for inbox in self.inboxes]
-        self.fields["tz"].choices = [(name, name) for name in time_zones()]
+        self.fields["tz"].choices = zones.choices(chosen=data.get("tz"))
         self.fields["inbox"].choices = [("", _("All inboxes"))] + [
             (inbox.pk, inbox.name) for inbox in self.inboxes
         ]

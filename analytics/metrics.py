@@ -117,7 +117,15 @@ class ConversationSummary:
     # Counts and rates ---------------------------------------------------------------------
     @property
     def open(self) -> int:
+        """Awaiting an outcome: not resolved yet, so neither an automated resolution nor a
+        human's (the automated-resolution rate counts these in its denominator)."""
         return self.conversations - self.resolved
+
+    @property
+    def open_assistant_only(self) -> int:
+        """Open with no human involved yet: the ones that can still become automated
+        resolutions."""
+        return self.assistant_only - (self.resolved - self.resolved_human)
 
     @property
     def assistant_only(self) -> int:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -17,6 +18,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 DASH = "\u2013"  # shown for "no value"
+# The unit of each kind of value in a CSV (money: ANALYTICS_CURRENCY). "number" is a value whose
+# unit its row names (the model comparison's interval bounds).
+UNITS = {"pct": "%", "seconds": "s", "ms": "ms"}
 # A label: text, or a lazy translation resolved when the page is rendered in the reader's language.
 Label = str | Promise
 
@@ -52,20 +56,42 @@ def format_cell(kind: str, value: Any) -> str:
     return str(value)
 
 
+# Places kept in a CSV: enough to add up and compare, not float noise (0.6666666667). Money
+# keeps micro-units because one model call can cost a few hundred-thousandths of a dollar.
+CSV_PLACES = {"pct": 2, "float1": 2, "money": 6}
+
+
 def csv_value(kind: str, value: Any) -> str:
-    """Machine-readable and precise (what the page shows is this, rounded): rates as
-    fractions, durations in whole seconds (or milliseconds), money to 8 places."""
+    """Machine-readable numbers in the unit the header names (see Column.csv_label): rates as
+    percentages, durations in whole seconds (or milliseconds), averages to two places, money to
+    six. The page shows the same values, rounded further."""
     if value is None:
         return ""
     if kind == "int":
         return str(int(value))
-    if kind in ("pct", "float1"):
-        return f"{float(value):.10g}"
+    if kind == "pct":
+        return _fixed(Decimal(str(value)) * 100, CSV_PLACES["pct"])
+    if kind in ("float1", "money"):
+        return _fixed(Decimal(str(value)), CSV_PLACES[kind])
     if kind in ("seconds", "ms"):
         return str(round(float(value)))
-    if kind == "money":
-        return f"{Decimal(str(value)):.8f}"
+    if kind == "number":
+        return _significant(Decimal(str(value)), 4)
     return str(value)
+
+
+def _significant(value: Decimal, digits: int) -> str:
+    """Rounded to `digits` significant digits, never in exponent notation ("0.00003123")."""
+    if not value:
+        return "0"
+    return _fixed(value, max(digits - value.adjusted() - 1, 0))
+
+
+def _fixed(value: Decimal, places: int) -> str:
+    """Rounded half away from zero to `places`, trailing zeros dropped ("66.67", "4", "0.003")."""
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{rounded:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass(frozen=True)
@@ -77,6 +103,16 @@ class Column:
     drill: str | None = None
     # Only in the CSV: plain numbers behind a cell the page shows as text (interval bounds).
     csv_only: bool = False
+    # The unit the CSV header names; None: the kind's (UNITS), "": none (a column whose rows
+    # differ in unit, with the unit in a column of its own).
+    unit: str | None = None
+
+    def csv_label(self) -> str:
+        """The header of the column in a CSV: its label and unit, "First response, median (s)"."""
+        unit = UNITS.get(self.kind, "") if self.unit is None else self.unit
+        if self.kind == "money" and self.unit is None:
+            unit = settings.ANALYTICS_CURRENCY
+        return f"{self.label} ({unit})" if unit else str(self.label)
 
 
 @dataclass(frozen=True)
@@ -113,7 +149,7 @@ class Table:
             yield cells
 
     def csv_rows(self) -> Iterator[list[str]]:
-        yield [str(column.label) for column in self.columns]
+        yield [column.csv_label() for column in self.columns]
         for row in self.rows:
             yield [csv_value(column.kind, row.get(column.key)) for column in self.columns]
 

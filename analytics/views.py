@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -200,7 +201,8 @@ def _drill_rows(params: dict[str, str], selection: Selection) -> Any:
 
 def _export_rows(rows: Any) -> Iterator[list[str]]:
     names = [name for name, _kind in EXPORT_COLUMNS]
-    yield names
+    # Every header names its unit: durations already end in _s, the cost takes the currency.
+    yield [f"cost_{settings.ANALYTICS_CURRENCY.lower()}" if n == "cost" else n for n in names]
     # A server-side cursor: the export streams however many conversations the range holds.
     for values in rows.order_by("created_at").values_list(*names).iterator(chunk_size=2000):
         row = []

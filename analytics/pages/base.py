@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from analytics.forms import Selection
+from analytics.pages import definitions
 from analytics.tables import Chart, Column, Label, Table
 from assistant.chat.models import Inbox
 from assistant.people import staff_name
@@ -63,13 +64,17 @@ class Page:
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Rules that belong to no single card (the inboxes' idle rule), after the cards' own.
+    rules: list[tuple[Label, Label]] = field(default_factory=list)
 
     def table(self, table_id: str) -> Table | None:
         return next((t for t in self.tables if t.id == table_id), None)
 
     @property
     def definitions(self) -> list[tuple[Label, Label]]:
-        return [(card.label, card.definition) for card in self.cards if card.definition]
+        """What the page's "How these numbers are counted" panel lists, in order."""
+        cards = [(card.label, card.definition) for card in self.cards if card.definition]
+        return [(definitions.COUNTED_WHEN_LABEL, definitions.COUNTED_WHEN), *cards, *self.rules]
 
 
 class Names:

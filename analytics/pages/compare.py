@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from analytics import sources, stats
 from analytics.forms import Selection
 from analytics.metrics import ConversationSummary
 from analytics.pages.base import Card, Page, drill_url
 from analytics.sources import Group
-from analytics.tables import DASH, Chart, Column, Table, TableSpec, format_cell
+from analytics.tables import DASH, UNITS, Chart, Column, Table, TableSpec, format_cell
 
 # Only these measures have drill-down metrics of their own; the others link to every
 # conversation of the arm.
@@ -55,20 +56,29 @@ class ArmMetric:
 
 
 def _columns(arm_a: str, arm_b: str) -> list[Column]:
-    """The arms' columns are named after their routes, so they are built per page."""
+    """The arms' columns are named after their routes, so they are built per page. The CSV also
+    gets each interval as plain numbers, in the unit its row names (rates in %)."""
     return [
         Column("metric", _("Measure"), "text"),
+        Column("unit", _("Unit"), "text", csv_only=True),
         Column("a", _("A: %(route)s") % {"route": arm_a}, "text"),
-        Column("a_value", _("A value"), "float1", csv_only=True),
-        Column("a_low", _("A low"), "float1", csv_only=True),
-        Column("a_high", _("A high"), "float1", csv_only=True),
+        Column("a_value", _("A value"), "number", csv_only=True),
+        Column("a_low", _("A low"), "number", csv_only=True),
+        Column("a_high", _("A high"), "number", csv_only=True),
         Column("b", _("B: %(route)s") % {"route": arm_b}, "text"),
-        Column("b_value", _("B value"), "float1", csv_only=True),
-        Column("b_low", _("B low"), "float1", csv_only=True),
-        Column("b_high", _("B high"), "float1", csv_only=True),
+        Column("b_value", _("B value"), "number", csv_only=True),
+        Column("b_low", _("B low"), "number", csv_only=True),
+        Column("b_high", _("B high"), "number", csv_only=True),
         Column("difference", _("B - A"), "text"),
         Column("verdict", _("Verdict"), "text"),
     ]
+
+
+def _unit(kind: str) -> str:
+    """The unit a measure's plain numbers are in: a CSAT score has none."""
+    if kind == "money":
+        return settings.ANALYTICS_CURRENCY
+    return UNITS.get(kind, "")
 
 
 def _pick_arms(
@@ -106,14 +116,14 @@ def compare(selection: Selection, arm_a: str | None, arm_b: str | None) -> Page:
         Card(
             f"A: {arm_a}",
             format_cell("int", a.conversations),
-            _("conversations"),
+            ngettext("conversation", "conversations", a.conversations),
             drill_url(selection, dim="route", value=arm_a),
             "arm-a",
         ),
         Card(
             f"B: {arm_b}",
             format_cell("int", b.conversations),
-            _("conversations"),
+            ngettext("conversation", "conversations", b.conversations),
             drill_url(selection, dim="route", value=arm_b),
             "arm-b",
         ),
@@ -171,17 +181,19 @@ def _table(arm_metrics: list[ArmMetric], arm_a: str, arm_b: str) -> Table:
     table = COMPARISON.table(lead=_columns(arm_a, arm_b))
     for m in arm_metrics:
         known = m.difference.known
+        scale = 100 if m.kind == "pct" else 1
         table.rows.append(
             {
                 "metric": m.label,
+                "unit": _unit(m.kind),
                 "a": _interval_text(m.kind, m.a),
-                "a_value": m.a.value,
-                "a_low": m.a.low,
-                "a_high": m.a.high,
+                "a_value": _times(m.a.value, scale),
+                "a_low": _times(m.a.low, scale),
+                "a_high": _times(m.a.high, scale),
                 "b": _interval_text(m.kind, m.b),
-                "b_value": m.b.value,
-                "b_low": m.b.low,
-                "b_high": m.b.high,
+                "b_value": _times(m.b.value, scale),
+                "b_low": _times(m.b.low, scale),
+                "b_high": _times(m.b.high, scale),
                 "difference": _interval_text(m.kind, m.difference) if known else "",
                 "verdict": m.verdict if known else "",
             }
@@ -209,6 +221,10 @@ def _interval_chart(selection: Selection, m: ArmMetric, arm_a: str, arm_b: str) 
         [drill_url(selection, dim="route", value=r, metric=metric) for r in (arm_a, arm_b)],
         horizontal=True,
     )
+
+
+def _times(value: float | None, scale: float) -> float | None:
+    return None if value is None else value * scale
 
 
 def _scaled(value: float | None, scale: float) -> float | None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from analytics import sources
 from analytics.drill import drill_value
 from analytics.forms import Selection
 from analytics.measures import CSAT_SCORES
 from analytics.metrics import ConversationSummary, Csat
+from analytics.pages import definitions
 from analytics.pages.base import Card, Names, Page, dimension_column, dimension_label, drill_url
 from analytics.pages.periods import bucket_label, bucket_links, buckets
 from analytics.tables import Chart, Column, Label, Table, TableSpec, format_cell
@@ -24,15 +25,28 @@ class Segment:
     label: Label
     attribute: str  # its Csat on ConversationSummary
     metric: str  # the drill-down metric of its rated conversations
+    definition: Label
 
     def of(self, summary: ConversationSummary) -> Csat:
         return getattr(summary, self.attribute)
 
 
 SEGMENTS = (
-    Segment("all", gettext_lazy("All conversations"), "csat_all", "rated"),
-    Segment("assistant", gettext_lazy("Assistant only"), "csat_assistant", "rated_assistant"),
-    Segment("human", gettext_lazy("Human-handled"), "csat_human", "rated_human"),
+    Segment("all", gettext_lazy("All conversations"), "csat_all", "rated", definitions.CSAT),
+    Segment(
+        "assistant",
+        gettext_lazy("Assistant only"),
+        "csat_assistant",
+        "rated_assistant",
+        definitions.CSAT_ASSISTANT,
+    ),
+    Segment(
+        "human",
+        gettext_lazy("Human-handled"),
+        "csat_human",
+        "rated_human",
+        definitions.CSAT_HUMAN,
+    ),
 )
 RATINGS = TableSpec(
     "csat",
@@ -94,10 +108,15 @@ def _card(selection: Selection, segment: Segment, c: Csat) -> Card:
     return Card(
         segment.label,
         format_cell("float1", c.average),
-        _("%(n)s ratings, %(rate)s of resolved conversations rated")
+        ngettext(
+            "%(n)s rating, %(rate)s of resolved conversations rated",
+            "%(n)s ratings, %(rate)s of resolved conversations rated",
+            c.rated,
+        )
         % {"n": format_cell("int", c.rated), "rate": format_cell("pct", c.response_rate)},
         drill_url(selection, metric=segment.metric),
         f"csat-{segment.key}",
+        segment.definition,
     )
 
 

@@ -9,11 +9,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from analytics import sources
 from analytics.forms import Selection
 from analytics.metrics import CallSummary, ConversationSummary
+from analytics.pages import definitions
 from analytics.pages.base import Card, Page, drill_url
 from analytics.pages.periods import bucket_label, buckets
 from analytics.tables import Chart, Column, Table, TableSpec, format_cell
@@ -32,7 +33,8 @@ CALLS = TableSpec(
         Column("calls", gettext_lazy("Calls"), "int"),
         Column("input_tokens", gettext_lazy("Input tokens"), "int"),
         Column("output_tokens", gettext_lazy("Output tokens"), "int"),
-        Column("cost", gettext_lazy("Cost"), "money"),
+        # Rows may be priced in different currencies: the next column names each row's.
+        Column("cost", gettext_lazy("Cost"), "money", unit=""),
         Column("currency", gettext_lazy("Currency"), "text"),
         Column("ttft_p50", gettext_lazy("First token, median"), "ms"),
         Column("ttft_p95", gettext_lazy("First token, p95"), "ms"),
@@ -50,8 +52,9 @@ COST_COMPARISON = TableSpec(
     (
         Column("option", gettext_lazy("Option"), "text"),
         Column("basis", gettext_lazy("Per"), "text"),
-        Column("price", gettext_lazy("Cost"), "money"),
-        Column("price_high", gettext_lazy("Up to"), "money"),
+        # Hosted agents' prices are in USD whatever ANALYTICS_CURRENCY is: each row names its own.
+        Column("price", gettext_lazy("Cost"), "money", unit=""),
+        Column("price_high", gettext_lazy("Up to"), "money", unit=""),
         Column("currency", gettext_lazy("Currency"), "text"),
     ),
     note=gettext_lazy(
@@ -83,9 +86,11 @@ def models(selection: Selection) -> Page:
         Card(
             _("Per automated resolution"),
             format_cell("money", total.cost_per_automated_resolution),
-            _("%(n)s automated resolutions") % {"n": format_cell("int", total.automated)},
+            ngettext("%(n)s automated resolution", "%(n)s automated resolutions", total.automated)
+            % {"n": format_cell("int", total.automated)},
             drill_url(selection, metric="automated"),
             "kpi-cost-resolution",
+            definitions.COST_PER_AUTOMATED,
         ),
         Card(
             _("Human-handled conversation"),
@@ -95,6 +100,7 @@ def models(selection: Selection) -> Page:
                 "human": format_cell("money", human),
                 "model": format_cell("money", model_per_human),
             },
+            definition=definitions.HUMAN_COST,
         ),
     ]
     page.charts.append(_cost_chart(selection))

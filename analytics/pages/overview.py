@@ -8,12 +8,13 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from analytics import sources
 from analytics.drill import drill_value
 from analytics.forms import Selection
 from analytics.metrics import ConversationSummary
+from analytics.pages import definitions
 from analytics.pages.base import (
     TOP_SERIES,
     Card,
@@ -25,7 +26,14 @@ from analytics.pages.base import (
 )
 from analytics.pages.periods import bucket_label, bucket_links, buckets, merge, percent_points
 from analytics.sources import Group
-from analytics.tables import Chart, Column, Table, TableSpec, format_cell, format_duration
+from analytics.tables import (
+    Chart,
+    Column,
+    Table,
+    TableSpec,
+    format_cell,
+    format_duration,
+)
 from assistant.chat.reasons import label_for
 
 BREAKDOWN = TableSpec(
@@ -62,6 +70,7 @@ def overview(selection: Selection) -> Page:
     )
     page = Page(_("Overview"))
     page.cards = _cards(selection, total)
+    page.rules.append((_("Idle conversations"), definitions.idle_rule(selection)))
     series = sources.conversation_groups(selection.scope, by=(selection.by,), unit=selection.unit)
     page.charts.append(_volume_chart(selection, series))
     page.charts.append(_rates_chart(selection, series))
@@ -95,6 +104,7 @@ def _cards(selection: Selection, total: ConversationSummary) -> list[Card]:
             format_cell("int", total.conversations),
             href=drill_url(selection, metric="all"),
             testid="kpi-conversations",
+            definition=definitions.CONVERSATIONS,
         ),
         Card(
             _("Automated resolution"),
@@ -102,40 +112,60 @@ def _cards(selection: Selection, total: ConversationSummary) -> list[Card]:
             _("%(n)s resolved without a human") % {"n": format_cell("int", total.automated)},
             drill_url(selection, metric="automated"),
             "kpi-automated",
+            definitions.automated(),
+        ),
+        # Beside the rate: a low rate over a range with many open conversations is a rate that
+        # has not been decided yet, not a poor one.
+        Card(
+            _("Awaiting an outcome"),
+            format_cell("int", total.open),
+            _("%(n)s still with the assistant")
+            % {"n": format_cell("int", total.open_assistant_only)},
+            drill_url(selection, metric="open"),
+            "kpi-pending",
+            definitions.AWAITING,
         ),
         Card(
             _("Handed off"),
             format_cell("pct", total.handoff_rate),
-            _("%(n)s conversations") % {"n": format_cell("int", total.handed_off)},
+            ngettext("%(n)s conversation", "%(n)s conversations", total.handed_off)
+            % {"n": format_cell("int", total.handed_off)},
             drill_url(selection, metric="handed_off"),
             "kpi-handoff",
+            definitions.HANDED_OFF,
         ),
         Card(
             _("First response, assistant"),
             format_duration(total.frt_assistant.p50),
             _median_hint(total.frt_assistant.p90),
+            definition=definitions.FIRST_RESPONSE_ASSISTANT,
         ),
         Card(
             _("First response, human"),
             format_duration(total.frt_human.p50),
             _median_hint(total.frt_human.p90),
+            definition=definitions.FIRST_RESPONSE_HUMAN,
         ),
         Card(
             _("Resolution time"),
             format_duration(total.resolution.p50),
             _median_hint(total.resolution.p90),
+            definition=definitions.RESOLUTION,
         ),
         Card(
             _("CSAT"),
             format_cell("float1", total.csat_all.average),
-            _("%(n)s ratings") % {"n": format_cell("int", total.csat_all.rated)},
+            ngettext("%(n)s rating", "%(n)s ratings", total.csat_all.rated)
+            % {"n": format_cell("int", total.csat_all.rated)},
             drill_url(selection, metric="rated"),
             "kpi-csat",
+            definitions.CSAT,
         ),
         Card(
             _("Cost per automated resolution"),
             format_cell("money", total.cost_per_automated_resolution),
             settings.ANALYTICS_CURRENCY,
+            definition=definitions.COST_PER_AUTOMATED,
         ),
     ]
 

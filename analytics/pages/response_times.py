@@ -13,6 +13,7 @@ from analytics import sources, stats
 from analytics.drill import drill_value
 from analytics.forms import Selection
 from analytics.metrics import ConversationSummary, Percentiles
+from analytics.pages import definitions
 from analytics.pages.base import Card, Names, Page, dimension_column, dimension_label
 from analytics.pages.periods import bucket_label, bucket_links, buckets
 from analytics.tables import Chart, Column, Label, Table, TableSpec, format_duration
@@ -23,16 +24,29 @@ class Duration:
     metric: str  # the sparse counts it is read from (analytics/measures.py)
     attribute: str  # its Percentiles on ConversationSummary
     label: Label
+    definition: Label
 
     def of(self, summary: ConversationSummary) -> Percentiles:
         return getattr(summary, self.attribute)
 
 
 DURATIONS = (
-    Duration("frt_a", "frt_assistant", gettext_lazy("First response, assistant")),
-    Duration("frt_h", "frt_human", gettext_lazy("First response, human")),
-    Duration("reply_h", "reply_human", gettext_lazy("Human response time")),
-    Duration("resolution", "resolution", gettext_lazy("Resolution time")),
+    Duration(
+        "frt_a",
+        "frt_assistant",
+        gettext_lazy("First response, assistant"),
+        definitions.FIRST_RESPONSE_ASSISTANT,
+    ),
+    Duration(
+        "frt_h",
+        "frt_human",
+        gettext_lazy("First response, human"),
+        definitions.FIRST_RESPONSE_HUMAN,
+    ),
+    Duration(
+        "reply_h", "reply_human", gettext_lazy("Human response time"), definitions.HUMAN_RESPONSE
+    ),
+    Duration("resolution", "resolution", gettext_lazy("Resolution time"), definitions.RESOLUTION),
 )
 METRICS = tuple(d.metric for d in DURATIONS)
 
@@ -68,6 +82,7 @@ def response_times(selection: Selection) -> Page:
             duration.label,
             format_duration(duration.of(total).p50),
             _("90th percentile %(p)s") % {"p": format_duration(duration.of(total).p90)},
+            definition=duration.definition,
         )
         for duration in DURATIONS
     ]

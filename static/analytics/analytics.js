@@ -76,6 +76,8 @@
     scales[valueAxis] = { stacked, beginAtZero: true, grid: { color: "#eef0f3" },
       ticks: { callback: (v) => format(v), color: "#667085", maxTicksLimit: 7 } };
     if (spec.y === "pct" && spec.kind !== "interval") scales[valueAxis].suggestedMax = 100;
+    // Counts step by whole numbers: a small range must not read "0.5 conversations".
+    if (spec.y === "int") scales[valueAxis].ticks.precision = 0;
     return {
       type,
       data: { labels: spec.labels, datasets },
@@ -150,5 +152,51 @@
     }
   }
 
-  document.addEventListener("DOMContentLoaded", () => { filters(); drawCharts(); });
+  // -- the time-zone picker: a filter box narrows the grouped list as one types ---------------
+  const normalise = (text) => text.toLowerCase().replace(/[_/]+/g, " ").trim();
+
+  function zoneFilter() {
+    const input = document.querySelector("[data-tz-filter]");
+    const select = document.querySelector("select[name=tz]");
+    if (!input || !select) return;
+    const apply = () => {
+      const words = normalise(input.value).split(/\s+/).filter(Boolean);
+      select.querySelectorAll("option").forEach((option) => {
+        const text = normalise(`${option.value} ${option.textContent} ${option.parentElement.label || ""}`);
+        option.hidden = !words.every((word) => text.includes(word));
+      });
+      select.querySelectorAll("optgroup").forEach((group) => {
+        group.hidden = !Array.from(group.children).some((option) => !option.hidden);
+      });
+    };
+    input.addEventListener("input", apply);
+    // Enter picks the first zone left in the list (instead of submitting the form as it was).
+    input.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      const first = Array.from(select.options).find((option) => !option.hidden);
+      if (!first) return;
+      select.value = first.value;
+      select.form.requestSubmit();
+    });
+  }
+
+  // -- the definitions panel opens when its link (or an address ending in #definitions) is used
+  function definitions() {
+    const panel = document.getElementById("definitions");
+    if (!panel) return;
+    const open = () => { if (window.location.hash === "#definitions") panel.open = true; };
+    open();
+    window.addEventListener("hashchange", open);
+    document.querySelectorAll('a[href="#definitions"]').forEach((link) => {
+      link.addEventListener("click", () => { panel.open = true; });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    filters();
+    zoneFilter();
+    definitions();
+    drawCharts();
+  });
 })();

@@ -148,9 +148,6 @@ def test_csv_exports_match_the_tables(
     response = client.get(reverse(f"analytics:{page}"), {"range": "7d", "export": table})
     assert response["Content-Type"].startswith("text/csv")
     exported = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    # The same columns, in the same order (plus plain numbers the page shows inside text).
-    assert [h for h in exported[0] if h in shown[0]] == shown[0]
-    assert len(exported) == len(shown) and len(exported) > 1
     # Every exported value, formatted as the page formats it, is what the page shows.
     from analytics import pages
     from analytics.forms import FilterForm
@@ -168,6 +165,11 @@ def test_csv_exports_match_the_tables(
     }[page]
     definition = builder(form.selection(all_inboxes=False)).table(table)
     assert definition is not None
+    # The same columns, in the same order, each header naming its unit (plus plain numbers the
+    # page shows inside text).
+    assert exported[0] == [column.csv_label() for column in definition.columns]
+    assert [c.label for c in definition.columns if not c.csv_only] == shown[0]
+    assert len(exported) == len(shown) and len(exported) > 1
     for csv_row, html_row in zip(exported[1:], shown[1:], strict=True):
         pairs = [(c, v) for c, v in zip(definition.columns, csv_row, strict=True) if not c.csv_only]
         for (column, value), text in zip(pairs, html_row, strict=True):
@@ -176,8 +178,46 @@ def test_csv_exports_match_the_tables(
             elif value == "":
                 assert text in (DASH, "")
             else:
-                as_number: Any = Decimal(value) if column.kind == "money" else float(value)
+                as_number: Any = Decimal(value)
+                if column.kind == "pct":
+                    as_number /= 100  # a percentage in the CSV, a rate in the code
                 assert format_cell(column.kind, as_number) == text
+
+
+def test_csv_headers_name_their_units_and_values_are_rounded(
+    manager: Any, data: dict[str, Any]
+) -> None:
+    client = signed_in(manager)
+
+    def export(page: str, table: str, **params: str) -> list[dict[str, str]]:
+        query = {"range": "7d", "export": table, **params}
+        text = b"".join(client.get(reverse(f"analytics:{page}"), query).streaming_content)
+        return list(csv.DictReader(io.StringIO(text.decode())))
+
+    # By language: 16 conversations in English and 8 in German (Deutsch) of 24, two thirds and one third.
+    by_language = {row["Language"]: row for row in export("overview", "breakdown", by="language")}
+    assert {"Share (%)", "Automated rate (%)", "Resolution, median (s)"} <= set(
+        by_language["English"]
+    )
+    assert (by_language["English"]["Share (%)"], by_language["Deutsch"]["Share (%)"]) == (
+        "66.67",
+        "33.33",
+    )
+    for row in by_language.values():
+        for name, value in row.items():
+            if value and name != "Language":
+                assert re.fullmatch(r"\d+(\.\d{1,2})?", value), (name, value)
+    models = export("models", "models")
+    assert {"Cost", "First token, median (ms)", "Errors (%)"} <= set(models[0])
+    cost = export("models", "cost_comparison")
+    assert [row["Cost"] for row in cost][:3] and all(
+        re.fullmatch(r"\d+(\.\d{1,6})?", row["Cost"]) for row in cost if row["Cost"]
+    )
+    conversations = signed_in(manager).get(
+        reverse("analytics:conversations"), {"range": "7d", "export": "conversations"}
+    )
+    header = next(csv.reader(io.StringIO(b"".join(conversations.streaming_content).decode())))
+    assert {"cost_usd", "frt_assistant_s", "resolution_s"} <= set(header)
 
 
 def test_one_csv_row_per_conversation_is_streamed(manager: Any, data: dict[str, Any]) -> None:
