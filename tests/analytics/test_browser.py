@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,3 +96,57 @@ def test_the_dashboard_draws_its_charts_and_drills_down(page: Any, web_server: A
     page.get_by_test_id("kpi-handoff").locator("a").click()
     page.wait_for_url("**/analytics/conversations/**")
     assert page.get_by_test_id("drill-row").count() == 6
+
+
+def test_a_manager_reads_what_awaits_an_outcome_and_how_it_is_counted(
+    page: Any,  # noqa: F811
+    web_server: Any,
+) -> None:
+    inbox = factories.make_inbox(name="Shop")
+    team = factories.make_team("Support", inboxes=(inbox,))
+    factories.make_agent("maria", role="manager", teams=(team,))
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    answered = [(0, "customer"), (3, "assistant")]
+    build(inbox, Spec(now - timedelta(hours=5), messages=answered, resolved=600, csat=5))
+    for hours in (3, 4):
+        build(inbox, Spec(now - timedelta(hours=hours), messages=answered))
+    rollups.refresh(now=timezone.now())
+    screens = Path(__file__).resolve().parents[2] / "var" / "screens"
+    screens.mkdir(parents=True, exist_ok=True)
+
+    sign_in(page, web_server, "maria")
+    page.goto(f"{web_server.url}/analytics/?range=7d&tz=UTC")
+    pending = page.get_by_test_id("kpi-pending")
+    assert pending.inner_text().splitlines()[:2] == ["AWAITING AN OUTCOME", "2"]
+    assert "2 still with the assistant" in pending.inner_text()
+    assert page.get_by_test_id("kpi-csat").inner_text().splitlines()[2] == "1 rating"
+    assert page.get_by_text("1 ratings").count() == 0
+    assert "docs/analytics.md" not in page.content()
+
+    page.get_by_test_id("definitions-link").click()
+    panel = page.get_by_test_id("definitions")
+    rule = panel.get_by_text("Started in the range and not resolved yet", exact=False)
+    assert rule.is_visible() and rule.count() == 1
+    assert panel.get_by_text("Shop: 24 hours", exact=False).is_visible()
+    page.screenshot(path=str(screens / "analytics-overview-desktop.png"), full_page=True)
+
+    # The time-zone picker: regions as groups, narrowed by typing, Enter picks.
+    groups = page.locator("select[name=tz] optgroup").evaluate_all("gs => gs.map(g => g.label)")
+    assert "Europe" in groups and "Asia" in groups
+    page.get_by_test_id("tz-filter").fill("kolkata")
+    visible = page.locator("select[name=tz] option").evaluate_all(
+        "os => os.filter(o => !o.hidden).map(o => o.value)"
+    )
+    assert visible == ["Asia/Kolkata"]
+    page.get_by_test_id("tz-filter").press("Enter")
+    page.wait_for_url("**tz=Asia%2FKolkata**")
+    assert "days in Asia/Kolkata" in page.get_by_test_id("range").inner_text()
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{web_server.url}/analytics/?range=7d&tz=UTC#definitions")
+    assert (
+        page.get_by_test_id("definitions")
+        .get_by_text("Started in the range and not resolved yet", exact=False)
+        .is_visible()
+    )
+    page.screenshot(path=str(screens / "analytics-overview-phone.png"), full_page=True)

@@ -272,3 +272,16 @@ def test_half_hour_zones_start_days_at_the_next_whole_utc_hour(inbox: Any, sourc
 def test_an_empty_range_has_zero_conversations_and_no_percentiles(db: Any, source: str) -> None:
     s = total(MARCH, source)
     assert s.conversations == 0 and s.automated_rate is None and s.frt_assistant.p50 is None
+
+
+@pytest.mark.parametrize("source", ["rollup", "raw"])
+def test_conversations_awaiting_an_outcome_are_the_unresolved_ones(inbox: Any, source: str) -> None:
+    answered = [(0, "customer"), (3, "assistant")]
+    build(inbox, Spec(T, messages=answered, resolved=600))  # an automated resolution
+    build(inbox, Spec(T, messages=answered))  # open, still with the assistant
+    build(inbox, Spec(T, messages=answered))  # open, still with the assistant
+    build(inbox, Spec(T, messages=[*answered, (90, "agent")], handoff=30))  # open, with a person
+    build(inbox, Spec(T, messages=[*answered, (90, "agent")], handoff=30, resolved=900))
+    refreshed()
+    s = total(MARCH, source)
+    assert (s.conversations, s.automated, s.open, s.open_assistant_only) == (5, 1, 3, 2)
