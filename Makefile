@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 # Re-install whenever the declared or locked dependencies change.
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format lock bench clean help
+.PHONY: run test lint format lock bench clean help backup restore
 
 help:
 	@echo "make run    run the product with embedded PostgreSQL and Redis and demo data"
@@ -30,6 +30,14 @@ $(STAMP): pyproject.toml requirements.lock
 
 run: $(STAMP) .env
 	$(BIN)/python manage.py serve
+
+# A consistent copy of the database under var/backups/ (docs/operations.md, "Backup").
+backup: $(STAMP) .env
+	$(BIN)/python manage.py backup
+
+# make restore FILE=var/backups/20260101T000000Z.dump (stop `make run` first)
+restore: $(STAMP) .env
+	$(BIN)/python manage.py restore $(FILE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -91,6 +91,12 @@ INSTALLED_APPS = [
     "assistant.usage",
     "assistant.knowledge",
     "tickets",
+    # Staff sign-in: password reset, two-factor (django-otp's TOTP and static-code devices for
+    # the authenticator and the recovery codes) and the sign-in event log (docs/accounts.md).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "tickets.accounts",
     "analytics",
     # The REST API and its OpenAPI schema (docs/api.md): DRF with token and session
     # authentication, the schema by drf-spectacular (Swagger UI and Redoc from the sidecar
@@ -115,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tickets.accounts.gate.TwoFactorGate",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -330,6 +337,26 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/desk/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+# The name authenticator apps show beside the account (docs/accounts.md).
+OTP_TOTP_ISSUER: str = _typed("str", "OTP_TOTP_ISSUER", default="Assistant desk")
+PASSWORD_RESET_TIMEOUT: int = _typed("int", "PASSWORD_RESET_TIMEOUT", default=3600)
+
+# E-mail: password resets and anything else the project sends, through one backend configured
+# by EMAIL_URL (django-environ's syntax: smtp+tls://user:password@host:587, smtp+ssl://...,
+# consolemail://, filemail:///path). Development prints messages on the console.
+_email = _typed("email_url", "EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND: str = _email["EMAIL_BACKEND"]
+EMAIL_HOST: str = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT: int = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER: str = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD: str = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS: bool = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL: bool = bool(_email.get("EMAIL_USE_SSL"))
+# filemail://var/mail writes one file per message under the checkout (relative paths only).
+EMAIL_FILE_PATH: str = str(BASE_DIR / (_email.get("EMAIL_FILE_PATH") or "var/mail"))
+EMAIL_TIMEOUT: int = _typed("int", "EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL: str = _typed("str", "DEFAULT_FROM_EMAIL", default="assistant@localhost")
+SERVER_EMAIL: str = _typed("str", "SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("es", "Español"), ("de", "Deutsch"),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("assistant.chat.urls")),
+    path("", include("tickets.accounts.urls")),
     path("", include("tickets.desk.urls")),
     path("help/", include("assistant.knowledge.urls")),
 ]

@@ -24,6 +24,7 @@ from assistant.chat import services as chat
 from assistant.db_async import db_async
 from assistant.validation import MAX_JSON_DEPTH, InvalidInput, Line, parse_json
 from tickets import access, presence
+from tickets.accounts import gate
 
 CLOSE_FORBIDDEN = 4403
 logger = logging.getLogger(__name__)
@@ -83,8 +84,9 @@ def _key(conversation_id: str) -> str:
 
 
 @db_async
-def _desk_context(user: Any) -> tuple[bool, list[int]]:
-    if not access.is_desk_user(user):
+def _desk_context(user: Any, session: Any) -> tuple[bool, list[int]]:
+    # The same sign-in rule as the pages: a session still owing its second factor gets nothing.
+    if not access.is_desk_user(user) or not gate.session_passes(user, session):
         return False, []
     return True, list(access.visible_inboxes(user).values_list("pk", flat=True))
 
@@ -99,7 +101,9 @@ class DeskConsumer(AsyncWebsocketConsumer):
         self.user = self.scope.get("user")
         self.inbox_ids: list[int] = []
         self.watching: dict[str, Any] = {}
-        allowed, inbox_ids = await _desk_context(self.user) if self.user else (False, [])
+        allowed, inbox_ids = (
+            await _desk_context(self.user, self.scope.get("session")) if self.user else (False, [])
+        )
         if not allowed:
             await self.close(code=CLOSE_FORBIDDEN)
             return

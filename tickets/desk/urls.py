@@ -1,12 +1,8 @@
-from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from tickets.desk import articles, contacts, privacy, views
-from tickets.desk.auth import RateLimitedLoginView
 
 urlpatterns = [
-    path("accounts/login/", RateLimitedLoginView.as_view(), name="login"),
-    path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("desk/", views.home, name="desk-home"),
     path("desk/q/<slug:queue>/", views.queue, name="desk-queue"),
     path("desk/c/<uuid:conversation_id>/", views.conversation_page, name="desk-conversation"),
