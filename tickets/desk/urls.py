@@ -1,5 +1,5 @@
 from django.contrib.auth.views import LogoutView
-from django.urls import path
+from django.urls import include, path
 
 from tickets.desk import articles, contacts, privacy, views
 from tickets.desk.auth import RateLimitedLoginView
@@ -39,4 +39,5 @@ urlpatterns = [
         privacy.inbox_assistant,
         name="desk-inbox-assistant",
     ),
+    path("", include("tickets.desk.settings.urls")),
 ]
