@@ -67,15 +67,19 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
             }
         ),
         "can_change_inboxes": permissions.access.is_admin(request.user),
+        # Several forms share a page: each its own element ids.
         "hours_form": forms.HoursForm(
-            initial=forms.HoursForm.initial_for(calendar.time_zone, calendar.weekly_hours)
+            initial=forms.HoursForm.initial_for(calendar.time_zone, calendar.weekly_hours),
+            auto_id="hours-%s",
         ),
         "time_zones": sorted(zoneinfo.available_timezones()),
         "holidays": calendar.holidays.all(),
-        "holiday_form": forms.HolidayForm(),
-        "public_form": forms.PublicHolidaysForm(initial={"year": timezone.now().year}),
+        "holiday_form": forms.HolidayForm(auto_id="holiday-%s"),
+        "public_form": forms.PublicHolidaysForm(
+            initial={"year": timezone.now().year}, auto_id="public-%s"
+        ),
         "policies": SLAPolicy.objects.filter(team=team).order_by("-priority"),
-        "sla_form": forms.SLAForm(),
+        "sla_form": forms.SLAForm(auto_id="sla-%s"),
         "changes": SettingsChange.objects.filter(subject_kind="team", subject_id=str(team.pk))[:20],
     }
     return render(request, "desk/settings/team.html", {**page_context(request), **context})
