@@ -194,6 +194,14 @@ class CannedReply(models.Model):
     team = models.ForeignKey(
         Team, on_delete=models.CASCADE, null=True, blank=True, related_name="canned_replies"
     )
+    # Set: a personal reply, only its owner sees it (team is then null).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -149,8 +149,21 @@ def test_an_admin_sets_up_a_team_and_invites_an_agent_who_signs_in(
         page.goto(f"{server.url}/desk/settings/teams/")
         shoot(page, "teams")
         page.goto(f"{server.url}/desk/settings/audit/")
-        assert page.get_by_test_id("changes").get_by_text("invited").count() == 1
+        entry = page.get_by_test_id("changes").get_by_text("nina@northwind.example: invited")
+        assert entry.count() == 1
         shoot(page, "audit")
+
+        page.get_by_test_id("settings-replies").click()
+        new = page.get_by_test_id("reply-new")
+        new.get_by_label("Title").fill("Returns label")
+        new.get_by_label("Text").fill("Hi {customer_name}, your return label is on its way.")
+        new.get_by_label("Who can use it").select_option(label="Team Returns desk")
+        new.get_by_role("button", name="Save reply").click()
+        page.wait_for_load_state()
+        assert flash(page) == "Saved reply created."
+        # Listed once, under whom it is for (the other match would be the form's option).
+        assert page.locator(".reply-scope").get_by_text("Team Returns desk").count() == 1
+        shoot(page, "replies")
 
         [message] = mail.outbox
         assert message.to == ["nina@northwind.example"]

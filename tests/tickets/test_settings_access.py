@@ -125,7 +125,60 @@ def test_agent_changes(world: Any, name: str, action: str, data: dict[str, str])
     assert response.status_code == expected(name, allowed={"admin"}, ok=302)
 
 
-def test_the_settings_link_shows_to_managers_and_admins_only(world: Any) -> None:
-    for name, shown in [("agent_a", False), ("manager", True), ("admin", True)]:
+def test_the_settings_link_leads_agents_to_their_replies_and_managers_to_teams(
+    world: Any,
+) -> None:
+    for name, target in [
+        ("agent_a", "/desk/settings/replies/"),
+        ("manager", "/desk/settings/teams/"),
+        ("admin", "/desk/settings/teams/"),
+    ]:
         html = client_for(world, name).get("/desk/q/waiting/").content.decode()
-        assert ('data-testid="nav-settings"' in html) == shown
+        assert f'href="{target}" data-testid="nav-settings"' in html
+
+
+@pytest.mark.parametrize("name", PEOPLE)
+def test_the_saved_replies_page(world: Any, name: str) -> None:
+    response = client_for(world, name).get("/desk/settings/replies/")
+    everyone = {"agent_a", "agent_b", "manager", "admin"}
+    assert response.status_code == expected(name, allowed=everyone, ok=200)
+
+
+@pytest.mark.parametrize("name", PEOPLE)
+@pytest.mark.parametrize(
+    ("audience", "allowed"),
+    [
+        ("personal", {"agent_a", "agent_b", "manager", "admin"}),
+        ("shared", {"admin"}),
+        ("team_a", {"manager", "admin"}),
+    ],
+)
+def test_creating_a_saved_reply(world: Any, name: str, audience: str, allowed: set[str]) -> None:
+    from tickets.models import CannedReply
+
+    choice = f"team:{world.team_a.pk}" if audience == "team_a" else audience
+    data = {"title": "Hello", "text": "Hi {customer_name}", "audience": choice}
+    response = client_for(world, name).post("/desk/settings/replies/new", data)
+    # A choice a person is not offered is a form error on the page, not a change.
+    assert response.status_code == (302 if name != "outsider" else 403)
+    assert CannedReply.objects.exists() == (name in allowed)
+
+
+@pytest.mark.parametrize("name", PEOPLE)
+@pytest.mark.parametrize("action", ["update", "delete"])
+def test_changing_someone_elses_personal_reply(world: Any, name: str, action: str) -> None:
+    from tickets.models import CannedReply
+
+    reply = CannedReply.objects.create(title="Mine", text="Only Alice's", owner=world.agent_a)
+    response = client_for(world, name).post(
+        f"/desk/settings/replies/{reply.pk}/{action}", {"title": "Taken", "text": "Taken"}
+    )
+    if name == "anonymous":
+        assert response.status_code == 302
+    elif name == "outsider":
+        assert response.status_code == 403
+    else:
+        # Somebody else's personal reply looks like a missing one, even to an admin.
+        assert response.status_code == (302 if name == "agent_a" else 404)
+    still = CannedReply.objects.filter(pk=reply.pk, title="Mine").exists()
+    assert still == (name != "agent_a")

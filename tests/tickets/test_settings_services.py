@@ -14,8 +14,8 @@ from assistant.chat.models import Conversation
 from tickets import services as ticket_services
 from tickets import sla
 from tickets.business_hours import is_open
-from tickets.models import AgentProfile, Holiday, SettingsChange, SLAPolicy, Ticket
-from tickets.workspace import agents, teams
+from tickets.models import AgentProfile, CannedReply, Holiday, SettingsChange, SLAPolicy, Ticket
+from tickets.workspace import agents, canned, teams
 from tickets.workspace.permissions import SettingsRefused
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +192,51 @@ def test_deactivating_an_agent_puts_their_open_work_back_in_the_queue(world: Any
     ).exists()
     with pytest.raises(SettingsRefused):
         agents.agent_deactivate(user=world.admin, by=world.admin)
+
+
+def test_each_person_sees_shared_team_and_only_their_own_saved_replies(world: Any) -> None:
+    shared = canned.canned_reply_create(by=world.admin, title="Hi", text="Hello", scope="shared")
+    team_a = canned.canned_reply_create(
+        by=world.manager, title="A", text="For A", scope="team", team=world.team_a
+    )
+    mine = canned.canned_reply_create(by=world.agent_a, title="Me", text="Alex", scope="personal")
+    in_a = set(canned.canned_replies_for(user=world.agent_a, inbox_id=world.inbox_a.pk))
+    assert in_a == {shared, team_a, mine}
+    in_a_for_bob = set(canned.canned_replies_for(user=world.agent_b, inbox_id=world.inbox_a.pk))
+    assert in_a_for_bob == {shared, team_a}
+    assert set(canned.canned_replies_for(user=world.agent_a, inbox_id=world.inbox_b.pk)) == {
+        shared,
+        mine,
+    }
+    actions = SettingsChange.objects.filter(action="canned_reply_created")
+    assert sorted(actions.values_list("actor_name", flat=True)) == ["Ada", "Alice", "Maria"]
+
+
+def test_the_desk_does_not_insert_somebody_elses_personal_reply(world: Any) -> None:
+    theirs = CannedReply.objects.create(title="Bob's", text="Secret", owner=world.agent_b)
+    mine = CannedReply.objects.create(title="Mine", text="Hi {customer_name}", owner=world.agent_a)
+    client = Client()
+    client.force_login(world.agent_a)
+    base = f"/desk/c/{world.conversation_a.pk}/canned/"
+    filled = client.post(f"{base}{mine.pk}")
+    assert (filled.status_code, filled.content.decode()) == (
+        200,
+        "Hi there",
+    )  # an anonymous contact has no name
+    assert client.post(f"{base}{theirs.pk}").status_code == 404
+    page = client.get(f"/desk/c/{world.conversation_a.pk}/").content.decode()
+    assert "Mine" in page and "Bob&#x27;s" not in page and "Bob's" not in page
+
+
+def test_only_those_who_may_change_a_saved_reply_do(world: Any) -> None:
+    shared = canned.canned_reply_create(by=world.admin, title="Hi", text="Hello", scope="shared")
+    with pytest.raises(SettingsRefused):
+        canned.canned_reply_update(reply=shared, by=world.manager, title="X", text="Y")
+    with pytest.raises(SettingsRefused):
+        canned.canned_reply_create(by=world.agent_a, title="T", text="t", scope="shared")
+    with pytest.raises(SettingsRefused):
+        canned.canned_reply_create(
+            by=world.manager, title="T", text="t", scope="team", team=world.team_b
+        )
+    canned.canned_reply_delete(reply=shared, by=world.admin)
+    assert not CannedReply.objects.exists()

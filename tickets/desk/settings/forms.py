@@ -111,7 +111,9 @@ class HolidayForm(forms.Form):
 
 
 class PublicHolidaysForm(forms.Form):
-    country = forms.ChoiceField(label=_("Country"), choices=countries)
+    country = forms.ChoiceField(
+        label=_("Country"), choices=lambda: [("", _("Choose a country")), *countries()]
+    )
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
 
 
@@ -146,3 +148,28 @@ class AgentForm(forms.Form):
     capacity = forms.IntegerField(
         label=_("Capacity (open conversations at once)"), min_value=0, max_value=MAX_CAPACITY
     )
+
+
+class CannedReplyForm(forms.Form):
+    title = TextField(label=_("Title"), max_length=120, single_line=True, strip=True)
+    text = TextField(
+        label=_("Text"),
+        max_length=5_000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Placeholders: {customer_name}, {agent_name}, {agent_full_name}."),
+    )
+
+
+class NewCannedReplyForm(CannedReplyForm):
+    """``for``: personal, shared with everybody, or one team's (choices set per person)."""
+
+    audience = forms.ChoiceField(label=_("Who can use it"))
+
+    def __init__(self, *args: Any, teams: Any = (), may_share: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        choices = [("personal", _("Only me"))]
+        choices += [(f"team:{team.pk}", _("Team %(name)s") % {"name": team.name}) for team in teams]
+        if may_share:
+            choices.append(("shared", _("Everybody")))
+        self.fields["audience"].choices = choices

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tickets.desk.settings import forms
+from tickets.desk.settings.changes import readable
 from tickets.desk.settings.common import attempt, form_errors, managers_only, page_context
 from tickets.models import SettingsChange, SLAPolicy, Team
 from tickets.workspace import permissions
@@ -80,7 +81,9 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
         ),
         "policies": SLAPolicy.objects.filter(team=team).order_by("-priority"),
         "sla_form": forms.SLAForm(auto_id="sla-%s"),
-        "changes": SettingsChange.objects.filter(subject_kind="team", subject_id=str(team.pk))[:20],
+        "changes": readable(
+            SettingsChange.objects.filter(subject_kind="team", subject_id=str(team.pk))[:20]
+        ),
     }
     return render(request, "desk/settings/team.html", {**page_context(request), **context})
 

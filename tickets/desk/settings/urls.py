@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.desk.settings import agents, audit, teams
+from tickets.desk.settings import agents, audit, replies, teams
 
 urlpatterns = [
     path("desk/settings/teams/", teams.team_list, name="desk-settings-teams"),
@@ -45,6 +45,18 @@ urlpatterns = [
         "desk/settings/agents/<int:user_id>/reactivate",
         agents.agent_reactivate,
         name="desk-settings-agent-reactivate",
+    ),
+    path("desk/settings/replies/", replies.reply_list, name="desk-settings-replies"),
+    path("desk/settings/replies/new", replies.reply_create, name="desk-settings-reply-new"),
+    path(
+        "desk/settings/replies/<int:reply_id>/update",
+        replies.reply_update,
+        name="desk-settings-reply-update",
+    ),
+    path(
+        "desk/settings/replies/<int:reply_id>/delete",
+        replies.reply_delete,
+        name="desk-settings-reply-delete",
     ),
     path("desk/settings/audit/", audit.audit_log, name="desk-settings-audit"),
     path(
