@@ -194,6 +194,14 @@ class CannedReply(models.Model):
     team = models.ForeignKey(
         Team, on_delete=models.CASCADE, null=True, blank=True, related_name="canned_replies"
     )
+    # Set: a personal reply, only its owner sees it (team is then null).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -296,3 +304,32 @@ class SLAClock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.target}"
+
+
+class SettingsChange(models.Model):
+    """The settings audit log: who changed which team, agent or reply, and what it was before
+    and after. Tickets have their own trail (TicketEvent); this one is for the workspace."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept as text: the actor's name must survive the actor's account being deleted.
+    actor_name = models.CharField(max_length=150, blank=True, default="")
+    # What was changed, e.g. "team", "agent", "canned_reply"; with its id and a readable label.
+    subject_kind = models.CharField(max_length=32)
+    subject_id = models.CharField(max_length=64, blank=True, default="")
+    subject_label = models.CharField(max_length=200, blank=True, default="")
+    action = models.CharField(max_length=48)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["subject_kind", "subject_id"], name="settingschange_subject"),
+            models.Index(fields=["created_at"], name="settingschange_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name}: {self.action} {self.subject_kind} {self.subject_label}"

@@ -504,6 +504,25 @@ def conversation_handback(*, conversation_id: uuid.UUID) -> Conversation:
 
 
 @transaction.atomic
+def agent_conversations_release(*, agent_id: int) -> list[uuid.UUID]:
+    """Put every open conversation this agent holds back in the people's queue (the agent was
+    deactivated): waiting, unassigned, the customer told nothing new. Returns their ids."""
+    ids = list(
+        Conversation.objects.filter(
+            assigned_agent_id=agent_id,
+            state__in=(Conversation.State.WAITING, Conversation.State.AGENT),
+        ).values_list("id", flat=True)
+    )
+    for conversation_id in ids:
+        conversation = _locked_conversation(conversation_id)
+        conversation.state = Conversation.State.WAITING
+        conversation.assigned_agent = None
+        conversation.save(update_fields=["state", "assigned_agent", "updated_at"])
+        _publish_state(conversation)
+    return ids
+
+
+@transaction.atomic
 def conversation_resolve(
     *,
     conversation_id: uuid.UUID,

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from tickets.desk import articles, contacts, privacy, views
 
@@ -35,4 +35,5 @@ urlpatterns = [
         privacy.inbox_assistant,
         name="desk-inbox-assistant",
     ),
+    path("", include("tickets.desk.settings.urls")),
 ]

@@ -30,6 +30,7 @@ from tickets.desk.forms import (
     TicketFieldsForm,
 )
 from tickets.models import Availability, CannedReply, Team, Ticket
+from tickets.workspace.canned import canned_replies_for
 
 PAGE_SIZE = 50
 
@@ -178,18 +179,15 @@ def conversation_page(request: HttpRequest, conversation_id: str) -> HttpRespons
         if ticket
         else [],
         "earlier": earlier,
-        "canned": _canned_replies(conversation.inbox_id),
+        "canned": _canned_replies(conversation.inbox_id, request.user),
         "is_mine": conversation.state == Conversation.State.AGENT
         and conversation.assigned_agent_id == request.user.pk,
     }
     return render(request, "desk/conversation.html", context)
 
 
-def _canned_replies(inbox_id: int) -> list[CannedReply]:
-    return list(
-        CannedReply.objects.filter(team__isnull=True)
-        | CannedReply.objects.filter(team__inboxes__id=inbox_id)
-    )
+def _canned_replies(inbox_id: int, user: access.User) -> list[CannedReply]:
+    return list(canned_replies_for(user=user, inbox_id=inbox_id))
 
 
 @require_GET
@@ -323,7 +321,8 @@ def canned(request: HttpRequest, conversation_id: str, canned_id: int) -> HttpRe
     """A canned reply with its placeholders filled, for the composer (not sent)."""
     conversation = _conversation_or_404(request, conversation_id)
     reply_text = next(
-        (c.text for c in _canned_replies(conversation.inbox_id) if c.pk == canned_id), None
+        (c.text for c in _canned_replies(conversation.inbox_id, request.user) if c.pk == canned_id),
+        None,
     )
     if reply_text is None:
         raise Http404
