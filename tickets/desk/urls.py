@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from tickets.desk import articles, contacts, privacy, views
+from tickets.desk import articles, bulk, contacts, privacy, views
 from tickets.desk.auth import RateLimitedLoginView
 
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("desk/", views.home, name="desk-home"),
     path("desk/q/<slug:queue>/", views.queue, name="desk-queue"),
+    path("desk/q/<slug:queue>/bulk", bulk.bulk_action, name="desk-bulk"),
     path("desk/c/<uuid:conversation_id>/", views.conversation_page, name="desk-conversation"),
     path("desk/c/<uuid:conversation_id>/takeover", views.takeover, name="desk-takeover"),
     path("desk/c/<uuid:conversation_id>/handback", views.handback, name="desk-handback"),
