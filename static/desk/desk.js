@@ -134,11 +134,14 @@
       const url = list.dataset.refreshUrl + (page === "queue" ? location.search : "");
       htmx.ajax("GET", url, { target: list, swap: "innerHTML" });
     };
-    list.addEventListener("htmx:beforeSwap", () => {
+    // Listened for on the document: htmx names the swapped list in the event's detail.
+    document.addEventListener("htmx:beforeSwap", (event) => {
+      if (event.detail.target !== list) return;
       scroll = list.scrollTop;
       rowHadFocus = Boolean(document.activeElement && document.activeElement.closest("[data-row]"));
     });
-    list.addEventListener("htmx:afterSettle", () => {
+    document.addEventListener("htmx:afterSwap", (event) => {
+      if (event.detail.target !== list) return;
       markCurrent();
       list.querySelectorAll("[data-pick]").forEach((box) => { box.checked = checkedValues.has(box.value); });
       const row = selectedKey && rowByKey(selectedKey);
@@ -261,6 +264,9 @@
           }
           break;
         case "state": {
+          // Every conversation of the inbox reports its state (the queue pane lists them); only
+          // this one's changes this page.
+          if (frame.conversation && frame.conversation.id && String(frame.conversation.id) !== conversationId) break;
           const label = document.querySelector("[data-state-label]");
           label.className = "pill state-" + frame.conversation.state;
           label.dataset.state = frame.conversation.state;
