@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from assistant.chat.models import Contact, Conversation, Inbox
 from tickets.models import AgentProfile, Role, Ticket
@@ -48,6 +49,21 @@ def visible_inboxes(user: User) -> QuerySet[Inbox]:
         return Inbox.objects.all()
     # Managers see every inbox of their teams like agents do; admins see all.
     return Inbox.objects.filter(teams__members=user).distinct()
+
+
+def eligible_assignees(inbox: Inbox) -> QuerySet[AbstractBaseUser]:
+    """People who could work this inbox (the rule of visible_inboxes, as one query): the only
+    people a ticket of the inbox may be assigned to, from the desk, a bulk action or the API."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(profile__role=Role.ADMIN)
+            | Q(profile__isnull=False, teams__inboxes=inbox)
+        )
+        .distinct()
+    )
 
 
 def visible_conversations(user: User) -> QuerySet[Conversation]:

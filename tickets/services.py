@@ -216,6 +216,16 @@ def ticket_update(*, ticket: Ticket, by: AbstractBaseUser | None, **changes: Any
         raise TicketError("invalid", _("Unknown status."))
     if "priority" in changes and changes["priority"] not in Ticket.Priority.values:
         raise TicketError("invalid", _("Unknown priority."))
+    assignee = changes.get("assignee")
+    if (
+        assignee is not None
+        and assignee.pk != ticket.assignee_id
+        and not access.eligible_assignees(ticket.inbox).filter(pk=assignee.pk).exists()
+    ):
+        raise TicketError(
+            "invalid",
+            _("%(name)s does not work on this ticket's inbox.") % {"name": staff_name(assignee)},
+        )
     changed = []
     status_before = ticket.status
     for field, value in changes.items():

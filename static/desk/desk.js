@@ -77,15 +77,81 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
   }
 
-  // -- queues: refresh the list when something changes ----------------------------------------
-  if (page === "queue") {
-    const rows = document.querySelector("[data-rows]");
+  // -- the agent's place in a list: the selected row and the checked rows, by key --------------
+  // Kept here rather than read from the page, so that a list that refreshes itself (even twice
+  // in a row) puts them back as they were.
+  let selectedKey = null;
+  const checkedValues = new Set();
+
+  // -- bulk actions: the bar appears once a row is checked ---------------------------------------
+  const bulkBar = document.querySelector("[data-bulk]");
+  function updateBulk() {
+    if (!bulkBar) return;
+    bulkBar.hidden = checkedValues.size === 0;
+    bulkBar.querySelector("[data-bulk-count]").textContent = text("selected", String(checkedValues.size));
+  }
+  function setChecked(box, checked) {
+    box.checked = checked;
+    if (checked) checkedValues.add(box.value); else checkedValues.delete(box.value);
+    updateBulk();
+  }
+  document.querySelectorAll("[data-pick]:checked").forEach((box) => checkedValues.add(box.value));
+  document.addEventListener("change", (event) => {
+    if (event.target.matches && event.target.matches("[data-pick]")) setChecked(event.target, event.target.checked);
+  });
+  if (bulkBar) {
+    updateBulk();
+    bulkBar.querySelector("[data-bulk-clear]").addEventListener("click", () => {
+      document.querySelectorAll("[data-pick]:checked").forEach((box) => setChecked(box, false));
+      checkedValues.clear();
+      updateBulk();
+    });
+    bulkBar.addEventListener("submit", (event) => {
+      const resolving = event.submitter && event.submitter.value === "resolve";
+      if (resolving && !window.confirm(bulkBar.dataset.confirmResolve)) event.preventDefault();
+    });
+  }
+
+  // -- lists: the queue page's rows, and the queue pane beside an open conversation -------------
+  // Both refresh themselves when the desk socket says something changed, and keep the agent's
+  // place: the selected row (and its focus), the checked rows and the scroll position.
+  const list = document.querySelector("[data-rows]");
+  const currentRow = body.dataset.currentRow || "";
+  const rowsOf = () => Array.from(document.querySelectorAll("[data-row]"));
+  const rowByKey = (key) => rowsOf().find((row) => row.dataset.key === key) || null;
+  function markCurrent() {
+    const row = currentRow && rowByKey(currentRow);
+    if (row) row.setAttribute("aria-current", "page");
+  }
+  if (list) {
+    markCurrent();
     let pending = null;
+    let scroll = 0;
+    let rowHadFocus = false;
     const refresh = () => {
       pending = null;
-      const url = rows.dataset.refreshUrl + location.search;
-      htmx.ajax("GET", url, { target: "#rows", swap: "innerHTML" });
+      // The queue page keeps its filters (the query string); the pane lists the whole queue.
+      const url = list.dataset.refreshUrl + (page === "queue" ? location.search : "");
+      htmx.ajax("GET", url, { target: list, swap: "innerHTML" });
     };
+    // Listened for on the document: htmx names the swapped list in the event's detail.
+    document.addEventListener("htmx:beforeSwap", (event) => {
+      if (event.detail.target !== list) return;
+      scroll = list.scrollTop;
+      rowHadFocus = Boolean(document.activeElement && document.activeElement.closest("[data-row]"));
+    });
+    document.addEventListener("htmx:afterSwap", (event) => {
+      if (event.detail.target !== list) return;
+      markCurrent();
+      list.querySelectorAll("[data-pick]").forEach((box) => { box.checked = checkedValues.has(box.value); });
+      const row = selectedKey && rowByKey(selectedKey);
+      if (row) {
+        row.classList.add("selected");
+        if (rowHadFocus) row.focus({ preventScroll: true });
+      }
+      list.scrollTop = scroll;
+      updateBulk();
+    });
     handlers.push((frame) => {
       if (["message", "state", "ticket", "stream_end"].includes(frame.type) && !pending) {
         pending = setTimeout(refresh, 400);
@@ -198,6 +264,9 @@
           }
           break;
         case "state": {
+          // Every conversation of the inbox reports its state (the queue pane lists them); only
+          // this one's changes this page.
+          if (frame.conversation && frame.conversation.id && String(frame.conversation.id) !== conversationId) break;
           const label = document.querySelector("[data-state-label]");
           label.className = "pill state-" + frame.conversation.state;
           label.dataset.state = frame.conversation.state;
@@ -295,11 +364,17 @@
     const target = event.target;
     if (event.key === "Escape") { help.hidden = true; if (target.blur) target.blur(); return; }
     if (target.closest && target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
-    const rows = Array.from(document.querySelectorAll("[data-row]"));
-    const selected = rows.findIndex((row) => row.classList.contains("selected"));
+    const rows = rowsOf();
+    // j/k start from the selected row, else (beside a conversation) from the one that is open.
+    let selected = rows.findIndex((row) => row.classList.contains("selected"));
+    if (selected < 0) selected = rows.findIndex((row) => row.getAttribute("aria-current") === "page");
     const select = (index) => {
       rows.forEach((row) => row.classList.remove("selected"));
-      if (rows[index]) { rows[index].classList.add("selected"); rows[index].focus(); }
+      if (!rows[index]) return;
+      selectedKey = rows[index].dataset.key;
+      rows[index].classList.add("selected");
+      rows[index].focus();
+      rows[index].scrollIntoView({ block: "nearest" });
     };
     const key = event.key;
     if (lastKey === "g" && key === "w") { location.href = "/desk/q/waiting/"; return; }
@@ -309,6 +384,10 @@
     else if (key === "/") { const search = document.querySelector("[data-search]"); if (search) { event.preventDefault(); search.focus(); } }
     else if (key === "j" && rows.length) { select(Math.min(selected + 1, rows.length - 1)); }
     else if (key === "k" && rows.length) { select(Math.max(selected - 1, 0)); }
+    else if (key === "x" && rows[selected]) {
+      const box = rows[selected].parentElement.querySelector("[data-pick]");
+      if (box) setChecked(box, !box.checked);
+    }
     else if (key === "t") { const button = document.querySelector('[data-shortcut="t"]'); if (button) button.click(); }
     else if (key === "r") { const area = document.querySelector("[data-reply]"); if (area) { event.preventDefault(); document.querySelector('[data-tab="reply"]').click(); } }
     else if (key === "n") { const area = document.querySelector("[data-note]"); if (area) { event.preventDefault(); const tab = document.querySelector('[data-tab="note"]'); if (tab) tab.click(); else area.focus(); } }

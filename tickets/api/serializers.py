@@ -25,7 +25,7 @@ from assistant.compliance.rights import MAX_REASON_CHARS
 from assistant.privacy.models import RightsRecord
 from tickets import access
 from tickets.api.fields import Text, object_id
-from tickets.models import Note, Role, Team, Ticket, TicketEvent
+from tickets.models import Note, Team, Ticket, TicketEvent
 
 User = get_user_model()
 MAX_TAGS = 20
@@ -121,25 +121,15 @@ class TicketSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _eligible_assignees(inbox: Inbox) -> QuerySet[AbstractBaseUser]:
-    """People who could work this inbox: the same rule as tickets.access, as one query."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(is_superuser=True)
-            | Q(profile__role=Role.ADMIN)
-            | Q(profile__isnull=False, teams__inboxes=inbox)
-        )
-        .distinct()
-    )
-
-
 class _TicketFieldsMixin(serializers.Serializer):
     """Checks shared by create and update: the assignee and the team must fit the inbox."""
 
     def _check_people(self, attrs: dict[str, Any], inbox: Inbox) -> None:
         assignee = attrs.get("assignee")
-        if assignee is not None and not _eligible_assignees(inbox).filter(pk=assignee.pk).exists():
+        if (
+            assignee is not None
+            and not access.eligible_assignees(inbox).filter(pk=assignee.pk).exists()
+        ):
             raise serializers.ValidationError(
                 {"assignee": [_("This person does not work on this ticket's inbox.")]}
             )

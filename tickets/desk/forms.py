@@ -3,12 +3,16 @@ NUL, other control characters and lone surrogates are a form error, never a data
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from assistant.chat.services import MAX_MESSAGE_CHARS
 from assistant.formfields import TextField, validate_line
+from assistant.people import staff_name
 from tickets.models import Team, Ticket
 
 # PostgreSQL bigint: a larger id is not an id.
@@ -40,6 +44,13 @@ class QueueFilterForm(forms.Form):
     q = TextField(label=_("Search"), single_line=True, required=False, max_length=200)
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    """People as colleagues know them (their full names), not by their usernames."""
+
+    def label_from_instance(self, obj: object) -> str:
+        return staff_name(obj)
+
+
 class TicketFieldsForm(forms.Form):
     """The ticket panel: every field optional, so one select can be changed at a time."""
 
@@ -47,8 +58,12 @@ class TicketFieldsForm(forms.Form):
     priority = forms.TypedChoiceField(
         choices=Ticket.Priority.choices, coerce=int, required=False, empty_value=None
     )
-    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    assignee = StaffChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label=_("Unassigned")
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label=_("No team")
+    )
     tags = TextField(
         single_line=True, required=False, max_length=500, help_text=_("Comma-separated")
     )
@@ -86,3 +101,57 @@ class NewTicketForm(forms.Form):
     def __init__(self, *args: object, inboxes: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["inbox"].queryset = inboxes
+
+
+class BulkActionForm(forms.Form):
+    """A queue's action bar: what to do with the checked rows. The rows' ids are parsed here;
+    which of them the agent may see is the view's to decide (through tickets.access)."""
+
+    ACTIONS = (("resolve", _("Resolve")), ("assign", _("Assign")), ("tag", _("Tag")))
+    UNASSIGN = "none"
+    MAX_ITEMS = 200
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    assignee = forms.CharField(required=False, max_length=20)
+    tags = TextField(single_line=True, required=False, max_length=500)
+
+    def __init__(self, *args: object, kind: str, people: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.people = people
+
+    def clean_assignee(self) -> object:
+        value = self.cleaned_data["assignee"]
+        if value in ("", self.UNASSIGN):
+            return None
+        try:
+            return self.people.get(pk=int(value))
+        except (ValueError, ObjectDoesNotExist):
+            raise forms.ValidationError(_("Choose a person from the list.")) from None
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        action = data.get("action")
+        if action == "assign" and self.data.get("assignee", "") == "":
+            self.add_error("assignee", _("Choose whom to assign them to."))
+        if action == "tag":
+            data["tags"] = [t.strip() for t in (data.get("tags") or "").split(",") if t.strip()]
+            if not data["tags"]:
+                self.add_error("tags", _("Give at least one tag."))
+        data["items"] = self._items()
+        if not data["items"]:
+            raise forms.ValidationError(_("Select at least one row."))
+        return data
+
+    def _items(self) -> list[object]:
+        """The checked rows' ids that are ids at all (anything else cannot be a visible row)."""
+        parse = int if self.kind == "tickets" else uuid.UUID
+        ids = []
+        for raw in self.data.getlist("item")[: self.MAX_ITEMS]:
+            try:
+                value = parse(raw)
+            except ValueError:
+                continue
+            if isinstance(value, uuid.UUID) or 0 < value <= MAX_ID:
+                ids.append(value)
+        return ids

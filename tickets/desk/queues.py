@@ -84,6 +84,13 @@ def conversations_in(queue: str, user: Any) -> QuerySet[Conversation]:
     raise ValueError(queue)
 
 
+def rows_in(queue: Queue, user: Any) -> QuerySet[Any]:
+    """The queue's rows for this agent: tickets or conversations, as the queue lists them."""
+    if queue.kind == "tickets":
+        return tickets_in(queue.slug, user)
+    return conversations_in(queue.slug, user)
+
+
 def filtered(
     rows: QuerySet[Any],
     *,
@@ -127,10 +134,5 @@ def counts(user: Any) -> dict[str, int]:
     for queue in QUEUES:
         if queue.slug == "solved":
             continue
-        rows = (
-            tickets_in(queue.slug, user)
-            if queue.kind == "tickets"
-            else conversations_in(queue.slug, user)
-        )
-        result[queue.slug] = rows.count()
+        result[queue.slug] = rows_in(queue, user).count()
     return result

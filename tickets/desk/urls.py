@@ -1,10 +1,11 @@
 from django.urls import include, path
 
-from tickets.desk import articles, contacts, privacy, views
+from tickets.desk import articles, bulk, contacts, privacy, views
 
 urlpatterns = [
     path("desk/", views.home, name="desk-home"),
     path("desk/q/<slug:queue>/", views.queue, name="desk-queue"),
+    path("desk/q/<slug:queue>/bulk", bulk.bulk_action, name="desk-bulk"),
     path("desk/c/<uuid:conversation_id>/", views.conversation_page, name="desk-conversation"),
     path("desk/c/<uuid:conversation_id>/takeover", views.takeover, name="desk-takeover"),
     path("desk/c/<uuid:conversation_id>/handback", views.handback, name="desk-handback"),

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from assistant.llm.base import ModelError
 from assistant.usage.models import ModelCall
 from tickets import access, services
 from tickets.desk import queues
+from tickets.desk.bulk import assignable_people
 from tickets.desk.decorators import desk_required
 from tickets.desk.forms import (
     NewTicketForm,
@@ -33,6 +35,9 @@ from tickets.models import Availability, CannedReply, Team, Ticket
 from tickets.workspace.canned import canned_replies_for
 
 PAGE_SIZE = 50
+# The session key of the queue the agent last opened, and the queue shown before any.
+LAST_QUEUE = "desk_queue"
+DEFAULT_QUEUE = "waiting"
 
 
 def desk_strings() -> dict[str, str]:
@@ -43,6 +48,7 @@ def desk_strings() -> dict[str, str]:
         "customerTyping": _("%s is typing…"),
         "reconnecting": _("Reconnecting…"),
         "failed": _("Something went wrong. Please try again."),
+        "selected": _("%s selected"),
     }
 
 
@@ -66,7 +72,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 @desk_required
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("desk-queue", queue="waiting")
+    return redirect("desk-queue", queue=DEFAULT_QUEUE)
 
 
 @require_GET
@@ -75,10 +81,10 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     definition = queues.BY_SLUG.get(queue)
     if definition is None:
         raise Http404
-    if definition.kind == "tickets":
-        rows = queues.tickets_in(queue, request.user)
-    else:
-        rows = queues.conversations_in(queue, request.user)
+    rows = queues.rows_in(definition, request.user)
+    request.session[LAST_QUEUE] = queue
+    if request.htmx and request.GET.get("pane"):
+        return render(request, "desk/_queue_pane.html", _pane_context(definition, rows))
     filters = QueueFilterForm(request.GET)
     if not filters.is_valid():
         if request.htmx:
@@ -100,11 +106,26 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
         "filters": request.GET,
         "filter_form": filters,
         "priorities": Ticket.Priority.choices,
+        "people": assignable_people(request.user),
     }
     if request.htmx:
         return render(request, "desk/_queue_rows.html", context)
     status = 200 if filters.is_valid() else 400
     return render(request, "desk/queue.html", {**shell(request), **context}, status=status)
+
+
+def _pane_context(definition: queues.Queue, rows: QuerySet[Any]) -> dict[str, Any]:
+    """The queue list beside an open conversation: the queue's first page, unfiltered."""
+    return {"pane_queue": definition, "pane_rows": rows[:PAGE_SIZE]}
+
+
+def _pane_queue(request: HttpRequest) -> queues.Queue:
+    """The queue the agent is working through: named in the link they followed, else the one
+    they last opened (kept in the session, so a takeover's redirect keeps the list)."""
+    slug = request.GET.get("queue") or request.session.get(LAST_QUEUE, "")
+    definition = queues.BY_SLUG.get(slug, queues.BY_SLUG[DEFAULT_QUEUE])
+    request.session[LAST_QUEUE] = definition.slug
+    return definition
 
 
 def _form_errors(form: forms.Form) -> HttpResponse:
@@ -127,7 +148,7 @@ def _ticket_panel_context(
         get_user_model()
         .objects.filter(teams__in=teams, is_active=True)
         .distinct()
-        .order_by("first_name")
+        .order_by("first_name", "last_name", "username")
     )
     form = None
     if ticket is not None:
@@ -166,9 +187,11 @@ def conversation_page(request: HttpRequest, conversation_id: str) -> HttpRespons
         .exclude(pk=conversation.pk)
         .order_by("-created_at")[:10]
     )
+    pane_queue = _pane_queue(request)
     context = {
         **shell(request),
         **_ticket_panel_context(request, ticket, conversation.inbox_id),
+        **_pane_context(pane_queue, queues.rows_in(pane_queue, request.user)),
         "conversation": conversation,
         "contact": conversation.contact,
         # Not "messages": that name is the messages framework's, whose notices the base template

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistant.chat.reasons import label_for
+from assistant.people import staff_name as _staff_name
 from tickets.models import Ticket, TicketEvent
 
 register = template.Library()
@@ -16,6 +17,12 @@ register = template.Library()
 @register.filter
 def get(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key, "")
+
+
+@register.filter
+def staff_name(user: Any) -> str:
+    """A colleague as the desk names them (assistant.people)."""
+    return _staff_name(user)
 
 
 @register.filter
