@@ -73,3 +73,29 @@ def test_a_typo_and_a_paraphrase_find_their_article_with_no_model_key(
     page.screenshot(path=str(SCREENS / f"widget-semantic-none-{viewport['width']}.png"))
     # Embedding the articles and the questions locally sent nothing anywhere.
     assert not OutboundCallAudit.objects.filter(purpose="embeddings").exists()
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 860}, {"width": 390, "height": 844}]
+)
+def test_the_data_page_says_the_local_embeddings_model_sends_nothing(
+    page: Any, web_server: Any, viewport: dict[str, int]
+) -> None:
+    from assistant.chat.models import Inbox
+    from tests.browser.test_desk import sign_in
+
+    load_demo_data(port=web_server.port)
+    inbox = Inbox.objects.get(public_key="pk_demo_northwind")
+    page.set_viewport_size(viewport)
+    sign_in(page, web_server, "manager")
+    page.goto(f"{web_server.url}/desk/inboxes/{inbox.pk}/")
+
+    row = page.get_by_test_id("hop-embeddings-1")
+    row.scroll_into_view_if_needed()
+    text = row.inner_text()
+    assert "local · wordllama-l2-supercat" in text
+    assert "in-process (no network)" in text
+    assert text.count("not sent anywhere: computed inside this server") == 1
+    assert "pseudonymised" not in text and "external" not in text
+    row.screenshot(path=str(SCREENS / f"data-page-embeddings-row-{viewport['width']}.png"))
+    page.screenshot(path=str(SCREENS / f"data-page-{viewport['width']}.png"), full_page=True)
