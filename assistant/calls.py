@@ -356,6 +356,13 @@ def _space(embedder: RoutedEmbedder | ProtectedEmbedder) -> EmbeddingSpace:
     return EmbeddingSpace(embedder.info.name, embedder.info.model, embedder.dimensions)
 
 
+def leaves_the_process(info: ProviderInfo) -> bool:
+    """Whether a call to this provider sends anything out. The embeddings model shipped in its
+    wheel computes in this process: nothing leaves, so there is no outbound call to audit (the
+    audit log records what left; docs/privacy.md)."""
+    return info.kind != "local"
+
+
 @dataclass(frozen=True)
 class Embedded:
     space: EmbeddingSpace
@@ -375,7 +382,8 @@ async def embed_customer_text(text: str, *, scope: CallScope) -> Embedded | None
     except ModelError:
         return None
     finally:
-        await db_async(record_embedding_call)(scope=scope, embedder=embedder)
+        if leaves_the_process(embedder.info):
+            await db_async(record_embedding_call)(scope=scope, embedder=embedder)
     return Embedded(_space(embedder), result.vectors)
 
 
@@ -389,7 +397,8 @@ def embed_customer_text_sync(text: str, *, scope: CallScope) -> Embedded | None:
     except ModelError:
         return None
     finally:
-        record_embedding_call(scope=scope, embedder=embedder)
+        if leaves_the_process(embedder.info):
+            record_embedding_call(scope=scope, embedder=embedder)
     return Embedded(_space(embedder), result.vectors)
 
 
@@ -408,7 +417,7 @@ def embed_company_texts(texts: Sequence[str]) -> Embedded | None:
         outcome = error.kind
         raise
     finally:
-        if texts:
+        if texts and leaves_the_process(embedder.info):
             record_company_texts(embedder.info, list(texts), outcome)
     return Embedded(_space(embedder), result.vectors)
 

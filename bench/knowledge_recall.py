@@ -6,13 +6,16 @@ Loads the Northwind Cycles demo articles into a benchmark database, asks every q
 bench/fixtures/knowledge_questions.json through `retrieve_passages` (the reply turn's API), and
 reports, per search mode:
 
-- recall@3: share of answerable questions with an expected article among the first 3 passages;
+- recall@3: share of answerable questions with an expected article among the first 3 passages,
+  overall and per kind of question (direct, paraphrase, typo, other language);
 - no-answer accuracy: share of unanswerable questions that got no passage at all;
 - false "nothing relevant": answerable questions that got no passage.
 
-Modes: "full-text" (no embeddings provider) and "hybrid" (embeddings from the LLM simulator,
-assistant/llm/simulator.py, which hashes words and character trigrams: a stand-in that exercises
-the fusion, not a semantic model). Writes JSON to the results folder and prints Markdown.
+Modes: "full-text" (no embeddings), "hybrid (local embeddings)" (the model shipped in its wheel,
+assistant/llm/local_embeddings.py: the default when no provider is configured) and "hybrid
+(simulator embeddings)" (the LLM simulator, assistant/llm/simulator.py, which hashes words and
+character trigrams: a stand-in that exercises the fusion over HTTP, not a semantic model).
+Writes JSON to the results folder and prints Markdown.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ from typing import Any
 
 QUESTIONS = Path(__file__).resolve().parent / "fixtures" / "knowledge_questions.json"
 TOP = 3
+KINDS = ("direct", "paraphrase", "typo", "other-language")
+FULL_TEXT = "full-text"
+LOCAL = "hybrid (local embeddings)"
+SIMULATED = "hybrid (simulator embeddings)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +66,19 @@ class Report:
     unanswerable: int
     outcomes: list[Outcome]
 
+    def recall_of(self, kind: str) -> float:
+        """recall@3 over the answerable questions of one kind."""
+        asked = [o for o in self.outcomes if o.answerable and o.kind == kind]
+        return sum(o.correct for o in asked) / max(len(asked), 1)
+
+    def count_of(self, kind: str) -> tuple[int, int]:
+        """(answered correctly, asked) over the answerable questions of one kind."""
+        asked = [o for o in self.outcomes if o.answerable and o.kind == kind]
+        return sum(o.correct for o in asked), len(asked)
+
     def summary(self) -> dict[str, Any]:
         data = asdict(self)
+        data["by_kind"] = {kind: self.recall_of(kind) for kind in KINDS}
         data["outcomes"] = [{**asdict(o), "correct": o.correct} for o in self.outcomes]
         return data
 
@@ -105,38 +123,86 @@ def evaluate(questions: Sequence[dict[str, Any]], mode: str) -> Report:
 
 
 @contextmanager
-def simulated_embeddings() -> Iterator[None]:
-    """Point settings.LLM at an in-process simulator and embed every published chunk."""
+def configured(config: Any, *, embed: bool = True) -> Iterator[None]:
+    """settings.LLM set to this configuration (and the audited call's registry rebuilt), every
+    chunk embedded inline by its embeddings model when it has one; restored on the way out."""
     from django.conf import settings
 
+    from assistant import calls
     from assistant.knowledge.indexing import embed_chunks_now
     from assistant.knowledge.models import Chunk
+
+    before = settings.LLM
+    settings.LLM = config
+    calls.reset()
+    try:
+        if embed:
+            embed_chunks_now(list(Chunk.objects.values_list("pk", flat=True)))
+        yield
+    finally:
+        settings.LLM = before
+        calls.reset()
+
+
+def full_text() -> Any:
+    """Search without vectors (LLM_ROUTE_EMBEDDINGS=none)."""
+    from assistant.llm import build_llm_config
+
+    return configured(build_llm_config(dashscope_api_key=None, routes={"embeddings": "none"}))
+
+
+def local_embeddings() -> Any:
+    """No provider configured: the default, the embeddings model shipped in its wheel."""
+    from assistant.llm import build_llm_config
+
+    return configured(build_llm_config(dashscope_api_key=None))
+
+
+@contextmanager
+def simulated_embeddings() -> Iterator[None]:
+    """Point settings.LLM at an in-process simulator and embed every published chunk."""
     from assistant.llm import build_llm_config
     from assistant.llm.simulator import run_in_thread
 
-    before = settings.LLM
-    with run_in_thread(ttft=0.0, tokens_per_second=0) as simulator:
-        settings.LLM = build_llm_config(
-            dashscope_api_key=None,
-            openai_base_url=simulator.base_url,
-            openai_model="simulated",
-            openai_embedding_model="text-embedding-v4",
-        )
-        try:
-            embed_chunks_now(list(Chunk.objects.values_list("pk", flat=True)))
-            yield
-        finally:
-            settings.LLM = before
+    with (
+        run_in_thread(ttft=0.0, tokens_per_second=0) as simulator,
+        configured(
+            build_llm_config(
+                dashscope_api_key=None,
+                openai_base_url=simulator.base_url,
+                openai_model="simulated",
+                openai_embedding_model="text-embedding-v4",
+            )
+        ),
+    ):
+        yield
+
+
+def evaluate_modes(questions: Sequence[dict[str, Any]]) -> list[Report]:
+    """The questions asked in each mode, the articles loaded already."""
+    reports = []
+    for mode, setting in (
+        (FULL_TEXT, full_text),
+        (LOCAL, local_embeddings),
+        (SIMULATED, simulated_embeddings),
+    ):
+        with setting():
+            reports.append(evaluate(questions, mode))
+    return reports
 
 
 def markdown(reports: Sequence[Report]) -> str:
     lines = [
-        "| mode | recall@3 | no-answer accuracy | answerable with no passage |",
-        "|---|---|---|---|",
+        "| mode | recall@3 | " + " | ".join(KINDS) + " | no-answer accuracy "
+        "| answerable with no passage |",
+        "|---|---|" + "---|" * len(KINDS) + "---|---|",
     ]
     for r in reports:
+        kinds = " | ".join(
+            "{:.0%} ({}/{})".format(r.recall_of(kind), *r.count_of(kind)) for kind in KINDS
+        )
         lines.append(
-            f"| {r.mode} | {r.recall_at_3:.1%} ({r.answerable} questions) "
+            f"| {r.mode} | {r.recall_at_3:.1%} ({r.answerable} questions) | {kinds} "
             f"| {r.no_answer_accuracy:.1%} ({r.unanswerable} questions) "
             f"| {r.false_nothing} |"
         )
@@ -167,13 +233,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     from assistant.llm import build_llm_config
 
     # Loading must not queue embedding tasks (no broker here): embeddings are computed inline.
-    settings.LLM = build_llm_config(dashscope_api_key=None)
+    settings.LLM = build_llm_config(dashscope_api_key=None, routes={"embeddings": "none"})
     Article.objects.all().delete()
     load_demo_articles()
-    questions = load_questions()
-    reports = [evaluate(questions, "full-text")]
-    with simulated_embeddings():
-        reports.append(evaluate(questions, "hybrid (simulator embeddings)"))
+    reports = evaluate_modes(load_questions())
 
     results_dir = args.results_dir or RESULTS
     results_dir.mkdir(parents=True, exist_ok=True)

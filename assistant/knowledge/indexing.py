@@ -147,5 +147,5 @@ def _embed(inputs: list[str], embedder: Embedder | None) -> list[list[float]] | 
 
 def _audit(embedder: Embedder, inputs: Sequence[str], *, outcome: str) -> None:
     """An embedder handed in is audited as the configured one is (assistant.calls)."""
-    if inputs:
+    if inputs and calls.leaves_the_process(embedder.info):
         calls.record_company_texts(embedder.info, list(inputs), outcome)

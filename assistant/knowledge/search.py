@@ -1,5 +1,7 @@
 """Hybrid search over published chunks: PostgreSQL full-text search fused with vector similarity.
 
+0. Spelling. A word that no published article uses is replaced by the articles' word one edit
+   away, if there is one (spelling.py): a typo must not become the question's rarest term.
 1. Terms. The query is normalised by PostgreSQL itself (`to_tsvector` with the conversation
    language's configuration), so query and chunks are stemmed alike, minus the filler words of
    questions; CJK text adds its character bigrams (cjk.py), matched against the `simple` bigram
@@ -17,8 +19,9 @@
    chunks embedded by the same model are found through the HNSW index (cosine distance). Chunks
    whose embedding is still pending are simply absent from this list.
 6. Fusion. Reciprocal rank fusion (Cormack et al., 2009) of the two lists; a hit is kept only if
-   its coverage reaches `min_coverage` or its similarity reaches `min_similarity`. Hits in the
-   conversation's language come first.
+   its coverage reaches `min_coverage` or its similarity reaches `min_similarity`, or, for a
+   model calibrated for it (calibration.py), coverage and similarity together reach its
+   `min_combined`. Hits in the conversation's language come first.
 """
 
 from __future__ import annotations
@@ -36,10 +39,12 @@ from django.db.models.expressions import Combinable
 from pgvector.django import CosineDistance
 
 from assistant import calls
+from assistant.knowledge.calibration import combined_threshold
 from assistant.knowledge.cjk import cjk_bigrams, cjk_chains, has_cjk
 from assistant.knowledge.embedding import embed_texts, model_key, pad
 from assistant.knowledge.languages import base_language, normalize_locale, search_config
 from assistant.knowledge.models import Article, Chunk
+from assistant.knowledge.spelling import corrected
 from assistant.llm import Embedder, ModelError
 from assistant.privacy.outbound import CallScope
 
@@ -179,27 +184,34 @@ def search_chunks(
     embedder: Embedder | None = None,
     min_coverage: float = MIN_COVERAGE,
     min_similarity: float = MIN_SIMILARITY,
+    min_combined: float | None = None,
 ) -> list[SearchHit]:
     """Relevant chunks of published articles, best first (conversation language first).
 
     Vectors take part when the query comes with its `query_vector` (`embed_query`,
     `aembed_query`: the configured provider, audited) or with an `embedder` handed in (the
-    tests' and benchmarks' own); otherwise the search is full text only.
+    tests' and benchmarks' own); otherwise the search is full text only. `min_combined`
+    defaults to the embeddings model's calibration for the conversation's language.
     """
     query = normalized_query(query)
     if not query or limit <= 0:
         return []
     locale = normalize_locale(language or settings.LANGUAGE_CODE)
     config = search_config(locale)
-    terms = _pruned(_weighted(_terms(query, config)), cjk_chains(query))
+    # The words are searched as the articles spell them; the vector is of what was written.
+    words = corrected(query, config)
+    terms = _pruned(_weighted(_terms(words, config)), cjk_chains(words))
     if not terms:
         return []
     # When no chunk contains any term, there is nothing to rank (vectors may still find some).
-    lexical = _lexical(query, config, terms) if any(t.chunks for t in terms) else []
+    lexical = _lexical(words, config, terms) if any(t.chunks for t in terms) else []
     if query_vector is None and embedder is not None:
         query_vector = _embedded(query, embedder)
     vector = _vector(query_vector) if query_vector is not None else []
-    return _fuse(lexical, vector, locale, limit, min_coverage, min_similarity)
+    if min_combined is None and query_vector is not None:
+        min_combined = combined_threshold(query_vector.model, locale)
+    relevance = _Relevance(min_coverage, min_similarity, min_combined)
+    return _fuse(lexical, vector, locale, limit, relevance)
 
 
 def search_articles(
@@ -337,6 +349,31 @@ def _any_of(terms: list[Term], column: Column) -> TsQuery | None:
 
 
 @dataclass(frozen=True, slots=True)
+class _Relevance:
+    """When a hit is worth grounding an answer on (the module's step 6)."""
+
+    min_coverage: float
+    min_similarity: float
+    min_combined: float | None
+
+    def passes(self, coverage: float | None, similarity: float | None) -> bool:
+        if coverage is not None and coverage >= self.min_coverage:
+            return True
+        if similarity is None:
+            return False
+        if similarity >= self.min_similarity:
+            return True
+        # Both kinds of evidence, each too weak alone: some of the question's words and a close
+        # meaning ("money back" in the refunds article that says "refund").
+        return (
+            self.min_combined is not None
+            and coverage is not None
+            and coverage > 0
+            and coverage + similarity >= self.min_combined
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class _Found:
     row: dict[str, object]
     rank: int
@@ -413,8 +450,7 @@ def _fuse(
     vector: list[_Found],
     locale: str,
     limit: int,
-    min_coverage: float,
-    min_similarity: float,
+    relevance: _Relevance,
 ) -> list[SearchHit]:
     by_lexical = {found.row["pk"]: found for found in lexical}
     by_vector = {found.row["pk"]: found for found in vector}
@@ -424,8 +460,7 @@ def _fuse(
         lex, vec = by_lexical.get(pk), by_vector.get(pk)
         coverage = lex.coverage if lex else 0.0
         similarity = vec.similarity if vec else None
-        lexically_relevant = lex is not None and coverage >= min_coverage
-        if not lexically_relevant and (similarity is None or similarity < min_similarity):
+        if not relevance.passes(lex.coverage if lex else None, similarity):
             continue
         row = (lex or vec).row  # type: ignore[union-attr]
         hits.append(

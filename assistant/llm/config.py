@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from .local_embeddings import LOCAL_EMBEDDINGS, LOCAL_JURISDICTION, LOCAL_MODEL
 from .pricing import PriceTable
 from .types import CHAT_PURPOSES, PURPOSES, Hosting
 
@@ -20,6 +21,9 @@ QWEN = "qwen"
 OPENAI = "openai"
 OFFLINE = "offline"
 OFFLINE_MODEL = "offline-extractive"
+LOCAL = LOCAL_EMBEDDINGS
+# LLM_ROUTE_EMBEDDINGS=none: no embeddings at all, search is full text only.
+NO_ROUTE = "none"
 
 # Alibaba Cloud Model Studio's OpenAI-compatible endpoints. The region decides where prompts are
 # processed (data residency) and which price list applies.
@@ -71,7 +75,7 @@ class ProviderConfig:
     """One named provider: an endpoint with its credentials, default model and labels."""
 
     name: str
-    kind: Literal["openai_compatible", "offline"]
+    kind: Literal["openai_compatible", "offline", "local"]
     model: str
     base_url: str = ""
     api_key: str | None = field(default=None, repr=False)
@@ -134,6 +138,18 @@ def offline_provider() -> ProviderConfig:
     )
 
 
+def local_embeddings_provider() -> ProviderConfig:
+    """The embeddings model shipped in its wheel, computed in this process: sends nothing."""
+    return ProviderConfig(
+        name=LOCAL,
+        kind="local",
+        model=LOCAL_MODEL,
+        embedding_model=LOCAL_MODEL,
+        hosting="internal",
+        jurisdiction=LOCAL_JURISDICTION,
+    )
+
+
 def build_llm_config(
     *,
     dashscope_api_key: str | None,
@@ -189,7 +205,10 @@ def build_llm_config(
         "total_timeout": total_timeout,
         "max_retries": max_retries,
     }
-    providers: dict[str, ProviderConfig] = {OFFLINE: offline_provider()}
+    providers: dict[str, ProviderConfig] = {
+        OFFLINE: offline_provider(),
+        LOCAL: local_embeddings_provider(),
+    }
 
     if dashscope_api_key:
         region, base_url, jurisdiction = _qwen_endpoint(qwen_region, qwen_base_url)
@@ -268,14 +287,16 @@ def _default_routes(
     providers: Mapping[str, ProviderConfig], fast_model: str
 ) -> dict[str, tuple[RouteStep, ...]]:
     offline = RouteStep(OFFLINE)
+    # Without an embeddings provider, the model shipped in its wheel keeps search semantic.
+    local = (RouteStep(LOCAL),)
     if QWEN in providers:
         primary, fast, embed = RouteStep(QWEN), RouteStep(QWEN, fast_model), (RouteStep(QWEN),)
     elif OPENAI in providers:
         primary = fast = RouteStep(OPENAI)
-        embed = (RouteStep(OPENAI),) if providers[OPENAI].embedding_model else ()
+        embed = (RouteStep(OPENAI),) if providers[OPENAI].embedding_model else local
     else:
         return {"reply": (offline,), "summary": (offline,), "classification": (offline,),
-                "embeddings": ()}  # fmt: skip
+                "embeddings": local}  # fmt: skip
     return {
         "reply": (primary, offline),
         "summary": (fast, offline),
@@ -286,6 +307,8 @@ def _default_routes(
 
 def _parse_route(value: Sequence[str] | str) -> tuple[RouteStep, ...]:
     items = value.split(",") if isinstance(value, str) else list(value)
+    if [item.strip().lower() for item in items if item and item.strip()] == [NO_ROUTE]:
+        return ()
     return tuple(RouteStep.parse(item) for item in items if item and item.strip())
 
 
@@ -307,8 +330,10 @@ def _validate_routes(
                     f"{env}: provider {step.provider!r} is not configured{hint}; "
                     f"configured: {', '.join(sorted(providers))}"
                 )
-            if step.model is not None and provider.kind == "offline":
-                raise ValueError(f"{env}: the offline responder has no models ({step})")
+            if step.model is not None and provider.kind in ("offline", "local"):
+                raise ValueError(f"{env}: provider {step.provider!r} has one model ({step})")
+            if provider.kind == "local" and purpose in CHAT_PURPOSES:
+                raise ValueError(f"{env}: {step.provider!r} only computes embeddings")
         if purpose in CHAT_PURPOSES:
             if not steps:
                 raise ValueError(f'{env}: name at least one provider ("offline" needs no key)')

@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
-from .base import ChatModel, ModelError
+from .base import ChatModel, Embedder, ModelError
 from .breaker import CircuitBreaker
 from .config import OFFLINE, LLMConfig, ProviderConfig, RouteStep
+from .local_embeddings import LocalEmbedder
 from .offline import OfflineResponder
 from .openai_compatible import ClientPool, OpenAICompatibleEmbedder, OpenAICompatibleModel
 from .pricing import PriceTable
@@ -296,9 +297,7 @@ class RoutedEmbedder:
     ones already stored.
     """
 
-    def __init__(
-        self, embedder: OpenAICompatibleEmbedder, breaker: CircuitBreaker, prices: PriceTable
-    ) -> None:
+    def __init__(self, embedder: Embedder, breaker: CircuitBreaker, prices: PriceTable) -> None:
         self._embedder = embedder
         self._breaker = breaker
         self._prices = prices
@@ -400,13 +399,14 @@ class Registry:
         if self._embedder is None:
             step = steps[0]
             provider = self.config.providers[step.provider]
-            self._embedder = RoutedEmbedder(
-                OpenAICompatibleEmbedder(
+            embedder: Embedder = (
+                LocalEmbedder()
+                if provider.kind == "local"
+                else OpenAICompatibleEmbedder(
                     provider, model=step.model, clients=self._pools[step.provider]
-                ),
-                self.breakers[step.provider],
-                self.prices,
+                )
             )
+            self._embedder = RoutedEmbedder(embedder, self.breakers[step.provider], self.prices)
         return self._embedder
 
     @property
@@ -419,27 +419,29 @@ class Registry:
 
     def describe(self) -> str:
         """One line for the start-up log saying which providers are active."""
-        if self.offline_only and not self.config.routes.get("embeddings"):
+        if self.offline_only:
             return (
                 "LLM: offline responder only (no DASHSCOPE_API_KEY or OPENAI_BASE_URL set) - "
-                "replies quote the knowledge base or offer a human; no embeddings"
+                "replies quote the knowledge base or offer a human; " + self._embeddings_label()
             )
         parts = []
         for purpose in CHAT_PURPOSES:
             steps = self.config.routes.get(purpose, (RouteStep(OFFLINE),))
             chain = " -> ".join(self._label(step) for step in steps)
             parts.append(f"{purpose}={chain}")
-        embed_steps = self.config.routes.get("embeddings", ())
-        if embed_steps:
-            step = embed_steps[0]
-            provider = self.config.providers[step.provider]
-            model = step.model or provider.embedding_model
-            parts.append(
-                f"embeddings={step.provider}/{model} ({provider.embedding_dimensions or '?'} dims)"
-            )
-        else:
-            parts.append("embeddings=none")
+        parts.append(self._embeddings_label())
         return "LLM: " + "; ".join(parts)
+
+    def _embeddings_label(self) -> str:
+        embed_steps = self.config.routes.get("embeddings", ())
+        if not embed_steps:
+            return "embeddings=none (search is full text only)"
+        step = embed_steps[0]
+        provider = self.config.providers[step.provider]
+        model = step.model or provider.embedding_model
+        if provider.kind == "local":
+            return f"embeddings={step.provider}/{model} (in this process, nothing sent)"
+        return f"embeddings={step.provider}/{model} ({provider.embedding_dimensions or '?'} dims)"
 
     async def aclose(self) -> None:
         """Close the HTTP clients opened on the running event loop."""

@@ -173,7 +173,8 @@ class ProviderInfo:
     """Who answers and where the data goes: what the data-protection work needs to know."""
 
     name: str
-    kind: Literal["openai_compatible", "offline"]
+    # "local": computed in this process (the embeddings model shipped in its wheel).
+    kind: Literal["openai_compatible", "offline", "local"]
     model: str
     hosting: Hosting
     jurisdiction: str

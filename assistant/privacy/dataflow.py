@@ -40,6 +40,12 @@ class Hop:
     def leaves_the_company(self) -> bool:
         return self.hosting != "internal"
 
+    @property
+    def in_process(self) -> bool:
+        """Computed inside this server (the offline responder, the local embeddings model):
+        the data is sent nowhere, not even to a self-hosted model."""
+        return self.hosting == "internal" and self.jurisdiction.startswith("in-process")
+
 
 def inbox_data_flow(
     providers: Mapping[str, object],

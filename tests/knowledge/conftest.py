@@ -25,7 +25,7 @@ def no_embeddings_provider(settings: Any) -> Iterator[None]:
     """Tests are full-text only unless they configure an embeddings provider themselves."""
     from assistant.llm import build_llm_config
 
-    settings.LLM = build_llm_config(dashscope_api_key=None)
+    settings.LLM = build_llm_config(dashscope_api_key=None, routes={"embeddings": "none"})
     yield
 
 

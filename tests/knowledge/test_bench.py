@@ -25,10 +25,18 @@ def test_the_search_latency_benchmark_runs_on_a_tiny_corpus(tmp_path: Path) -> N
 
 
 @pytest.mark.timeout(120)
-def test_the_recall_benchmark_runs_and_reports_both_modes(tmp_path: Path) -> None:
+def test_the_recall_benchmark_runs_and_reports_every_mode_per_kind(tmp_path: Path) -> None:
     output = run_bench("knowledge_recall.py", results=tmp_path)
 
     (result_file,) = tmp_path.glob("knowledge_recall-*.json")
-    modes = [report["mode"] for report in json.loads(result_file.read_text())]
-    assert modes == ["full-text", "hybrid (simulator embeddings)"]
-    assert "recall@3" in output
+    reports = json.loads(result_file.read_text())
+    assert [report["mode"] for report in reports] == [
+        "full-text",
+        "hybrid (local embeddings)",
+        "hybrid (simulator embeddings)",
+    ]
+    assert all(
+        set(report["by_kind"]) == {"direct", "paraphrase", "typo", "other-language"}
+        for report in reports
+    )
+    assert "recall@3" in output and "| paraphrase |" in output

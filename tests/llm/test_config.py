@@ -12,7 +12,7 @@ def routes_of(config) -> dict[str, list[str]]:
     return {purpose: [str(step) for step in steps] for purpose, steps in config.routes.items()}
 
 
-def test_without_any_key_everything_is_offline_and_there_are_no_embeddings():
+def test_without_any_key_everything_is_offline_and_embeddings_are_computed_locally():
     config = build_llm_config(dashscope_api_key=None)
 
     assert routes_of(config) == {
@@ -20,12 +20,31 @@ def test_without_any_key_everything_is_offline_and_there_are_no_embeddings():
         "reply_b": ["offline"],
         "summary": ["offline"],
         "classification": ["offline"],
-        "embeddings": [],
+        "embeddings": ["local"],
     }
     registry = Registry(config)
-    assert registry.embedder() is None
+    embedder = registry.embedder()
+    assert embedder is not None
+    assert embedder.info.kind == "local" and embedder.info.hosting == "internal"
+    assert embedder.info.jurisdiction == "in-process (no network)"
     assert registry.offline_only
-    assert "offline responder only" in registry.describe()
+    line = registry.describe()
+    assert "offline responder only" in line
+    assert "embeddings=local/wordllama-l2-supercat (in this process, nothing sent)" in line
+
+
+def test_embeddings_can_be_switched_off_so_search_is_full_text_only():
+    config = build_llm_config(dashscope_api_key=None, routes={"embeddings": "none"})
+
+    assert routes_of(config)["embeddings"] == []
+    registry = Registry(config)
+    assert registry.embedder() is None
+    assert "embeddings=none (search is full text only)" in registry.describe()
+
+
+def test_the_local_embeddings_model_cannot_answer_chat():
+    with pytest.raises(ValueError, match="LLM_ROUTE_REPLY: 'local' only computes embeddings"):
+        build_llm_config(dashscope_api_key=None, routes={"reply": ["local", "offline"]})
 
 
 def test_a_dashscope_key_makes_qwen_the_default_with_the_fast_model_for_background_work():
@@ -89,7 +108,8 @@ def test_only_a_custom_endpoint_routes_everything_to_it():
 
     assert routes_of(config)["reply"] == ["openai", "offline"]
     assert routes_of(config)["summary"] == ["openai", "offline"]
-    assert routes_of(config)["embeddings"] == []
+    # No embedding model at the endpoint: the local model keeps search semantic.
+    assert routes_of(config)["embeddings"] == ["local"]
     assert config.providers["openai"].hosting == "internal"
 
 
@@ -196,4 +216,4 @@ def test_blank_strings_count_as_not_set():
         dashscope_api_key="  ", openai_base_url="", openai_api_key="", openai_model=""
     )
 
-    assert set(config.providers) == {"offline"}
+    assert set(config.providers) == {"offline", "local"}
