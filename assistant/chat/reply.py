@@ -34,6 +34,7 @@ from assistant.chat.retrieval import apassages_for
 from assistant.db_async import db_async
 from assistant.kv import async_lock
 from assistant.llm import NO_ANSWER
+from assistant.llm.attribution import used_passages
 from assistant.llm.base import ModelError
 from assistant.llm.types import (
     CallResult,
@@ -465,9 +466,7 @@ def _store_answer(
     """Store the checked answer (on a database thread, in the transaction that records the
     call which wrote it: `calls.AuditedStream.finish_with`)."""
     dont_know = not passages or (result is not None and result.finish_reason == NO_ANSWER)
-    # The offline responder quotes the single best passage; a model may draw on a few.
-    quoted = 1 if result is not None and result.provider == "offline" else 2
-    citations = [] if dont_know else _citations(text, passages, fallback=quoted)
+    citations = [] if dont_know else _citations(text, passages)
     message = services.assistant_message_store(
         conversation_id=conversation_id,
         text=text,
@@ -496,10 +495,11 @@ async def _apply_classification(
         await _handoff(context, verdict.reason)
 
 
-def _citations(text: str, passages: list[Passage], *, fallback: int) -> list[dict[str, str]]:
-    """The sources shown under an answer: the passages it cites by number or title, else the
-    best ``fallback`` it was grounded on (one link per article)."""
-    chosen = cited_passages(text, passages) or passages[:fallback]
+def _citations(text: str, passages: list[Passage]) -> list[dict[str, str]]:
+    """The sources shown under an answer: the passages it cites by number or title, else those
+    its statements came from (one link per article). Never a passage it did not use, such as
+    the search's first when the answer quotes another."""
+    chosen = cited_passages(text, passages) or used_passages(text, passages)
     links: dict[str, dict[str, str]] = {}
     for passage in chosen:
         if passage.url and passage.url not in links:

@@ -11,6 +11,7 @@ from assistant.chat.models import Conversation
 from assistant.chat.prompting import HistoryItem, build_prompt
 from assistant.chat.retrieval import passages_for
 from assistant.chat.selectors import known_names
+from assistant.llm import NO_ANSWER
 from assistant.llm.types import ChatOptions, Message
 from assistant.privacy.outbound import CallScope
 from assistant.privacy.services import privacy_settings_for
@@ -21,8 +22,16 @@ DRAFT_INSTRUCTIONS = (
 )
 
 
+class NoGroundedDraft(Exception):
+    """No help article answers the customer's last message: there is nothing to draft from.
+
+    Offline, the responder's "don't know" would otherwise be pasted into the agent's composer,
+    offering the agent a handoff to themself."""
+
+
 def draft_reply(conversation: Conversation) -> str:
-    """A draft answer; raises ModelError when no provider could write one."""
+    """A draft answer (offline: the relevant passage as whole Markdown). Raises ModelError when
+    no provider could write one, NoGroundedDraft when the knowledge base has no answer."""
     recent = conversation.messages.order_by("-seq").values_list("author_kind", "text")[:40]
     history = [HistoryItem(kind, text) for kind, text in reversed(recent)]
     question = next((h.text for h in reversed(history) if h.author_kind == "customer"), "")
@@ -48,4 +57,6 @@ def draft_reply(conversation: Conversation) -> str:
         passages=passages,
         options=ChatOptions(max_output_tokens=600),
     )
+    if completion.result.finish_reason == NO_ANSWER:
+        raise NoGroundedDraft
     return completion.text.strip()

@@ -4,7 +4,9 @@ A chunk is what search ranks and what the reply turn quotes, so it should hold o
 section of the article, or a few paragraphs of a long one. Chunks never cross a heading (the
 heading path is kept beside the text), and they break between paragraphs, or between sentences
 when one paragraph alone is too long. Consecutive chunks of one section share their boundary
-sentence, so an answer that straddles the break is still found whole in one of them.
+sentence, so an answer that straddles the break is still found whole in one of them. Tables and
+lists are never cut into sentences or repeated in part: a table row without its header, or half a
+list, would be quoted as if it were the whole answer (see assistant/llm/mdblocks.py).
 
 Sizes are in estimated tokens (one per CJK character, one per four other characters), which
 keeps Chinese and English chunks at a comparable amount of meaning.
@@ -16,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.knowledge.cjk import has_cjk
+from assistant.llm.mdblocks import blocks, ends_with_colon
 from assistant.llm.textmatch import estimate_tokens, sentences
 
 # A chunk grows until the next paragraph would take it past the target; a single paragraph is
@@ -90,10 +93,19 @@ def _sections(markdown: str) -> list[_Section]:
 
 
 def _pieces(paragraphs: list[str]) -> list[str]:
-    """Paragraphs, with any paragraph longer than the maximum cut into runs of sentences."""
+    """Paragraphs, with any paragraph longer than the maximum cut into runs of sentences, and
+    any table longer than it into runs of rows that each repeat the header. Lists and code
+    stay whole whatever their length."""
     result: list[str] = []
     for paragraph in paragraphs:
         if estimate_tokens(paragraph) <= MAX_TOKENS:
+            result.append(paragraph)
+            continue
+        kinds = [block.kind for block in blocks(paragraph)]
+        if kinds == ["table"]:
+            result.extend(_table_runs(paragraph))
+            continue
+        if kinds != ["paragraph"]:
             result.append(paragraph)
             continue
         run: list[str] = []
@@ -123,10 +135,32 @@ def _pack(paragraphs: list[str]) -> list[str]:
     return chunks
 
 
+def _table_runs(table: str) -> list[str]:
+    """A long table as several tables of consecutive rows, each under the header row."""
+    header, separator, *rows = table.split("\n")
+    runs: list[str] = []
+    run: list[str] = []
+    for row in rows:
+        if run and estimate_tokens("\n".join([header, separator, *run, row])) > TARGET_TOKENS:
+            runs.append("\n".join([header, separator, *run]))
+            run = []
+        run.append(row)
+    if run:
+        runs.append("\n".join([header, separator, *run]))
+    return runs
+
+
 def _overlap(previous: str) -> list[str]:
-    """The last sentences of the previous chunk, up to the overlap budget (possibly none)."""
+    """The last sentences of the previous chunk, up to the overlap budget (possibly none). Only
+    prose is repeated: the end of a table or list is not a whole answer, nor is a lead-in that
+    ends in a colon."""
+    last = blocks(previous)[-1:]
+    if not last or last[0].kind != "paragraph" or ends_with_colon(last[0].text):
+        return []
     kept: list[str] = []
-    for sentence in reversed(sentences(previous)):
+    for sentence in reversed(sentences(last[0].text)):
+        if ends_with_colon(sentence):
+            break
         if estimate_tokens(_join([sentence, *kept])) > OVERLAP_TOKENS:
             break
         kept.insert(0, sentence)

@@ -1,9 +1,10 @@
 """The offline responder: answers without any network, from the passages it is given.
 
 It is the default when no model key is configured and the last fallback when every provider
-fails, so the widget is never silent. It never invents: it either quotes the most relevant
-sentences of the best-matching passage with a citation, or says plainly that it does not know and
-offers a human. It streams in small chunks like a model, and its calls cost nothing.
+fails, so the widget is never silent. It never invents: it either quotes the part of the
+best-matching passage that answers the question, as whole Markdown (quoting.py), with a citation,
+or says plainly that it does not know and offers a human. It streams in small chunks like a
+model, and its calls cost nothing.
 
 For the "summary" purpose it lists what the customer wrote; for "classification" it declines
 (finish reason "no_answer") so the caller falls back to its rules.
@@ -16,7 +17,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .config import OFFLINE, OFFLINE_MODEL
-from .textmatch import best_sentences, estimate_tokens, has_cjk, pieces, rank
+from .quoting import quote
+from .textmatch import estimate_tokens, has_cjk, pieces, rank
 from .types import (
     ChatOptions,
     Finished,
@@ -70,7 +72,8 @@ def answer(
     texts: Mapping[str, Mapping[str, str]] = DEFAULT_TEXTS,
     cite_inline: bool = True,
 ) -> OfflineAnswer:
-    """Pick the passage that best covers the question and quote its most relevant sentences.
+    """Pick the passage that best covers the question and quote the whole Markdown units of it
+    that answer it.
 
     ``cite_inline`` appends "Source: title (url)"; callers that show the returned passage as a
     link themselves (the chat widget does) turn it off."""
@@ -80,14 +83,15 @@ def answer(
     if not matches or matches[0].score <= 0 or matches[0].coverage < MIN_COVERAGE:
         return OfflineAnswer(words["dont_know"], None)
     passage = passages[matches[0].index]
-    quoted = best_sentences(question, passage.text, limit=2)
-    joiner = "" if has_cjk(passage.text) else " "
+    quoted = quote(question, passage.text)
+    if not quoted:
+        return OfflineAnswer(words["dont_know"], None)
     citation = passage.title + (f" ({passage.url})" if passage.url else "")
     separator = "：" if language == "zh" else ": "  # noqa: RUF001
     if not cite_inline:
-        return OfflineAnswer(joiner.join(quoted), passage)
+        return OfflineAnswer(quoted, passage)
     return OfflineAnswer(
-        f"{joiner.join(quoted)}\n\n{words['source']}{separator}{citation}",
+        f"{quoted}\n\n{words['source']}{separator}{citation}",
         passage,
     )
 

@@ -56,7 +56,9 @@ from typing import Any
 
 import uvicorn
 
-from .textmatch import best_sentences, estimate_tokens, normalize, pieces, rank, terms
+from .mdblocks import units
+from .quoting import quote
+from .textmatch import estimate_tokens, normalize, pieces, rank, terms
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -583,14 +585,15 @@ class Simulator:
 
 
 def answer_from_prompt(messages: Sequence[Mapping[str, Any]], question: str) -> str:
-    """Answer like a well-behaved grounded model: quote the paragraph of the system prompt that
-    covers the question, or say it does not know."""
+    """Answer like a well-behaved grounded model: quote the part of the system prompt that
+    covers the question, as whole Markdown (a table with its header and lead-in, a whole list),
+    or say it does not know."""
     system = "\n\n".join(_text(m.get("content")) for m in messages if m.get("role") == "system")
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", system) if p.strip()]
-    matches = rank(question, paragraphs)
+    parts = [unit.text for unit in units(system)]
+    matches = rank(question, parts)
     if not matches or matches[0].score <= 0 or matches[0].coverage < 0.3:
         return DONT_KNOW
-    return " ".join(best_sentences(question, paragraphs[matches[0].index], limit=2))
+    return quote(question, parts[matches[0].index])
 
 
 def embed_text(text: str, dimensions: int) -> list[float]:

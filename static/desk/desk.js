@@ -349,7 +349,11 @@
     if (suggest) {
       suggest.addEventListener("click", async () => {
         suggest.disabled = true;
-        try { reply.value = await post(suggest.dataset.suggest); reply.focus(); } catch (error) { flash(error.message); }
+        try {
+          const draft = await post(suggest.dataset.suggest);
+          // An empty draft: no help article answers, nothing to paste.
+          if (draft) { reply.value = draft; reply.focus(); } else flash(suggest.dataset.suggestNone);
+        } catch (error) { flash(error.message); }
         suggest.disabled = false;
       });
     }

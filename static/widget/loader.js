@@ -431,6 +431,13 @@
     if (pos < text.length) parent.appendChild(txt(text.slice(pos)));
   }
 
+  var TABLE_DELIM = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+  // The cells of a table row: split on pipes that are not escaped, outer pipes optional.
+  function cells(row) {
+    var s = row.trim().replace(/^\|/, "").replace(/(^|[^\\])\|$/, "$1");
+    return s.split(/(?<!\\)\|/).map(function (c) { return c.trim().replace(/\\\|/g, "|"); });
+  }
+
   function markdown(text, into) {
     var lines = String(text == null ? "" : text).replace(/\r\n?/g, "\n").split("\n");
     var para = null, list = null, item = null, listType = "", i = 0, mm;
@@ -449,6 +456,20 @@
         i++;
         var pre = into.appendChild(h("pre"));
         pre.appendChild(h("code")).textContent = body.join("\n");
+        continue;
+      }
+      // A GFM table: a header row, a delimiter row, then rows until a line without a pipe.
+      if (/\|/.test(line) && i + 1 < lines.length && TABLE_DELIM.test(lines[i + 1]) &&
+          cells(line).length === cells(lines[i + 1]).length) {
+        flush();
+        var head = cells(line), table = into.appendChild(h("table")), tr = table.appendChild(h("thead")).appendChild(h("tr"));
+        head.forEach(function (c) { inline(c, tr.appendChild(h("th"))); });
+        var tbody = table.appendChild(h("tbody"));
+        i += 2;
+        while (i < lines.length && /\S/.test(lines[i]) && /\|/.test(lines[i])) {
+          var row = cells(lines[i++]), rtr = tbody.appendChild(h("tr"));
+          for (var k = 0; k < head.length; k++) inline(row[k] || "", rtr.appendChild(h("td")));
+        }
         continue;
       }
       i++;
@@ -534,6 +555,9 @@
     ".msg[data-author=system] .bub{background:none;color:var(--mu);font-size:13px;text-align:center;padding:2px 8px}",
     ".bub>*{margin:0}.bub>*+*{margin-top:8px}",
     ".bub ul,.bub ol{padding-left:22px}.bub li+li{margin-top:2px}",
+    ".bub table{border-collapse:collapse;margin:6px 0;font-size:13.5px;display:block;overflow-x:auto;max-width:100%}",
+    ".bub th,.bub td{border:1px solid var(--ln);padding:4px 8px;text-align:start;vertical-align:top}",
+    ".bub th{background:rgba(0,0,0,.04);font-weight:600}",
     ".bub code{font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:rgba(127,127,127,.16);padding:1px 5px;border-radius:5px}",
     ".bub pre{background:#141a26;color:#e6e9ef;padding:10px 12px;border-radius:10px;overflow-x:auto;white-space:pre;max-width:100%}",
     ".bub pre code{background:none;padding:0;color:inherit;font-size:12.5px}",

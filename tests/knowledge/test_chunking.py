@@ -78,3 +78,25 @@ def test_no_text_is_lost_and_positions_count_up(blocks: list[tuple[bool, str]]) 
     for is_heading, text in blocks:
         if not is_heading:
             assert " ".join(text.split()) in " ".join(joined.split())
+
+
+def test_the_next_chunk_never_starts_with_the_end_of_a_table_or_list() -> None:
+    prose = " ".join(f"Sentence {i} about opening hours and the stores." for i in range(14))
+    table = "| Day | Hours |\n|---|---|\n" + "\n".join(
+        f"| Day {i} | 09:30-18:00 |" for i in range(6)
+    )
+    items = "\n".join(f"- Item {i} of the list." for i in range(6))
+    chunks = chunk_markdown(f"# Hours\n\n{prose}\n\n{table}\n\n{prose}\n\n{items}\n\n{prose}")
+    assert len(chunks) > 2
+    for chunk in chunks[1:]:
+        first_line = chunk.text.split("\n")[0]
+        assert not first_line.startswith(("| Day ", "- Item")), chunk.text
+
+
+def test_a_table_longer_than_the_maximum_is_cut_between_rows_under_its_header() -> None:
+    rows = "\n".join(f"| Store number {i} in the city | 09:30-18:00 every day |" for i in range(60))
+    chunks = chunk_markdown(f"| Store | Hours |\n|---|---|\n{rows}")
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert chunk.text.startswith("| Store | Hours |\n|---|---|\n| Store number")
+    assert sum(c.text.count("| Store number") for c in chunks) == 60

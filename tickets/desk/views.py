@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assistant.chat import services as chat
 from assistant.chat.models import Conversation
-from assistant.chat.suggestions import draft_reply
+from assistant.chat.suggestions import NoGroundedDraft, draft_reply
 from assistant.llm.base import ModelError
 from assistant.usage.models import ModelCall
 from tickets import access, services
@@ -406,4 +406,7 @@ def suggest(request: HttpRequest, conversation_id: str) -> HttpResponse:
         text = draft_reply(conversation)
     except ModelError:
         return HttpResponse(_("The model is not available right now."), status=503)
+    except NoGroundedDraft:
+        # An empty draft: the desk says that no article answers (data-suggest-none).
+        text = ""
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
