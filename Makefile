@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 # Re-install whenever the declared or locked dependencies change.
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format lock bench clean help backup restore
+.PHONY: run test lint format lock bench messages clean help backup restore
 
 help:
 	@echo "make run    run the product with embedded PostgreSQL and Redis and demo data"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint   ruff check, format check and the import layers (lint-imports)"
 	@echo "make bench run the benchmarks at quick sizes (results in bench/results/)"
 	@echo "make lock   refresh requirements.lock after changing pyproject.toml"
+	@echo "make messages  extract the customer-facing texts, update and compile locale/ (then translate)"
 	@echo "make clean  stop nothing, delete the virtualenv and var/ (all local data)"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -53,6 +54,17 @@ format: $(STAMP)
 
 bench: $(STAMP) .env
 	$(BIN)/python bench/run_all.py
+
+# The customer-facing texts (the files listed in locale/babel.cfg) into locale/django.pot, merged
+# into each language's django.po, compiled to the .mo files Django reads. Babel does all three in
+# Python, so no GNU gettext is needed; the .po and .mo files are committed, and
+# tests/foundation/test_catalogs.py fails when they are behind the code or a text is untranslated.
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F locale/babel.cfg -k _translated:2 --no-location --sort-output \
+		--width=100 --project=assistant -o locale/django.pot .
+	$(BIN)/pybabel -q update -i locale/django.pot -d locale -D django --no-fuzzy-matching \
+		--ignore-obsolete --width=100
+	$(BIN)/pybabel -q compile -d locale -D django
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock

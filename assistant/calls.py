@@ -52,6 +52,7 @@ from assistant.llm.types import (
     TextDelta,
     ToolSpec,
 )
+from assistant.offline_texts import offline_texts
 from assistant.privacy.outbound import (
     CallScope,
     PreparedCall,
@@ -80,7 +81,10 @@ def _registry() -> Registry:
     if _current is None or _current[0] is not config:
         # The widget and desk show each answer's sources as links, so the offline responder
         # does not repeat them in its text.
-        _current = (config, Registry(config, offline_cite_inline=False))
+        _current = (
+            config,
+            Registry(config, offline_cite_inline=False, offline_texts=offline_texts()),
+        )
     return _current[1]
 
 

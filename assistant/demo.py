@@ -81,8 +81,8 @@ def load_demo_data(*, port: int = 8000) -> Inbox:
         defaults={
             "name": "Northwind Cycles website",
             "allowed_origins": demo_origins(port),
-            "greeting": "Hi! I'm Northwind's assistant. Ask me about orders, deliveries, "
-            "returns or your bike, or ask for a person at any time.",
+            # No greeting of its own: the default one speaks the visitor's language.
+            "greeting": "",
             "instructions": "You are the support assistant of Northwind Cycles, a bicycle shop. "
             "Be brief, friendly and precise.",
         },

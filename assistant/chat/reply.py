@@ -350,7 +350,7 @@ class ReplyTurn:
             scope=context.call_scope,
             tools=[HANDOFF_TOOL],
             passages=passages,
-            options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS),
+            options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS, language=context.language),
         )
 
     async def stream(

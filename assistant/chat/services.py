@@ -21,9 +21,11 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import DurationField, ExpressionWrapper, F
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from assistant.chat import events, tokens
+from assistant.chat import events, languages, tokens
 from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.chat.signals import conversation_resolved, handoff_requested, message_stored
 from assistant.errors import Refused
@@ -49,6 +51,7 @@ class Session:
     inbox: Inbox
     contact: Contact
     language: str
+    greeting: str
 
 
 # A BCP 47 language tag's shape (en, de-CH, zh-Hant-TW); "_" as browsers on some systems send it.
@@ -102,7 +105,10 @@ def session_start(
         # An identified customer on a new browser: give this browser its own secret for them.
         new_secret = tokens.new_visitor_secret()
         contact.visitor_secret_hash = tokens.hash_visitor_secret(new_secret)
-    contact.language = _clean_language(language, contact.language or inbox.default_language)
+    if not contact.language:
+        # The browser's language is a first guess; once the customer has written, the language
+        # identified from their words (customer_message_create) is kept over it.
+        contact.language = _clean_language(language, inbox.default_language)
     contact.save()
     return Session(
         token=tokens.mint_session_token(inbox_id=inbox.id, contact_id=contact.id),
@@ -110,7 +116,18 @@ def session_start(
         inbox=inbox,
         contact=contact,
         language=contact.language,
+        greeting=inbox.greeting or _default_greeting(languages.from_browser(contact.language)),
     )
+
+
+def _default_greeting(language: str) -> str:
+    """The greeting of an inbox that has not written its own, in the visitor's language (an
+    inbox's own greeting is the company's text, shown as written)."""
+    with translation.override(language):
+        return _(
+            "Hi! I'm the assistant. Ask me about orders, deliveries, returns or your products, "
+            "or ask for a person at any time."
+        )
 
 
 def _identified_contact(
@@ -289,7 +306,7 @@ def customer_message_create(
         conversation = Conversation.objects.create(
             inbox=inbox,
             contact=contact,
-            language=contact.language or inbox.default_language,
+            language=languages.from_browser(contact.language or inbox.default_language),
             model_route=_model_arm(inbox),
             state=Conversation.State.BOT if assistant_on else Conversation.State.WAITING,
         )
@@ -302,11 +319,23 @@ def customer_message_create(
         text=text,
         client_id=client_id,
     )
-    if conversation_created:
+    if _follow_language(conversation, contact, languages.identify(text)) or conversation_created:
         _publish_state(conversation)
     return StoredCustomerMessage(
         message, conversation, created=True, conversation_created=conversation_created
     )
+
+
+def _follow_language(conversation: Conversation, contact: Contact, written_in: str | None) -> bool:
+    """Switch the conversation (and the contact's next ones) to the language the customer
+    writes in, when it could be told; True when it changed, so the widget is told."""
+    if written_in is None or written_in == conversation.language:
+        return False
+    conversation.language = written_in
+    conversation.save(update_fields=["language", "updated_at"])
+    contact.language = written_in
+    contact.save(update_fields=["language"])
+    return True
 
 
 def _assistant_switch_shared(inbox_id: int) -> bool:
@@ -350,7 +379,7 @@ def _mark_handoff(conversation: Conversation, *, reason: str) -> None:
     )
 
 
-def _system_text(conversation: Conversation, text: str) -> str:
+def _system_text(conversation: Conversation, text: str | Promise) -> str:
     with translation.override(conversation.language):
         return str(text)
 
@@ -592,7 +621,7 @@ def customer_handoff_request(*, contact_id: uuid.UUID) -> Conversation:
         conversation = Conversation.objects.create(
             inbox=contact.inbox,
             contact=contact,
-            language=contact.language or contact.inbox.default_language,
+            language=languages.from_browser(contact.language or contact.inbox.default_language),
             model_route=_model_arm(contact.inbox),
         )
     conversation_handoff(conversation_id=conversation.id, reason="customer_request")
@@ -666,7 +695,7 @@ def assistant_message_store(
     return _append_message(
         conversation=conversation,
         author_kind=Message.Author.ASSISTANT,
-        author_name=_system_text(conversation, _("Assistant")),
+        author_name=_system_text(conversation, gettext_lazy("Assistant")),
         text=text,
         citations=citations,
         # The reply turn announces it with stream_end, which carries the stored message.

@@ -110,7 +110,7 @@ def widget_session(request: HttpRequest) -> HttpResponse:
         "language": session.language,
         "inbox": {
             "name": session.inbox.name,
-            "greeting": session.inbox.greeting,
+            "greeting": session.greeting,
             "bot_enabled": session.inbox.bot_enabled,
         },
         "contact": {"name": session.contact.name},

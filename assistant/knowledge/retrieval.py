@@ -58,4 +58,4 @@ async def aretrieve_passages(query: str, *, language: str | None, limit: int = 4
 
 def to_passage(hit: SearchHit) -> Passage:
     title = f"{hit.title} › {hit.heading.split(' > ')[-1]}" if hit.heading else hit.title  # noqa: RUF001
-    return Passage(id=hit.passage_id, title=title, text=hit.text, url=hit.url)
+    return Passage(id=hit.passage_id, title=title, text=hit.text, url=hit.url, language=hit.locale)

@@ -49,11 +49,13 @@ DEFAULT_TEXTS: Mapping[str, Mapping[str, str]] = {
             "Would you like me to connect you with a member of our team?"
         ),
         "source": "Source",
+        "other_language": "I found this only in our help articles in another language:",
         "summary_intro": "Summary written without a language model. The customer wrote:",
     },
     "zh": {
         "dont_know": "抱歉，我在帮助文档中没有找到这个问题的答案。需要我为您转接人工客服吗？",  # noqa: RUF001
         "source": "来源",
+        "other_language": "我只在其他语言的帮助文档中找到了以下内容：",  # noqa: RUF001
         "summary_intro": "（未使用语言模型生成的摘要）客户的留言：",  # noqa: RUF001
     },
 }
@@ -71,14 +73,17 @@ def answer(
     *,
     texts: Mapping[str, Mapping[str, str]] = DEFAULT_TEXTS,
     cite_inline: bool = True,
+    language: str | None = None,
 ) -> OfflineAnswer:
     """Pick the passage that best covers the question and quote the whole Markdown units of it
     that answer it.
 
     ``cite_inline`` appends "Source: title (url)"; callers that show the returned passage as a
-    link themselves (the chat widget does) turn it off."""
-    language = "zh" if has_cjk(question) else "en"
-    words = texts.get(language, DEFAULT_TEXTS[language])
+    link themselves (the chat widget does) turn it off. ``language`` is the customer's (a key of
+    ``texts``); without it, or without texts for it, the question's script decides."""
+    script = "zh" if has_cjk(question) else "en"
+    chosen = language or script
+    words = texts.get(chosen) or texts.get(script) or DEFAULT_TEXTS[script]
     matches = rank(question, [f"{p.title}\n{p.text}" for p in passages])
     if not matches or matches[0].score <= 0 or matches[0].coverage < MIN_COVERAGE:
         return OfflineAnswer(words["dont_know"], None)
@@ -87,13 +92,22 @@ def answer(
     if not quoted:
         return OfflineAnswer(words["dont_know"], None)
     citation = passage.title + (f" ({passage.url})" if passage.url else "")
-    separator = "：" if language == "zh" else ": "  # noqa: RUF001
+    separator = "：" if chosen.startswith(("zh", "ja")) else ": "  # noqa: RUF001
+    body = quoted
+    if _in_another_language(passage, language):
+        # Said in the customer's language; the passage itself is quoted as written.
+        body = f"{words['other_language']}\n\n{quoted}"
     if not cite_inline:
-        return OfflineAnswer(quoted, passage)
-    return OfflineAnswer(
-        f"{quoted}\n\n{words['source']}{separator}{citation}",
-        passage,
-    )
+        return OfflineAnswer(body, passage)
+    return OfflineAnswer(f"{body}\n\n{words['source']}{separator}{citation}", passage)
+
+
+def _in_another_language(passage: Passage, language: str | None) -> bool:
+    """True when the passage's article is known to be in another language than the customer's
+    ("de" and "de-ch" are one language)."""
+    if not language or not passage.language:
+        return False
+    return passage.language.split("-")[0] != language.split("-")[0]
 
 
 def summarize(
@@ -152,7 +166,11 @@ class OfflineResponder:
         else:
             question = next((m.content for m in reversed(messages) if m.role == "user"), "")
             result = answer(
-                question, passages or (), texts=self._texts, cite_inline=self._cite_inline
+                question,
+                passages or (),
+                texts=self._texts,
+                cite_inline=self._cite_inline,
+                language=options.language if options else None,
             )
             text = result.text
             if result.passage is None:

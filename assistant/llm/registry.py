@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
@@ -20,7 +20,7 @@ from .base import ChatModel, Embedder, ModelError
 from .breaker import CircuitBreaker
 from .config import OFFLINE, LLMConfig, ProviderConfig, RouteStep
 from .local_embeddings import LocalEmbedder
-from .offline import OfflineResponder
+from .offline import DEFAULT_TEXTS, OfflineResponder
 from .openai_compatible import ClientPool, OpenAICompatibleEmbedder, OpenAICompatibleModel
 from .pricing import PriceTable
 from .types import (
@@ -355,11 +355,13 @@ class Registry:
         clock: Callable[[], float] = time.monotonic,
         offline_chunk_delay: float = 0.02,
         offline_cite_inline: bool = True,
+        offline_texts: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.config = config
         self.prices = prices or PriceTable.load(*config.price_files)
         self._offline_chunk_delay = offline_chunk_delay
         self._offline_cite_inline = offline_cite_inline
+        self._offline_texts = offline_texts or DEFAULT_TEXTS
         self._pools = {
             name: ClientPool(provider)
             for name, provider in config.providers.items()
@@ -462,5 +464,6 @@ class Registry:
                 purpose=purpose,
                 chunk_delay=self._offline_chunk_delay,
                 cite_inline=self._offline_cite_inline,
+                texts=self._offline_texts,
             )
         return OpenAICompatibleModel(provider, model=step.model, clients=self._pools[step.provider])

@@ -103,6 +103,9 @@ class ChatOptions:
 
     max_output_tokens: int | None = None
     temperature: float | None = None
+    # The customer's language (a Django code such as "de"): models are told it in the prompt;
+    # the offline responder, which reads no prompt, says its own words in it.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,7 @@ class Passage:
     title: str
     text: str
     url: str = ""
+    language: str = ""  # the article's language (a Django code); "" when not known
 
 
 @dataclass(frozen=True, slots=True)

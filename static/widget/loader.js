@@ -36,6 +36,7 @@
   var MAX_COMMENT = 1000;
   var PING_EVERY = 25000;
   var SILENCE_LIMIT = 70000;
+  var PONG_WAIT = 5000;
   var KINDS = { customer: 1, assistant: 1, agent: 1, system: 1 };
   var P = "aw:" + cfg.inbox + ":";
   var SVG = "http://www.w3.org/2000/svg";
@@ -49,9 +50,6 @@
       sub_agent: "You're chatting with {name}", sub_resolved: "This conversation is resolved",
       log: "Conversation", input: "Your message", placeholder: "Write a message…", send: "Send",
       handoff: "Talk to a person", thinking: "The assistant is thinking…", typing: "{name} is typing…",
-      joined: "{name} joined the conversation",
-      waiting: "We're finding a person to help you. They will reply here.",
-      resolved: "This conversation was marked as resolved.",
       you: "You", assistant: "Assistant", agent: "Support", system: "Notice",
       sending: "Sending…", failed: "Not sent", retry: "Retry",
       connecting: "Connecting…", reconnecting: "Connection lost. Reconnecting…",
@@ -75,9 +73,6 @@
       sub_agent: "正在与 {name} 对话", sub_resolved: "此对话已解决",
       log: "对话", input: "您的消息", placeholder: "输入消息…", send: "发送",
       handoff: "转人工客服", thinking: "助手正在思考…", typing: "{name} 正在输入…",
-      joined: "{name} 已加入对话",
-      waiting: "正在为您转接人工客服，客服会在这里回复您。",
-      resolved: "此对话已标记为已解决。",
       you: "您", assistant: "助手", agent: "客服", system: "通知",
       sending: "发送中…", failed: "未发送", retry: "重试",
       connecting: "正在连接…", reconnecting: "连接已断开，正在重新连接…",
@@ -101,9 +96,7 @@
       sub_agent: "Estás hablando con {name}", sub_resolved: "Esta conversación está resuelta",
       log: "Conversación", input: "Tu mensaje", placeholder: "Escribe un mensaje…", send: "Enviar",
       handoff: "Hablar con una persona", thinking: "El asistente está pensando…",
-      typing: "{name} está escribiendo…", joined: "{name} se ha unido a la conversación",
-      waiting: "Estamos buscando a una persona para ayudarte. Te responderá aquí.",
-      resolved: "Esta conversación se ha marcado como resuelta.",
+      typing: "{name} está escribiendo…",
       you: "Tú", assistant: "Asistente", agent: "Soporte", system: "Aviso",
       sending: "Enviando…", failed: "No enviado", retry: "Reintentar",
       connecting: "Conectando…", reconnecting: "Se perdió la conexión. Reconectando…",
@@ -127,9 +120,7 @@
       sub_agent: "Sie chatten mit {name}", sub_resolved: "Diese Unterhaltung ist gelöst",
       log: "Unterhaltung", input: "Ihre Nachricht", placeholder: "Nachricht schreiben…", send: "Senden",
       handoff: "Mit einem Menschen sprechen", thinking: "Der Assistent denkt nach…",
-      typing: "{name} schreibt…", joined: "{name} ist der Unterhaltung beigetreten",
-      waiting: "Wir suchen eine Person, die Ihnen hilft. Die Antwort erscheint hier.",
-      resolved: "Diese Unterhaltung wurde als gelöst markiert.",
+      typing: "{name} schreibt…",
       you: "Sie", assistant: "Assistent", agent: "Support", system: "Hinweis",
       sending: "Wird gesendet…", failed: "Nicht gesendet", retry: "Erneut senden",
       connecting: "Verbindung wird hergestellt…", reconnecting: "Verbindung unterbrochen. Neuer Versuch…",
@@ -154,9 +145,7 @@
       sub_agent: "Vous discutez avec {name}", sub_resolved: "Cette conversation est résolue",
       log: "Conversation", input: "Votre message", placeholder: "Écrivez un message…", send: "Envoyer",
       handoff: "Parler à une personne", thinking: "L'assistant réfléchit…",
-      typing: "{name} est en train d'écrire…", joined: "{name} a rejoint la conversation",
-      waiting: "Nous cherchons une personne pour vous aider. Elle vous répondra ici.",
-      resolved: "Cette conversation a été marquée comme résolue.",
+      typing: "{name} est en train d'écrire…",
       you: "Vous", assistant: "Assistant", agent: "Support", system: "Information",
       sending: "Envoi…", failed: "Non envoyé", retry: "Réessayer",
       connecting: "Connexion…", reconnecting: "Connexion perdue. Reconnexion…",
@@ -180,9 +169,6 @@
       sub_agent: "{name} が対応しています", sub_resolved: "この会話は解決済みです",
       log: "会話", input: "メッセージ", placeholder: "メッセージを入力…", send: "送信",
       handoff: "担当者と話す", thinking: "アシスタントが考えています…", typing: "{name} が入力中…",
-      joined: "{name} が会話に参加しました",
-      waiting: "担当者におつなぎしています。こちらで返信いたします。",
-      resolved: "この会話は解決済みになりました。",
       you: "あなた", assistant: "アシスタント", agent: "サポート", system: "お知らせ",
       sending: "送信中…", failed: "未送信", retry: "再送信",
       connecting: "接続中…", reconnecting: "接続が切れました。再接続しています…",
@@ -570,7 +556,6 @@
     ".meta button{color:var(--lk);text-decoration:underline;font-size:12px}",
     ".cites{margin:6px 4px 0;font-size:12.5px;color:var(--mu)}",
     ".cites ol{margin:2px 0 0;padding-left:18px}.cites a{color:var(--lk)}",
-    ".sys{align-self:center;text-align:center;font-size:13px;color:var(--mu);padding:2px 10px;max-width:92%}",
     ".typing{display:flex;align-items:center;gap:8px;padding:2px 18px 8px;font-size:13px;color:var(--mu);flex:none}",
     ".dots{display:inline-flex;gap:3px}.dots i{width:6px;height:6px;border-radius:50%;background:currentColor;",
     "animation:aw-dot 1.2s ease-in-out infinite}.dots i:nth-child(2){animation-delay:.15s}.dots i:nth-child(3){animation-delay:.3s}",
@@ -827,8 +812,10 @@
   function renderStatus() {
     var key = "", kind = "";
     if (S.stopped) { key = S.stopped; kind = "error"; }
+    // The browser knows at once that the network is gone; the socket may take a while to say.
+    else if (navigator.onLine === false && S.started) key = "offline";
     else if (S.conn === "connecting") key = S.everOpen ? "reconnecting" : "connecting";
-    else if (S.conn === "closed") key = navigator.onLine === false ? "offline" : "reconnecting";
+    else if (S.conn === "closed") key = "reconnecting";
     E.status.hidden = !key;
     E.status.textContent = key ? t(key) : "";
     if (kind) E.status.setAttribute("data-kind", kind); else E.status.removeAttribute("data-kind");
@@ -1041,13 +1028,6 @@
     });
   }
 
-  function systemLine(key, vars) {
-    var el = h("div", "sys", { "data-testid": "system-line", role: "note" });
-    bind(el, key, "", vars);
-    changeList(function () { E.box.appendChild(el); });
-    announce(el.textContent);
-  }
-
   // Unread = messages from the other side, in this conversation, after the last one seen open.
   function recountUnread() {
     var n = 0;
@@ -1200,7 +1180,7 @@
     dropCsat();
     var pending = [];
     for (var id in S.pending) if (S.pending.hasOwnProperty(id)) pending.push(S.pending[id].el);
-    if (E.box.querySelector("[data-seq],.sys")) {
+    if (E.box.querySelector("[data-seq]")) {
       E.list.appendChild(bind(h("div", "div", { role: "separator" }), "new_conv"));
       newBox(c.id);
     } else E.box.setAttribute("data-conversation", String(c.id));
@@ -1226,11 +1206,9 @@
     var agent = typeof c.agent === "string" && c.agent ? c.agent.slice(0, 80) : null;
     S.conv.agent = agent;
     S.agent = agent;
-    if (live && before) {
-      if (S.conv.state === "waiting" && before.state !== "waiting") systemLine("waiting");
-      if (agent && agent !== before.agent) systemLine("joined", { name: agent });
-      if (S.conv.state === "resolved" && before.state !== "resolved") systemLine("resolved");
-    }
+    // The conversation's language, identified from what the customer writes, wins over the
+    // browser's: the widget speaks the language the customer chats in.
+    if (typeof c.language === "string" && c.language && pickLang(c.language) !== S.lang) setLanguage(c.language);
     if (S.conv.state !== "bot") S.handoffSent = false;
     if (S.conv.state === "resolved" && !S.conv.rated) showCsat();
     if (S.conv.rated && S.csatEl && !S.csatEl.hasAttribute("data-done")) dropCsat();
@@ -1403,8 +1381,23 @@
         try { s.close(); } catch (e) { /* ignore */ }
         return;
       }
-      frame({ type: "ping" });
+      probe();
     }, PING_EVERY);
+  }
+
+  // A ping the server must answer within PONG_WAIT: a socket that stays quiet is dead (the
+  // network went away without the browser noticing) and is replaced, so the customer is told
+  // within seconds rather than after SILENCE_LIMIT.
+  function probe() {
+    var sock = S.ws, sent = Date.now();
+    if (!sock || !S.welcomed) return;
+    frame({ type: "ping" });
+    clearTimeout(S.pongTimer);
+    S.pongTimer = setTimeout(function () {
+      if (S.ws !== sock || S.lastRx >= sent) return;
+      lost(1006);
+      try { sock.close(); } catch (e) { /* ignore */ }
+    }, PONG_WAIT);
   }
 
   function reconnectNow() {
@@ -1674,7 +1667,8 @@
     // that page views do not each hold a WebSocket.
     if (!S.open && tabGet(P + "open")) setOpen(true, false);
     if (!S.started && (sget(scope() + "live") || outbox().length)) start();
-    win.addEventListener("online", function () { renderStatus(); reconnectNow(); });
+    // Back online: check at once that the socket survived (or open a new one).
+    win.addEventListener("online", function () { renderStatus(); probe(); reconnectNow(); });
     win.addEventListener("offline", renderStatus);
     doc.addEventListener("visibilitychange", function () { if (!doc.hidden) reconnectNow(); });
     var cbs = S.readyCbs;

@@ -13,7 +13,7 @@ from .conftest import ArticleFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_passages_carry_a_stable_id_a_title_and_the_public_url(
+def test_passages_carry_a_stable_id_a_title_the_public_url_and_the_language(
     make_article: ArticleFactory,
 ) -> None:
     article = make_article(
@@ -28,6 +28,7 @@ def test_passages_carry_a_stable_id_a_title_and_the_public_url(
             title="Returns › Refunds",  # noqa: RUF001
             text="Refunds take five days.",
             url="https://help.example/r",
+            language="en",
         )
     ]
 

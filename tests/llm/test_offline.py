@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.llm.offline import NO_ANSWER, OfflineResponder
+from assistant.llm.offline import DEFAULT_TEXTS, NO_ANSWER, OfflineResponder
 from assistant.llm.types import ChatOptions, Finished, Message, Passage, StreamEvent, TextDelta
 
 PASSAGES = [
@@ -131,3 +131,42 @@ async def test_for_classification_it_declines():
 
     assert events == [events[-1]]
     assert events[-1].finish_reason == NO_ANSWER  # type: ignore[union-attr]
+
+
+GERMAN = {
+    "de": {
+        "dont_know": "Das weiß ich leider nicht.",
+        "source": "Quelle",
+        "other_language": "Nur in einer anderen Sprache gefunden:",
+        "summary_intro": "Zusammenfassung:",
+    }
+}
+
+
+async def ask_in(language: str, question: str, passages=PASSAGES) -> str:
+    responder = OfflineResponder(chunk_delay=0, texts=GERMAN)
+    events = [
+        e
+        async for e in responder.stream(
+            [Message.user(question)], passages=passages, options=ChatOptions(language=language)
+        )
+    ]
+    return "".join(e.text for e in events if isinstance(e, TextDelta))
+
+
+async def test_it_declines_in_the_customers_language_not_the_questions_script():
+    assert await ask_in("de", "Wie repariere ich meinen Vergaser?") == "Das weiß ich leider nicht."
+
+
+async def test_a_passage_in_another_language_is_quoted_after_a_note_in_the_customers():
+    english = [Passage(p.id, p.title, p.text, p.url, language="en") for p in PASSAGES[:2]]
+    text = await ask_in("de", "refund card days", passages=english)
+    assert text.startswith("Nur in einer anderen Sprache gefunden:\n\n")
+    assert "Refunds reach your card within 5 working days." in text
+    assert "Nur in einer" not in await ask_in("en", "refund card days", passages=english)
+
+
+async def test_a_language_without_texts_falls_back_to_the_packages_own_words():
+    assert (
+        await ask_in("fr", "Comment réparer mon carburateur ?") == DEFAULT_TEXTS["en"]["dont_know"]
+    )
