@@ -816,10 +816,13 @@
     if (E.team.hidden) return;
     var initials = h("span", "ini", { "aria-hidden": "true" });
     team.members.forEach(function (name) { initials.appendChild(h("span", "", null, [txt(name.charAt(0).toUpperCase())])); });
-    var words = team.members.join(", ");
-    if (team.reply_time) words = words ? words + " · " + team.reply_time : team.reply_time;
+    // The reply time is said once: here, unless the subtitle above already says it (waiting).
+    var names = team.members.join(", ");
+    var inSubtitle = S.conv && S.conv.state === "waiting" && team.reply_time;
+    var words = inSubtitle || !team.reply_time ? names : team.reply_time;
+    E.team.setAttribute("title", names);
     E.team.appendChild(initials);
-    E.team.appendChild(h("span", "tt", { title: words }, [txt(words)]));
+    E.team.appendChild(h("span", "tt", null, [txt(words)]));
   }
 
   // While the customer waits and nobody can answer soon, they may leave an address for the answer.

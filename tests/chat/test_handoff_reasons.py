@@ -7,20 +7,11 @@ from typing import Any
 
 import pytest
 
-from assistant.chat import reply
 from assistant.chat.models import Contact, Conversation
 from assistant.db_async import db_async
-from assistant.llm.types import Passage
 from tests.chat.conftest import Widget, turns_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSAGE = Passage(
-    id="article-1#0",
-    title="Delivery times",
-    text="Orders ship within two working days. Delivery takes three to five days in Europe.",
-    url="https://help.example.com/delivery",
-)
 
 
 @pytest.fixture(params=["offline", "simulator"])
@@ -62,14 +53,6 @@ async def handoff_reason(inbox: Any, new_session: Any, texts: list[str], **conta
     await turns_finished((await conversation_of(session)).id)
     conversation = await conversation_of(session)
     return conversation.handoff_reason if conversation.state == "waiting" else ""
-
-
-@pytest.fixture
-def with_passages(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def passages(question: str, *, language: str, scope: object = None) -> list[Passage]:
-        return [PASSAGE]
-
-    monkeypatch.setattr(reply, "apassages_for", passages)
 
 
 @pytest.mark.parametrize(

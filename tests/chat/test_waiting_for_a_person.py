@@ -13,7 +13,7 @@ from assistant.chat.models import Conversation, Message
 from assistant.db_async import db_async
 from tests import factories
 from tests.chat.conftest import Widget, turns_finished
-from tests.chat.test_handoff_reasons import PASSAGE, conversation_of, with_passages  # noqa: F401
+from tests.chat.test_handoff_reasons import conversation_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
