@@ -837,6 +837,7 @@
     if (!value || !E.emailInput.checkValidity()) return notice("email_invalid");
     if (!frame({ type: "email", email: value.slice(0, 254) })) return notice("error");
     S.email = value;
+    notice("");
     renderEmail();
   }
 

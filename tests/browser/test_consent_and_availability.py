@@ -112,10 +112,10 @@ def test_waiting_for_a_person_the_assistant_answers_until_an_agent_joins(
     assert "Alex" in (team.get_attribute("title") or "")
 
     send(page, "I want to talk to a person")
-    page.get_by_text("I'm connecting you with a person from our team.").wait_for()
+    messages(page, "system").get_by_text(CONNECTING).wait_for()
     conversation = Conversation.objects.get()
     in_thread(escalation.escalate, conversation_id=str(conversation.pk), reason="customer_request")
-    page.get_by_text("Alex from our team will reply here shortly.").wait_for()
+    messages(page, "system").get_by_text("Alex from our team will reply here shortly.").wait_for()
     assert page.get_by_test_id("subtitle").inner_text() == "Usually replies in about 5 minutes"
 
     send(page, "How long does delivery take?")
@@ -125,7 +125,7 @@ def test_waiting_for_a_person_the_assistant_answers_until_an_agent_joins(
     screenshots(page, "waiting-assistant-answers")
 
     in_thread(services.conversation_takeover, conversation_id=conversation.pk, agent=alex)
-    page.get_by_text("Alex joined the conversation").first.wait_for()
+    messages(page, "system").get_by_text("Alex joined the conversation").first.wait_for()
     send(page, "And can I return a bike?")
     page.wait_for_selector(
         "[data-testid=message][data-author=customer]:not([data-pending]) >> nth=2"
@@ -155,11 +155,11 @@ def test_nobody_online_the_customer_hears_when_the_team_is_back_and_leaves_an_em
         assert f"Back {day} 03:00" in back.inner_text()
 
         page.get_by_test_id("handoff").click()
-        page.get_by_text("I'm connecting you with a person from our team.").wait_for()
+        messages(page, "system").get_by_text(CONNECTING).wait_for()
         conversation = Conversation.objects.get()
         in_thread(escalation.escalate, conversation_id=str(conversation.pk), reason="x")
         notice = f"Our team is away right now and back {day} 03:00 (your time)."
-        page.get_by_text(notice, exact=False).wait_for()
+        messages(page, "system").get_by_text(notice, exact=False).wait_for()
         assert "shortly" not in widget_text(page)
         form = page.get_by_test_id("email-form")
         form.wait_for()
@@ -167,10 +167,14 @@ def test_nobody_online_the_customer_hears_when_the_team_is_back_and_leaves_an_em
 
         page.get_by_test_id("email-input").fill("not an address")
         page.get_by_test_id("email-save").click()
-        page.get_by_text("That doesn't look like an email address.", exact=False).wait_for()
+        page.get_by_test_id("notice").get_by_text(
+            "That doesn't look like an email address."
+        ).wait_for()
         page.get_by_test_id("email-input").fill("kim@example.com")
         page.get_by_test_id("email-save").click()
-        page.get_by_text("Thanks! We'll send the answer to kim@example.com.").wait_for()
+        messages(page, "system").get_by_text(
+            "Thanks! We'll send the answer to kim@example.com."
+        ).wait_for()
         assert not form.is_visible()
         assert Contact.objects.get().email == "kim@example.com"
         screenshots(page, "nobody-online-email-left")
@@ -178,4 +182,5 @@ def test_nobody_online_the_customer_hears_when_the_team_is_back_and_leaves_an_em
         context.close()
 
 
+CONNECTING = "I'm connecting you with a person from our team."
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
