@@ -7,9 +7,12 @@ developer's edits in the admin survive a restart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
+from dateutil.easter import easter
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from assistant.chat.models import Inbox
 from assistant.knowledge.demo import load_demo_articles
@@ -52,6 +55,42 @@ DEMO_CANNED_REPLIES = (
 )
 
 
+# When the demo team works, as its help articles say ("Contacting customer service"): Monday to
+# Friday 09:00-17:30 and Saturday 10:00-16:00, Dutch time.
+DEMO_TIME_ZONE = "Europe/Amsterdam"
+DEMO_TEAM_HOURS = {
+    **{day: [["09:00", "17:30"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+    "sat": [["10:00", "16:00"]],
+}
+
+
+def dutch_public_holidays(year: int) -> dict[date, str]:
+    """The holidays the articles name ("Stores and opening hours")."""
+    easter_sunday = easter(year)
+    return {
+        date(year, 1, 1): "New Year's Day",
+        easter_sunday + timedelta(days=1): "Easter Monday",
+        # King's Day moves to the 26th when the 27th is a Sunday.
+        date(year, 4, 26 if date(year, 4, 27).weekday() == 6 else 27): "King's Day",
+        easter_sunday + timedelta(days=39): "Ascension Day",
+        easter_sunday + timedelta(days=50): "Whit Monday",
+        date(year, 12, 25): "Christmas Day",
+        date(year, 12, 26): "Boxing Day",
+    }
+
+
+def _load_team_calendar(team: object) -> None:
+    from tickets.models import BusinessCalendar, Holiday
+
+    calendar, _ = BusinessCalendar.objects.get_or_create(
+        team=team, defaults={"time_zone": DEMO_TIME_ZONE, "weekly_hours": DEMO_TEAM_HOURS}
+    )
+    this_year = timezone.now().year
+    for year in (this_year, this_year + 1):
+        for day, name in dutch_public_holidays(year).items():
+            Holiday.objects.get_or_create(calendar=calendar, date=day, defaults={"name": name})
+
+
 @transaction.atomic
 def load_demo_data(*, port: int = 8000) -> Inbox:
     from tickets.models import AgentProfile, CannedReply, Team
@@ -72,6 +111,7 @@ def load_demo_data(*, port: int = 8000) -> Inbox:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
+        # "Online" is their chosen status; they count as online only with the desk open.
         AgentProfile.objects.get_or_create(
             user=user, defaults={"role": demo.role, "availability": "online"}
         )
@@ -88,6 +128,7 @@ def load_demo_data(*, port: int = 8000) -> Inbox:
         },
     )
     team.inboxes.add(inbox)
+    _load_team_calendar(team)
     load_demo_articles()
     for title, text in DEMO_CANNED_REPLIES:
         CannedReply.objects.get_or_create(title=title, defaults={"text": text})

@@ -194,6 +194,16 @@ def _fresh_rate_limits() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _nobody_at_the_desk() -> Iterator[None]:
+    """Desk tabs (tickets.online) live in Redis across tests; each test starts with none open."""
+    from assistant.kv import sync_redis
+    from tickets.online import ONLINE_KEY
+
+    sync_redis().delete(ONLINE_KEY)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _database_calls_finish() -> Iterator[None]:
     """Reply turns outlive the socket that started them, and when a test's event loop closes it
     cancels them: a database call they had started goes on in its thread. The test's teardown

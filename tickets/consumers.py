@@ -23,7 +23,7 @@ from assistant.chat import events
 from assistant.chat import services as chat
 from assistant.db_async import db_async
 from assistant.validation import MAX_JSON_DEPTH, InvalidInput, Line, parse_json
-from tickets import access, presence
+from tickets import access, online, presence
 from tickets.accounts import gate
 
 CLOSE_FORBIDDEN = 4403
@@ -101,6 +101,7 @@ class DeskConsumer(AsyncWebsocketConsumer):
         self.user = self.scope.get("user")
         self.inbox_ids: list[int] = []
         self.watching: dict[str, Any] = {}
+        self.at_desk = False
         allowed, inbox_ids = (
             await _desk_context(self.user, self.scope.get("session")) if self.user else (False, [])
         )
@@ -111,9 +112,14 @@ class DeskConsumer(AsyncWebsocketConsumer):
         self.name = self.user.get_short_name() or self.user.get_username()
         for inbox_id in inbox_ids:
             await self.channel_layer.group_add(events.inbox_group(inbox_id), self.channel_name)
+        # The agent is at the desk while this tab is connected (tickets.online).
+        self.at_desk = True
+        await online.tab_alive(user_id=self.user.pk, tab=self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "at_desk", False):
+            await online.tab_closed(user_id=self.user.pk, tab=self.channel_name)
         for inbox_id in self.inbox_ids:
             await self.channel_layer.group_discard(events.inbox_group(inbox_id), self.channel_name)
         for conversation_id in list(self.watching):
@@ -126,6 +132,8 @@ class DeskConsumer(AsyncWebsocketConsumer):
         if frame is None:
             return
         try:
+            # Every frame (the desk pings every 20 s) is a sign of life of this tab.
+            await online.tab_alive(user_id=self.user.pk, tab=self.channel_name)
             await self._handle(frame)
         except Exception:
             # A bug or an outage (Redis, the database), not the desk's fault: said in the error

@@ -10,22 +10,14 @@ acknowledgement) changes nothing that was already done:
 
 from __future__ import annotations
 
-import statistics
-from datetime import timedelta
-
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
 from assistant.chat import services as chat
+from assistant.chat.availability import wait_text
 from assistant.chat.models import Conversation
 from assistant.people import public_name
-from tickets import assignment, services, sla, summaries
-from tickets.business_hours import is_open, next_opening
+from tickets import assignment, availability, services, summaries
 from tickets.models import Ticket, TicketEvent
-
-DEFAULT_WAIT = timedelta(minutes=5)
 
 
 def escalate(*, conversation_id: str, reason: str) -> Ticket:
@@ -73,48 +65,19 @@ def assign(ticket: Ticket) -> bool:
     return True
 
 
-def expected_wait(ticket: Ticket) -> timedelta:
-    """The median time to a human's first reply over the inbox's recent handoffs."""
-    recent = (
-        Conversation.objects.filter(
-            inbox_id=ticket.inbox_id,
-            handoff_at__isnull=False,
-            first_human_response_at__isnull=False,
-        )
-        .order_by("-handoff_at")
-        .values_list("handoff_at", "first_human_response_at")[:50]
-    )
-    waits = [answered - handed for handed, answered in recent if answered >= handed]
-    return statistics.median(waits) if waits else DEFAULT_WAIT
-
-
-def _minutes(wait: timedelta) -> int:
-    return max(1, round(wait.total_seconds() / 60))
-
-
 def notice_text(ticket: Ticket, conversation: Conversation) -> str:
-    calendar = sla.calendar_for(ticket)
-    now = timezone.now()
-    with translation.override(conversation.language):
-        if not is_open(calendar, now):
-            back = date_format(next_opening(calendar, now).astimezone(calendar.zone), "l H:i")
-            if conversation.contact.email:
-                return _(
-                    "Our team is away right now. We'll reply by email to %(email)s "
-                    "when we're back (%(when)s)."
-                ) % {
-                    "email": conversation.contact.email,
-                    "when": back,
-                }
-            return _("Our team is away right now. We'll reply here when we're back (%(when)s).") % {
-                "when": back
-            }
-        if ticket.assignee_id is not None:
-            name = public_name(ticket.assignee)
-            return _("%(name)s from our team will reply here shortly.") % {"name": name}
-        return _(
-            "A person from our team will reply here. The wait is usually about %(minutes)d minutes."
-        ) % {"minutes": _minutes(expected_wait(ticket))}
+    """What the customer is told once the handoff is taken in: a named person "shortly" only
+    when they are at the desk within business hours, else when the team is back."""
+    status = availability.status_of(ticket.team, inbox_id=ticket.inbox_id)
+    contact = conversation.contact
+    assignee = public_name(ticket.assignee) if ticket.assignee_id is not None else None
+    return wait_text(
+        status,
+        language=conversation.language,
+        time_zone=contact.time_zone,
+        email=contact.email,
+        assignee=assignee,
+    )
 
 
 def tell_customer(ticket: Ticket, conversation: Conversation) -> None:

@@ -20,9 +20,13 @@ Target = SLAClock.Target
 
 def calendar_for(ticket: Ticket) -> Calendar:
     """The team's calendar; a ticket without one is counted around the clock."""
-    model = (
-        BusinessCalendar.objects.filter(team_id=ticket.team_id).prefetch_related("holidays").first()
-    )
+    return team_calendar(ticket.team_id)
+
+
+def team_calendar(team_id: int | None) -> Calendar:
+    """The team's business hours and holidays; a team without a calendar works around the
+    clock."""
+    model = BusinessCalendar.objects.filter(team_id=team_id).prefetch_related("holidays").first()
     if model is None:
         return Calendar.always_open()
     return Calendar.from_spec(

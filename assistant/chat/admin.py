@@ -35,6 +35,7 @@ class InboxAdmin(admin.ModelAdmin):
                     "model_split_percent",
                     "token_budget",
                     "handoff_keywords",
+                    "answer_while_waiting",
                     "idle_resolve_minutes",
                 )
             },

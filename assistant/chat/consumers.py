@@ -152,6 +152,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
                 await self._send_welcome(frame.last_seq, frame.conversation_id)
             case frames.Ping():
                 await self.send(text_data='{"type":"pong"}')
+            case frames.Email():
+                await self.on_email(frame)
             case frames.Hello():
                 await self._error("invalid", "Already authenticated.")
 
@@ -216,9 +218,11 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             "conversation_id": self.conversation_id,
         }
         await self.send(text_data=events.encode(ack))
-        if stored.conversation.state == Conversation.State.BOT:
-            # Always start one: if a turn is already running, this one finds the lock taken
-            # and ends at once, and the running turn answers the new message before it lets go.
+        if stored.conversation.state in (Conversation.State.BOT, Conversation.State.WAITING):
+            # While the customer waits for a person the turn answers or acknowledges too
+            # (reply.ReplyTurn.while_waiting). Always start one: if a turn is already running,
+            # this one finds the lock taken and ends at once, and the running turn answers the
+            # new message before it lets go.
             turns.start(stored.conversation.id, answer_conversation)
 
     async def on_typing(self, frame: frames.Typing) -> None:
@@ -240,6 +244,15 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         assert self.contact is not None
         conversation = await db_async(services.customer_handoff_request)(contact_id=self.contact.id)
         self.conversation_id = str(conversation.id)
+
+    async def on_email(self, frame: frames.Email) -> None:
+        assert self.contact is not None
+        try:
+            await db_async(services.contact_email_set)(
+                contact_id=self.contact.id, email=frame.email
+            )
+        except services.ChatError as error:
+            await self._error(error.code, error.message)
 
     async def on_rate(self, frame: frames.Rate) -> None:
         assert self.contact is not None

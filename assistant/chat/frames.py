@@ -68,7 +68,15 @@ class Ping(_Frame):
     type: Literal["ping"]
 
 
-ClientFrame = Hello | Resume | ChatMessage | Typing | Handoff | Rate | Ping
+class Email(_Frame):
+    """The address a customer leaves to get the answer by email (never required). Its shape is
+    judged by the service (services.contact_email_set), which answers ``invalid_email``."""
+
+    type: Literal["email"]
+    email: Annotated[Line, Field(max_length=254)]
+
+
+ClientFrame = Hello | Resume | ChatMessage | Typing | Handoff | Rate | Ping | Email
 _frame = TypeAdapter(Annotated[ClientFrame, Field(discriminator="type")])
 _client_id = TypeAdapter(ClientId)
 

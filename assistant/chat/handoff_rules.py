@@ -106,7 +106,6 @@ def rule_based_reason(
     history: Sequence[HistoryEntry],
     keywords: Sequence[str],
     is_vip: bool,
-    dont_know_streak: int,
 ) -> str | None:
     """The first rule that says "hand this to a person", in order of how sure it is."""
     if asks_for_a_person(text):
@@ -119,6 +118,4 @@ def rule_based_reason(
         return "sentiment"
     if is_repeating(history):
         return "repetition"
-    if dont_know_streak >= 2:
-        return "dont_know"
     return None

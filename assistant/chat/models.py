@@ -74,6 +74,13 @@ class Inbox(models.Model):
         default=24 * 60,
         help_text=_("0 keeps idle conversations open."),
     )
+    answer_while_waiting = models.BooleanField(
+        _("assistant answers while the customer waits for a person"),
+        default=True,
+        help_text=_(
+            "Until an agent joins, the assistant keeps answering what the knowledge base covers."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -101,6 +108,9 @@ class Contact(models.Model):
     # SHA-256 of the secret this visitor's browser holds; the secret itself is never stored.
     visitor_secret_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     language = models.CharField(_("language"), max_length=16, blank=True, default="")
+    # The visitor's IANA time zone as their browser reports it: when the team is back is told
+    # in their own time.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
     is_vip = models.BooleanField(_("VIP"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), auto_now=True)

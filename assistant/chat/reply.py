@@ -7,8 +7,14 @@ while it worked, and checks once more after releasing it, so no message is left 
 
 Handoff decisions: cheap rules run before the model is called; the model may call the
 ``handoff`` tool while answering; a model-based classifier runs beside the answer when a
-classification model is configured; two answers in a row without knowledge-base support hand
-over too. Every handoff records its reason.
+classification model is configured. Every handoff records its reason. An answer without
+knowledge-base support offers a person but never hands over by itself: the customer's yes (or
+the widget's button) does, and a no keeps the conversation here (assistant/chat/consent.py).
+
+While the customer waits for a person the assistant keeps answering (an inbox setting), until
+an agent joins; after a handoff that means only a person should reply now (services.
+QUIET_REASONS) each new message is acknowledged with the wait instead. No customer message is
+left without a visible response.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assistant import calls
-from assistant.chat import classifier, events, services, turns
+from assistant.chat import classifier, consent, events, services, turns
 from assistant.chat.handoff_rules import HistoryEntry, rule_based_reason
 from assistant.chat.models import Conversation, Message
 from assistant.chat.prompting import HistoryItem, build_prompt, cited_passages
@@ -59,6 +65,9 @@ HISTORY_MESSAGES = 40
 LOCK_SECONDS = 180
 MAX_TURNS_PER_RUN = 10
 CLASSIFIER_GRACE_SECONDS = 3.0
+# The states in which a customer's message gets a turn: with the assistant, and waiting for a
+# person (answered or acknowledged, see ReplyTurn.while_waiting).
+ANSWERED_STATES = (Conversation.State.BOT, Conversation.State.WAITING)
 
 HANDOFF_TOOL = ToolSpec(
     name="handoff",
@@ -92,6 +101,8 @@ class TurnContext:
     privacy: PrivacySettings
     link_domains: tuple[str, ...]
     route: str = "reply"
+    handoff_reason: str = ""
+    answer_while_waiting: bool = True
 
     @property
     def question(self) -> str:
@@ -110,9 +121,27 @@ class TurnContext:
     @property
     def needs_answer(self) -> bool:
         return (
-            self.state == Conversation.State.BOT
+            self.state in ANSWERED_STATES
             and bool(self.history)
             and self.history[-1].author_kind == "customer"
+        )
+
+    @property
+    def waiting(self) -> bool:
+        return self.state == Conversation.State.WAITING
+
+    @property
+    def offer_pending(self) -> bool:
+        """The last answer could not be supported, and so offered a person."""
+        return self.state == Conversation.State.BOT and self.dont_know_streak > 0
+
+    @property
+    def stays_quiet(self) -> bool:
+        """While waiting: acknowledge with the wait instead of answering."""
+        return (
+            not self.answer_while_waiting
+            or self.handoff_reason in services.QUIET_REASONS
+            or self.budget_left <= 0
         )
 
 
@@ -152,6 +181,8 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         route=conversation.model_route
         if conversation.model_route in ("reply", "reply_b")
         else "reply",
+        handoff_reason=conversation.handoff_reason,
+        answer_while_waiting=conversation.inbox.answer_while_waiting,
     )
 
 
@@ -189,7 +220,7 @@ def _needs_answer(conversation_id: uuid.UUID) -> bool:
         .values("author_kind")[:1]
     )
     return (
-        Conversation.objects.filter(pk=conversation_id, state=Conversation.State.BOT)
+        Conversation.objects.filter(pk=conversation_id, state__in=ANSWERED_STATES)
         .annotate(last_author=Subquery(last_author))
         .filter(last_author=Message.Author.CUSTOMER)
         .exists()
@@ -255,6 +286,11 @@ class ReplyTurn:
         self._watchers = True
 
     async def run(self) -> None:
+        if self.context.waiting:
+            await self.while_waiting()
+            return
+        if self.context.offer_pending and await self.took_the_offers_answer():
+            return
         reason = await self.reason_not_to_answer()
         if reason is not None:
             await _handoff(self.context, reason)
@@ -263,6 +299,33 @@ class ReplyTurn:
         stored = await self.answer()
         if classification is not None:
             await _apply_classification(self.context, classification, answered=stored)
+
+    async def took_the_offers_answer(self) -> bool:
+        """The customer answered the offer of a person: yes hands over, no keeps the
+        conversation here. False when the message is not such an answer (a new question)."""
+        context = self.context
+        reply = consent.reply_to_offer(context.question)
+        if reply is consent.Reply.YES:
+            await _handoff(context, "customer_request")
+        elif reply is consent.Reply.NO:
+            await db_async(services.offer_declined)(conversation_id=context.conversation_id)
+        return reply is not None
+
+    async def while_waiting(self) -> None:
+        """The customer waits for a person: answer from the knowledge base, or, where the
+        handoff means only a person should reply, acknowledge the message with the wait.
+        Whatever happens, the customer sees a response to what they wrote."""
+        context = self.context
+        said = sum(1 for h in context.history if h.author_kind == Message.Author.CUSTOMER)
+        if said <= 1:
+            # The conversation began waiting (the assistant was switched off): its first
+            # message gets the handoff's notice, from tickets, not a second one from here.
+            return
+        answered = not context.stays_quiet and await self.answer()
+        if not answered and await _needs_answer(context.conversation_id):
+            await db_async(services.waiting_message_acknowledge)(
+                conversation_id=context.conversation_id
+            )
 
     async def reason_not_to_answer(self) -> str | None:
         """A handoff reason that stops the turn before any model is called: the conversation's
@@ -279,7 +342,6 @@ class ReplyTurn:
             history=[HistoryEntry(h.author_kind, h.text) for h in context.history],
             keywords=context.keywords,
             is_vip=context.is_vip,
-            dont_know_streak=context.dont_know_streak,
         )
 
     def classify_beside(self) -> asyncio.Task[Any] | None:
@@ -430,8 +492,9 @@ class ReplyTurn:
         await _publish(context, delta, to_watchers=self._watchers)
 
     async def end(self, streamed: Streamed) -> bool:
-        """End the stream with the stored answer; then hand over when the checks or a second
-        "I don't know" in a row say a person should answer."""
+        """End the stream with the stored answer; then hand over when the checks say a person
+        should answer. (An answer the knowledge base did not support offers a person; the
+        customer decides: `took_the_offers_answer`.)"""
         context, stored, checked = self.context, streamed.stored, streamed.checked
         message = stored.message if stored is not None else None
         payload = events.message_payload(message) if message is not None else None
@@ -448,8 +511,6 @@ class ReplyTurn:
             # Abuse or a leaked prompt means something is wrong with this conversation: a
             # person looks at it (the agent sees the flagged answer in the desk).
             handoff_reason = "guardrail"
-        elif stored.dont_know and context.dont_know_streak + 1 >= 2:
-            handoff_reason = "dont_know"
         if handoff_reason is not None:
             await _handoff(context, handoff_reason)
             return False

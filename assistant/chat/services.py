@@ -9,15 +9,19 @@ conversation or start one" and "have we stored this client id" safe against conc
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import uuid
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import connection, transaction
 from django.db.models import DurationField, ExpressionWrapper, F
 from django.utils import timezone, translation
@@ -25,7 +29,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assistant.chat import events, languages, tokens
+from assistant.chat import availability, events, languages, tokens
 from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.chat.signals import conversation_resolved, handoff_requested, message_stored
 from assistant.errors import Refused
@@ -69,6 +73,18 @@ def _clean_language(language: object, fallback: str) -> str:
     return tag
 
 
+# The zone names on this system; read from disk once.
+_known_time_zones = functools.cache(zoneinfo.available_timezones)
+
+
+def _clean_time_zone(time_zone: object, fallback: str) -> str:
+    """An IANA time zone this server knows, else the fallback: when the team is back is told in
+    the visitor's own time, and an unknown name would be no time at all."""
+    if isinstance(time_zone, str) and time_zone in _known_time_zones():
+        return time_zone
+    return fallback
+
+
 @transaction.atomic
 def session_start(
     *,
@@ -77,6 +93,7 @@ def session_start(
     visitor_secret: str | None,
     identity: dict[str, Any] | None,
     language: str | None,
+    time_zone: str | None = None,
 ) -> Session:
     inbox = Inbox.objects.filter(public_key=inbox_key).first()
     if inbox is None:
@@ -109,6 +126,7 @@ def session_start(
         # The browser's language is a first guess; once the customer has written, the language
         # identified from their words (customer_message_create) is kept over it.
         contact.language = _clean_language(language, inbox.default_language)
+    contact.time_zone = _clean_time_zone(time_zone, contact.time_zone)
     contact.save()
     return Session(
         token=tokens.mint_session_token(inbox_id=inbox.id, contact_id=contact.id),
@@ -642,6 +660,33 @@ def system_message_once(*, conversation_id: uuid.UUID, key: str, text: str) -> M
 
 
 @transaction.atomic
+def contact_email_set(*, contact_id: uuid.UUID, email: str) -> Contact:
+    """The customer left an email address to get the answer there (never required). Stored on
+    the contact, where agents see it; the customer's open conversation says it was noted."""
+    email = email.strip()
+    try:
+        EmailValidator()(email)
+    except ValidationError as error:
+        raise ChatError(
+            "invalid_email", _("That doesn't look like an email address. Please check it.")
+        ) from error
+    contact = Contact.objects.select_for_update(no_key=True).get(pk=contact_id)
+    contact.email = email
+    contact.save(update_fields=["email", "last_seen_at"])
+    conversation = (
+        Conversation.objects.filter(contact=contact, state__in=Conversation.OPEN_STATES)
+        .order_by("-created_at")
+        .first()
+    )
+    if conversation is not None:
+        locked = _locked_conversation(conversation.pk)
+        with translation.override(locked.language):
+            text = _("Thanks! We'll send the answer to %(email)s.") % {"email": email}
+        _append_message(conversation=locked, author_kind=Message.Author.SYSTEM, text=text)
+    return contact
+
+
+@transaction.atomic
 def conversation_rate(*, contact_id: uuid.UUID, score: int, comment: str = "") -> Conversation:
     conversation = (
         Conversation.objects.select_for_update(no_key=True)
@@ -679,9 +724,12 @@ def assistant_message_store(
     still recorded, with its tokens, by the audited call: assistant.calls).
 
     ``dont_know``: the answer had no support in the knowledge base; consecutive ones are
-    counted, because twice in a row is a reason to bring in a person."""
+    counted, because after one the assistant offers a person and waits for the answer.
+
+    The assistant also answers while the customer waits for a person (`Inbox.answer_while_
+    waiting`), until an agent joins."""
     conversation = _locked_conversation(conversation_id)
-    if conversation.state != Conversation.State.BOT:
+    if conversation.state not in (Conversation.State.BOT, Conversation.State.WAITING):
         return None
     conversation.dont_know_streak = conversation.dont_know_streak + 1 if dont_know else 0
     changed = ["dont_know_streak"]
@@ -713,6 +761,60 @@ def assistant_failure_handoff(*, conversation_id: uuid.UUID) -> None:
     with translation.override(conversation.language):
         note = _("Sorry, I can't answer right now. I'm connecting you with a person from our team.")
     conversation_handoff(conversation_id=conversation_id, reason="model_error", note=note)
+
+
+@transaction.atomic
+def offer_declined(*, conversation_id: uuid.UUID) -> Message | None:
+    """The customer said no to the offer of a person: the assistant keeps the conversation,
+    says so, and starts counting unsupported answers afresh."""
+    conversation = _locked_conversation(conversation_id)
+    if conversation.state != Conversation.State.BOT:
+        return None
+    conversation.dont_know_streak = 0
+    with translation.override(conversation.language):
+        name = _("Assistant")
+        text = _("All right, I'll keep helping you here. What else would you like to know?")
+    return _append_message(
+        conversation=conversation,
+        author_kind=Message.Author.ASSISTANT,
+        author_name=name,
+        text=text,
+        also_save=["dont_know_streak"],
+    )
+
+
+# Handoffs after which the assistant stays quiet until a person answers: something about the
+# conversation itself (an unsafe answer, abuse, the budget, where its data may go, the kill
+# switch) means only a person should reply now.
+QUIET_REASONS = frozenset(
+    {"guardrail", "commitment", "sentiment", "token_budget", "residency", "bot_disabled"}
+)
+
+
+def waiting_message_acknowledge(*, conversation_id: uuid.UUID) -> Message | None:
+    """A message written while the customer waits for a person, which the assistant does not
+    answer: acknowledged with where the customer stands (the wait now, or when the team is
+    back), so no message goes without a visible response."""
+    conversation = Conversation.objects.select_related("contact").get(pk=conversation_id)
+    status = availability.team_status(conversation.inbox_id)
+    with transaction.atomic():
+        conversation = _locked_conversation(conversation_id)
+        if conversation.state != Conversation.State.WAITING:
+            return None
+        contact = conversation.contact
+        with translation.override(conversation.language):
+            thanks = _("Thanks, your message is with our team.")
+        wait = availability.wait_text(
+            status,
+            language=conversation.language,
+            time_zone=contact.time_zone,
+            email=contact.email,
+        )
+        return _append_message(
+            conversation=conversation,
+            author_kind=Message.Author.SYSTEM,
+            text=f"{thanks} {wait}",
+        )
 
 
 def conversation_tokens_add(conversation_id: uuid.UUID, tokens: int) -> None:

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from pydantic import BaseModel, Field, StrictStr, ValidationError
 
-from assistant.chat import ratelimit, services, tokens
+from assistant.chat import availability, ratelimit, services, tokens
 from assistant.validation import InvalidInput, Line, first_error, parse_json
 
 MAX_BODY_BYTES = 8192
@@ -60,6 +60,8 @@ class _SessionRequest(BaseModel):
     visitor: Annotated[Line, Field(max_length=128)] | None = None
     identity: _Identity | None = None
     language: Annotated[Line, Field(max_length=64)] | None = None
+    # The visitor's IANA time zone (Intl.DateTimeFormat().resolvedOptions().timeZone).
+    time_zone: Annotated[Line, Field(max_length=64)] | None = None
 
 
 def _parse_body(request: HttpRequest) -> _SessionRequest:
@@ -99,6 +101,7 @@ def widget_session(request: HttpRequest) -> HttpResponse:
             visitor_secret=body.visitor or None,
             identity=identity,
             language=body.language,
+            time_zone=body.time_zone,
         )
     except services.ChatError as error:
         return _error(error.code, error.message, error.status, origin)
@@ -113,6 +116,12 @@ def widget_session(request: HttpRequest) -> HttpResponse:
             "greeting": session.greeting,
             "bot_enabled": session.inbox.bot_enabled,
         },
-        "contact": {"name": session.contact.name},
+        "contact": {"name": session.contact.name, "email": session.contact.email},
+        # The team and the expected reply time, for the widget's header.
+        "team": availability.widget_payload(
+            availability.team_status(session.inbox.pk),
+            language=session.language,
+            time_zone=session.contact.time_zone,
+        ),
     }
     return _cors(JsonResponse(payload), origin)

@@ -76,6 +76,9 @@
   function send(frame) {
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
   }
+  // The server counts this agent as online only while a desk tab shows signs of life
+  // (tickets/online.py forgets a tab after 60 s of silence).
+  setInterval(() => send({ type: "ping" }), 20000);
 
   // -- the agent's place in a list: the selected row and the checked rows, by key --------------
   // Kept here rather than read from the page, so that a list that refreshes itself (even twice

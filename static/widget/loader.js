@@ -65,7 +65,9 @@
       rate_title: "How would you rate this conversation?", star: "{n} out of 5",
       comment: "Anything else you'd like to tell us? (optional)", submit: "Send rating",
       thanks: "Thank you for your feedback!", sources: "Sources", unread: "{n} unread messages",
-      new_conv: "New conversation"
+      new_conv: "New conversation",
+      email_ask: "Your email address, to get the answer by email (optional)", email_save: "Send",
+      email_invalid: "That doesn't look like an email address. Please check it."
     },
     zh: {
       launcher_open: "打开聊天", launcher_close: "关闭聊天", title: "联系我们",
@@ -88,7 +90,9 @@
       rate_title: "您对本次对话满意吗？", star: "{n} 分（满分 5 分）",
       comment: "还有其他想告诉我们的吗？（选填）", submit: "提交评价",
       thanks: "感谢您的反馈！", sources: "参考来源", unread: "{n} 条未读消息",
-      new_conv: "新对话"
+      new_conv: "新对话",
+      email_ask: "留下您的电子邮箱，我们会把答复发送给您（可选）", email_save: "发送",
+      email_invalid: "这似乎不是有效的电子邮箱地址，请检查。"
     },
     es: {
       launcher_open: "Abrir chat", launcher_close: "Cerrar chat", title: "Habla con nosotros",
@@ -112,7 +116,9 @@
       rate_title: "¿Cómo valorarías esta conversación?", star: "{n} de 5",
       comment: "¿Algo más que quieras contarnos? (opcional)", submit: "Enviar valoración",
       thanks: "¡Gracias por tu opinión!", sources: "Fuentes", unread: "{n} mensajes sin leer",
-      new_conv: "Nueva conversación"
+      new_conv: "Nueva conversación",
+      email_ask: "Tu correo electrónico, para recibir la respuesta (opcional)", email_save: "Enviar",
+      email_invalid: "Esa dirección de correo no parece válida. Revísala, por favor."
     },
     de: {
       launcher_open: "Chat öffnen", launcher_close: "Chat schließen", title: "Schreiben Sie uns",
@@ -137,7 +143,9 @@
       rate_title: "Wie bewerten Sie diese Unterhaltung?", star: "{n} von 5",
       comment: "Möchten Sie uns noch etwas mitteilen? (optional)", submit: "Bewertung senden",
       thanks: "Vielen Dank für Ihr Feedback!", sources: "Quellen", unread: "{n} ungelesene Nachrichten",
-      new_conv: "Neue Unterhaltung"
+      new_conv: "Neue Unterhaltung",
+      email_ask: "Ihre E-Mail-Adresse, um die Antwort per E-Mail zu erhalten (optional)", email_save: "Senden",
+      email_invalid: "Das sieht nicht nach einer E-Mail-Adresse aus. Bitte prüfen Sie sie."
     },
     fr: {
       launcher_open: "Ouvrir le chat", launcher_close: "Fermer le chat", title: "Discutons",
@@ -161,7 +169,9 @@
       rate_title: "Comment évaluez-vous cette conversation ?", star: "{n} sur 5",
       comment: "Autre chose à nous dire ? (facultatif)", submit: "Envoyer la note",
       thanks: "Merci pour votre avis !", sources: "Sources", unread: "{n} messages non lus",
-      new_conv: "Nouvelle conversation"
+      new_conv: "Nouvelle conversation",
+      email_ask: "Votre adresse e-mail, pour recevoir la réponse par e-mail (facultatif)", email_save: "Envoyer",
+      email_invalid: "Cette adresse e-mail ne semble pas valide. Veuillez la vérifier."
     },
     ja: {
       launcher_open: "チャットを開く", launcher_close: "チャットを閉じる", title: "お問い合わせ",
@@ -184,7 +194,9 @@
       rate_title: "この会話の評価をお聞かせください", star: "5 段階中 {n}",
       comment: "ほかにご意見があればお聞かせください（任意）", submit: "評価を送信",
       thanks: "ご協力ありがとうございました！", sources: "参考情報", unread: "未読メッセージ {n} 件",
-      new_conv: "新しい会話"
+      new_conv: "新しい会話",
+      email_ask: "回答をメールで受け取るためのメールアドレス（任意）", email_save: "送信",
+      email_invalid: "メールアドレスの形式が正しくないようです。ご確認ください。"
     }
   };
 
@@ -519,6 +531,16 @@
     ".ht{flex:1;min-width:0}",
     ".ht h2{margin:0;font-size:16px;font-weight:600;line-height:1.3;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
     ".ht p{margin:1px 0 0;font-size:13px;opacity:.85;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".tm{display:flex;align-items:center;gap:6px;margin-top:4px;font-size:12px;opacity:.9;min-width:0}",
+    ".tm .ini{display:flex;flex:none}",
+    ".tm .ini span{width:20px;height:20px;border-radius:50%;display:grid;place-items:center;font-size:10px;font-weight:600;background:rgba(255,255,255,.25);margin-left:-4px;border:1px solid var(--b)}",
+    ".tm .ini span:first-child{margin-left:0}",
+    ".dark .tm .ini span{background:rgba(0,0,0,.1)}",
+    ".tm .tt{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".em{display:flex;flex-direction:column;gap:6px;padding:10px 14px;border-top:1px solid var(--ln);font-size:13px;flex:none}",
+    ".em div{display:flex;gap:8px}",
+    ".em input{flex:1;min-width:0;font:inherit;padding:7px 10px;border:1px solid var(--ln);border-radius:8px;background:var(--bg);color:inherit}",
+    ".em button{font-size:13px;padding:6px 12px;border:1px solid var(--ln);border-radius:999px;background:var(--bg)}",
     ".x{width:40px;height:40px;border-radius:10px;display:grid;place-items:center;flex:none}",
     ".x:hover{background:rgba(127,127,127,.22)}",
     ".x:focus-visible{outline-color:currentColor;outline-offset:-2px}",
@@ -643,11 +665,13 @@
     var root = E.root = h("div", "root" + (cfg.position === "left" ? " left" : ""));
     E.title = h("h2", "", { id: "aw-title" });
     E.sub = h("p", "", { "data-testid": "subtitle" });
+    // The team behind the chat and when they usually reply (the session's "team").
+    E.team = h("div", "tm", { "data-testid": "team", hidden: "" });
     E.close = h("button", "x", { type: "button", "data-testid": "close" }, [icon(I_CLOSE)]);
     bind(E.close, "launcher_close", "aria-label");
     var header = h("div", "hd", null, [
       h("div", "av", null, [icon(I_CHAT, 20)]),
-      h("div", "ht", null, [E.title, E.sub]),
+      h("div", "ht", null, [E.title, E.sub, E.team]),
       E.close
     ]);
     E.status = h("div", "st", { "data-testid": "status", role: "status", hidden: "" });
@@ -674,10 +698,18 @@
       E.note
     ]);
     E.live = h("div", "sr", { "data-testid": "live", "aria-live": "polite", "aria-atomic": "true" });
+    E.emailInput = h("input", "", { type: "email", "data-testid": "email-input", autocomplete: "email", id: "aw-email", maxlength: "254" });
+    E.emailSave = h("button", "", { type: "submit", "data-testid": "email-save" });
+    bind(E.emailSave, "email_save");
+    E.email = h("form", "em", { "data-testid": "email-form", hidden: "", novalidate: "" }, [
+      bind(h("label", "", { "for": "aw-email" }), "email_ask"),
+      h("div", "", null, [E.emailInput, E.emailSave])
+    ]);
+    E.email.addEventListener("submit", function (e) { e.preventDefault(); leaveEmail(); });
     E.panel = h("div", "panel", {
       id: "aw-panel", "data-testid": "panel", role: "dialog", "aria-modal": "false",
       "aria-labelledby": "aw-title", "data-state": "idle", hidden: ""
-    }, [header, E.status, E.list, E.typing, composer, E.live]);
+    }, [header, E.status, E.list, E.typing, E.email, composer, E.live]);
     E.badge = h("span", "badge", { "data-testid": "unread", hidden: "" });
     E.launcherIcon = icon(I_CHAT, 26);
     E.launcher = h("button", "launcher", {
@@ -775,6 +807,49 @@
     renderHandoff();
   }
 
+  function setTeam(team) {
+    var members = Array.isArray(team.members) ? team.members : [];
+    S.team = {
+      members: members.filter(function (m) { return typeof m === "string" && m; }).slice(0, 5).map(function (m) { return m.slice(0, 40); }),
+      reply_time: typeof team.reply_time === "string" ? team.reply_time.slice(0, 160) : "",
+      ask_email: team.ask_email === true
+    };
+    renderHeader();
+    renderEmail();
+  }
+
+  function renderTeam() {
+    var team = S.team;
+    E.team.textContent = "";
+    E.team.hidden = !team || (!team.members.length && !team.reply_time);
+    if (E.team.hidden) return;
+    var initials = h("span", "ini", { "aria-hidden": "true" });
+    team.members.forEach(function (name) { initials.appendChild(h("span", "", null, [txt(name.charAt(0).toUpperCase())])); });
+    // The reply time is said once: here, unless the subtitle above already says it (waiting).
+    var names = team.members.join(", ");
+    var inSubtitle = S.conv && S.conv.state === "waiting" && team.reply_time;
+    var words = inSubtitle || !team.reply_time ? names : team.reply_time;
+    E.team.setAttribute("title", names);
+    E.team.appendChild(initials);
+    E.team.appendChild(h("span", "tt", null, [txt(words)]));
+  }
+
+  // While the customer waits and nobody can answer soon, they may leave an address for the answer.
+  function renderEmail() {
+    if (!E.email) return;
+    var st = S.conv && S.conv.state;
+    E.email.hidden = !(st === "waiting" && S.team && S.team.ask_email && !S.email);
+  }
+
+  function leaveEmail() {
+    var value = E.emailInput.value.trim();
+    if (!value || !E.emailInput.checkValidity()) return notice("email_invalid");
+    if (!frame({ type: "email", email: value.slice(0, 254) })) return notice("error");
+    S.email = value;
+    notice("");
+    renderEmail();
+  }
+
   function renderGreeting() {
     E.top.textContent = "";
     if (!S.inbox || !S.inbox.greeting) return;
@@ -789,8 +864,10 @@
     var st = S.conv && S.conv.state;
     E.sub.textContent = st === "agent" && S.agent ? t("sub_agent", { name: S.agent })
       : st === "resolved" ? t("sub_resolved")
+      : st === "waiting" && S.team && S.team.reply_time ? S.team.reply_time
       : st === "waiting" || st === "agent" || (S.inbox && !S.inbox.bot_enabled) ? t("sub_waiting")
       : t("sub_bot");
+    renderTeam();
   }
 
   function renderHandoff() {
@@ -1215,6 +1292,7 @@
     liveFlag(S.conv.state !== "resolved");
     renderHeader();
     renderHandoff();
+    renderEmail();
   }
 
   /* ------------------------------------------------------------ connection */
@@ -1253,6 +1331,8 @@
   function session() {
     var body = { inbox: cfg.inbox };
     if (S.langTag) body.language = S.langTag;
+    // When the team is back is told in the visitor's own time.
+    try { body.time_zone = Intl.DateTimeFormat().resolvedOptions().timeZone || undefined; } catch (e) { /* old browser */ }
     if (S.identity) {
       body.identity = S.identity;
       if (S.visitorMem) body.visitor = S.visitorMem;
@@ -1286,6 +1366,8 @@
         setInbox(j.inbox);
         sset(P + "inbox", JSON.stringify(S.inbox));
       }
+      if (j.contact && typeof j.contact.email === "string") S.email = j.contact.email;
+      if (j.team && typeof j.team === "object") setTeam(j.team);
     });
   }
 
@@ -1473,6 +1555,7 @@
       return notice("too_long");
     }
     if (code === "budget_exhausted") return notice("budget_exhausted");
+    if (code === "invalid_email") { S.email = ""; renderEmail(); return notice("email_invalid"); }
     if (code === "conversation_resolved") { dropCsat(); return notice("conversation_resolved"); }
     if (p) { failPending(cid); return notice("invalid"); }
     if (code === "invalid" || code === "bad_json" || code === "unknown_type") warn("server refused a frame: " + code);

@@ -13,6 +13,7 @@ from assistant.asgi import application
 from assistant.chat import turns
 from assistant.chat.models import Inbox
 from assistant.db_async import db_async
+from assistant.llm.types import Passage
 from tests import factories
 
 
@@ -94,3 +95,22 @@ def inbox(db: Any) -> Inbox:
 @pytest.fixture
 def new_session():
     return db_async(factories.make_session)
+
+
+PASSAGE = Passage(
+    id="article-1#0",
+    title="Delivery times",
+    text="Orders ship within two working days. Delivery takes three to five days in Europe.",
+    url="https://help.example.com/delivery",
+)
+
+
+@pytest.fixture
+def with_passages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every question finds the delivery passage (retrieval itself is tested elsewhere)."""
+    from assistant.chat import reply
+
+    async def passages(question: str, *, language: str, scope: object = None) -> list[Passage]:
+        return [PASSAGE]
+
+    monkeypatch.setattr(reply, "apassages_for", passages)

@@ -7,20 +7,11 @@ from typing import Any
 
 import pytest
 
-from assistant.chat import reply
 from assistant.chat.models import Contact, Conversation
 from assistant.db_async import db_async
-from assistant.llm.types import Passage
 from tests.chat.conftest import Widget, turns_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSAGE = Passage(
-    id="article-1#0",
-    title="Delivery times",
-    text="Orders ship within two working days. Delivery takes three to five days in Europe.",
-    url="https://help.example.com/delivery",
-)
 
 
 @pytest.fixture(params=["offline", "simulator"])
@@ -40,8 +31,13 @@ async def say_all(tab: Widget, texts: list[str]) -> None:
         # Wait until the turn is over: an answer, or the conversation left the assistant.
         while True:
             frame = await tab.receive(timeout=15)
-            if frame["type"] == "stream_end" or (
-                frame["type"] == "state" and frame["conversation"]["state"] != "bot"
+            said_by_assistant = (
+                frame["type"] == "message" and frame["message"]["author"]["kind"] == "assistant"
+            )
+            if (
+                frame["type"] == "stream_end"
+                or said_by_assistant
+                or (frame["type"] == "state" and frame["conversation"]["state"] != "bot")
             ):
                 break
 
@@ -57,14 +53,6 @@ async def handoff_reason(inbox: Any, new_session: Any, texts: list[str], **conta
     await turns_finished((await conversation_of(session)).id)
     conversation = await conversation_of(session)
     return conversation.handoff_reason if conversation.state == "waiting" else ""
-
-
-@pytest.fixture
-def with_passages(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def passages(question: str, *, language: str, scope: object = None) -> list[Passage]:
-        return [PASSAGE]
-
-    monkeypatch.setattr(reply, "apassages_for", passages)
 
 
 @pytest.mark.parametrize(
@@ -97,11 +85,45 @@ async def test_identified_vip_customers(inbox, new_session, model) -> None:
     assert await handoff_reason(inbox, new_session, ["Hello"], is_vip=True) == "vip"
 
 
-async def test_two_dont_knows_in_a_row(inbox, new_session, model) -> None:
+async def test_two_dont_knows_in_a_row_offer_a_person_but_do_not_hand_over(
+    inbox, new_session, model
+) -> None:
     reason = await handoff_reason(
         inbox, new_session, ["What is your CEO's shoe size?", "Do you sell kayaks?"]
     )
-    assert reason == "dont_know"
+    assert reason == ""
+
+
+@pytest.mark.parametrize("yes", ["Yes, please!", "ja bitte", "はい", "是的"])
+async def test_a_yes_to_the_offer_hands_over(inbox, new_session, model, yes) -> None:
+    reason = await handoff_reason(inbox, new_session, ["Do you sell kayaks?", yes])
+    assert reason == "customer_request"
+
+
+@pytest.mark.parametrize("no", ["No thanks", "nein", "non merci", "不用了"])
+async def test_a_no_to_the_offer_keeps_the_assistant_and_starts_counting_afresh(
+    inbox, new_session, model, no
+) -> None:
+    session = await new_session(inbox)
+    tab = Widget()
+    await tab.hello(session.token)
+    await say_all(tab, ["Do you sell kayaks?", no])
+    await tab.close()
+    conversation = await conversation_of(session)
+    await turns_finished(conversation.id)
+    conversation = await conversation_of(session)
+    assert (conversation.state, conversation.dont_know_streak) == ("bot", 0)
+    last = await db_async(lambda: conversation.messages.order_by("-seq").first())()
+    assert last.author_kind == "assistant" and "keep helping you" in last.text
+
+
+async def test_yes_without_an_offer_is_an_ordinary_message(
+    inbox, new_session, model, with_passages
+) -> None:
+    reason = await handoff_reason(
+        inbox, new_session, ["How long does delivery take in Europe?", "yes"]
+    )
+    assert reason == ""
 
 
 async def test_a_customer_repeating_themselves(inbox, new_session, model, with_passages) -> None:

@@ -1,5 +1,7 @@
 """The widget WebSocket, frame by frame, against the real ASGI app, PostgreSQL and Redis."""
 
+import uuid
+
 import pytest
 from django.core import signing
 from django.test import override_settings
@@ -9,7 +11,7 @@ from assistant.chat.models import Conversation, Message
 from assistant.db_async import db_async
 from assistant.usage.models import ModelCall
 from tests import factories
-from tests.chat.conftest import Widget
+from tests.chat.conftest import Widget, turns_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,7 +75,8 @@ async def test_the_same_client_id_twice_is_stored_once(inbox, new_session) -> No
 
 async def test_a_reconnecting_tab_gets_exactly_the_gap_in_order(inbox, new_session) -> None:
     session = await new_session(inbox)
-    inbox.bot_enabled = False  # keep the transcript to the customer's own messages
+    # The assistant switched off: no answers, only the acknowledgement of each later message.
+    inbox.bot_enabled = False
     await db_async(inbox.save)()
     tab = Widget()
     await tab.hello(session.token)
@@ -86,6 +89,7 @@ async def test_a_reconnecting_tab_gets_exactly_the_gap_in_order(inbox, new_sessi
     for n in ("two", "three", "four"):
         await other.say(n, client_id=n)
     await other.close()
+    await turns_finished(uuid.UUID(conversation_id))
 
     back = Widget()
     welcome = await back.hello(session.token, last_seq=1, conversation_id=conversation_id)

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
 
@@ -25,7 +26,7 @@ from assistant.tasks import echo
 from assistant.usage.models import ModelCall
 from tests import factories
 from tests.conftest import child_process_environment, start_celery_worker, stop_process
-from tickets import escalation, receivers
+from tickets import escalation, online, receivers
 from tickets.models import AgentProfile, BusinessCalendar, Ticket, TicketEvent
 from tickets.tasks import escalate_handoff
 
@@ -38,8 +39,10 @@ def handed_off(inbox: Any, text: str = "My e-bike battery stopped charging") -> 
 
 
 def online_agent(username: str, team: Any, capacity: int = 5) -> Any:
+    """An agent who chose "online" and has a desk tab open (tickets.online)."""
     agent = factories.make_agent(username, teams=(team,))
     AgentProfile.objects.filter(user=agent).update(availability="online", capacity=capacity)
+    async_to_sync(online.tab_alive)(user_id=agent.pk, tab=f"tab-{username}")
     return agent
 
 
@@ -85,7 +88,8 @@ def test_with_nobody_free_the_ticket_waits_in_the_team_queue_and_the_customer_he
     None
 ):
     inbox = factories.make_inbox()
-    factories.make_team("Support", inboxes=(inbox,))
+    team = factories.make_team("Support", inboxes=(inbox,))
+    online_agent("full", team, capacity=0)  # at the desk, but with no room for another ticket
     conversation = handed_off(inbox)
     ticket = escalation.escalate(conversation_id=str(conversation.pk), reason="customer_request")
     assert ticket.assignee_id is None and ticket.team is not None

@@ -1,0 +1,125 @@
+"""Where a customer stands when they wait for a person, asked of the human side through a hook.
+
+Teams, business hours and who is at the desk belong to `tickets`, which `chat` must not import
+(a handoff is a state change and a signal). So `tickets` registers a provider at start-up
+(tickets/apps.py), as it registers its personal-data holder, and chat asks it for a
+`TeamStatus`. The customer-facing sentences about the wait are written here, once, and used by
+the widget's header, the handoff notice (tickets/escalation.py) and the acknowledgements of
+messages written while the assistant stays quiet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class TeamStatus:
+    """The team behind an inbox, now. The default (no provider, no team) promises nothing."""
+
+    # Public names of the team's people, for the widget (first names, or initials there).
+    members: tuple[str, ...] = ()
+    # Within the team's business hours (and not a holiday).
+    open_now: bool = True
+    # At least one of the team's agents has a desk tab connected and is available.
+    someone_online: bool = False
+    # The usual wait for a person's first reply, when someone is there to give it.
+    wait_minutes: int = 5
+    # When the team is back, outside business hours.
+    back_at: datetime | None = None
+    # The team's own time zone: the fallback for a customer whose zone is unknown.
+    time_zone: str = "UTC"
+
+    @property
+    def answering_now(self) -> bool:
+        """Only then may the customer be told that a person will reply shortly."""
+        return self.open_now and self.someone_online
+
+
+StatusProvider = Callable[[int], TeamStatus]
+_provider: StatusProvider | None = None
+
+
+def register(provider: StatusProvider) -> None:
+    global _provider
+    _provider = provider
+
+
+def team_status(inbox_id: int) -> TeamStatus:
+    return _provider(inbox_id) if _provider is not None else TeamStatus()
+
+
+def _zone(name: str, fallback: str) -> ZoneInfo:
+    for candidate in (name, fallback, "UTC"):
+        try:
+            return ZoneInfo(candidate)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    raise AssertionError("unreachable: UTC always exists")
+
+
+def back_text(status: TeamStatus, *, time_zone: str) -> str:
+    """When the team is back, in the customer's time zone and the active language."""
+    if status.back_at is None:
+        return ""
+    local = status.back_at.astimezone(_zone(time_zone, status.time_zone))
+    return date_format(local, "l H:i")
+
+
+def wait_text(
+    status: TeamStatus,
+    *,
+    language: str,
+    time_zone: str,
+    email: str = "",
+    assignee: str | None = None,
+) -> str:
+    """What the customer is told about the wait for a person: "shortly" only when someone is
+    at the desk within business hours; otherwise when the team is back, and the offer to get
+    the answer by email (never required)."""
+    with translation.override(language):
+        if status.answering_now:
+            if assignee:
+                return _("%(name)s from our team will reply here shortly.") % {"name": assignee}
+            return _(
+                "A person from our team will reply here. The wait is usually about "
+                "%(minutes)d minutes."
+            ) % {"minutes": status.wait_minutes}
+        if not status.open_now:
+            away = _("Our team is away right now and back %(when)s (your time).") % {
+                "when": back_text(status, time_zone=time_zone)
+            }
+        else:
+            away = _("Nobody from our team is online right now. We'll reply as soon as someone is.")
+        if email:
+            follow_up = _("We'll also send the answer to %(email)s.") % {"email": email}
+        else:
+            follow_up = _("You can leave your email address below to get the answer by email.")
+        return f"{away} {follow_up}"
+
+
+def widget_payload(status: TeamStatus, *, language: str, time_zone: str) -> dict[str, Any]:
+    """The team and the expected reply time, for the widget's header (docs/widget-protocol.md)."""
+    with translation.override(language):
+        if status.answering_now:
+            reply_time = _("Usually replies in about %(minutes)d minutes") % {
+                "minutes": status.wait_minutes
+            }
+        elif not status.open_now and status.back_at is not None:
+            reply_time = _("Back %(when)s") % {"when": back_text(status, time_zone=time_zone)}
+        else:
+            reply_time = _("Nobody from our team is online right now")
+    return {
+        "members": list(status.members),
+        "answering_now": status.answering_now,
+        "reply_time": reply_time,
+        "ask_email": not status.answering_now,
+    }
