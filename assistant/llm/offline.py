@@ -13,8 +13,11 @@ For the "summary" purpose it lists what the customer wrote; for "classification"
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
 
 from .config import OFFLINE, OFFLINE_MODEL
 from .quoting import quote
@@ -84,6 +87,7 @@ def answer(
     script = "zh" if has_cjk(question) else "en"
     chosen = language or script
     words = texts.get(chosen) or texts.get(script) or DEFAULT_TEXTS[script]
+    question = spelled_like(question, passages)
     matches = rank(question, [f"{p.title}\n{p.text}" for p in passages])
     if not matches or matches[0].score <= 0 or matches[0].coverage < MIN_COVERAGE:
         return OfflineAnswer(words["dont_know"], None)
@@ -100,6 +104,29 @@ def answer(
     if not cite_inline:
         return OfflineAnswer(body, passage)
     return OfflineAnswer(f"{body}\n\n{words['source']}{separator}{citation}", passage)
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
+
+
+def spelled_like(question: str, passages: Sequence[Passage]) -> str:
+    """The question with each word the passages never use replaced by their word one edit away
+    ("warrenty" -> "warranty"), so one typo does not decide which passage is quoted. The search
+    corrects the same way (knowledge.spelling); the responder ranks passages itself."""
+    vocabulary = {w.lower() for p in passages for w in _LATIN_WORD.findall(f"{p.title} {p.text}")}
+
+    def nearest(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word.lower() in vocabulary:
+            return word
+        close = sorted(
+            v
+            for v in vocabulary
+            if v[0] == word[0].lower() and Levenshtein.distance(v, word.lower()) == 1
+        )
+        return close[0] if len(close) == 1 else word
+
+    return _LATIN_WORD.sub(nearest, question)
 
 
 def _in_another_language(passage: Passage, language: str | None) -> bool:

@@ -76,8 +76,14 @@ def _pending_user(request: HttpRequest) -> tuple[AbstractBaseUser | None, str | 
 
 def safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Only a printable path on this site: anything else ("a b", a NUL) is not a URL that
+    # `redirect` can follow, and would otherwise be looked up as a view name.
+    allowed = (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     )
     return target if allowed else reverse("desk-home")
 
