@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from assistant.chat import ratelimit
 from tickets.accounts.events import client_ip, event_record
 from tickets.accounts.models import StaffEvent
-from tickets.accounts.signin import too_many
+from tickets.accounts.signin import form_refused_for, too_many
 
 RESETS_PER_ADDRESS = ratelimit.Limit("password-reset-address", 3, 3600)
 RESETS_PER_CLIENT = ratelimit.Limit("password-reset-ip", 10, 3600)
@@ -33,12 +33,7 @@ class RateLimitedPasswordResetView(auth_views.PasswordResetView):
         ip = client_ip(request) or "unknown"
         wait = too_many([(RESETS_PER_ADDRESS, f"to:{address}"), (RESETS_PER_CLIENT, f"ip:{ip}")])
         if wait:
-            form = self.get_form()
-            form.add_error(None, _("Too many reset requests. Try again later."))
-            response = self.form_invalid(form)
-            response.status_code = 429
-            response["Retry-After"] = str(wait)
-            return response
+            return form_refused_for(self, wait, _("Too many reset requests. Try again later."))
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:

@@ -28,6 +28,17 @@ PENDING_SECONDS = 300
 _PENDING = "accounts_pending_sign_in"
 
 
+def form_refused_for(view: Any, wait: int, message: str) -> HttpResponse:
+    """The form again with ``message``, as 429 with Retry-After: what every rate-limited form of
+    sign-in and reset answers when a limit is reached."""
+    form = view.get_form()
+    form.add_error(None, message)
+    response = view.form_invalid(form)
+    response.status_code = 429
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def too_many(limits: list[tuple[ratelimit.Limit, str]]) -> int:
     """Count one attempt against each limit; the seconds to wait if one is exceeded, else 0."""
     verdict = ratelimit.hit(limits)
@@ -43,12 +54,9 @@ class PasswordStepView(LoginView):
         ip = client_ip(request) or "unknown"
         wait = too_many([(LOGIN_ATTEMPTS, f"ip:{ip}"), (LOGIN_ATTEMPTS, f"user:{username}")])
         if wait:
-            form = self.get_form()
-            form.add_error(None, _("Too many sign-in attempts. Try again in a few minutes."))
-            response = self.form_invalid(form)
-            response.status_code = 429
-            response["Retry-After"] = str(wait)
-            return response
+            return form_refused_for(
+                self, wait, _("Too many sign-in attempts. Try again in a few minutes.")
+            )
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:
