@@ -47,6 +47,11 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return self.description or self.url
 
+    @property
+    def event_labels(self) -> list[str]:
+        """The subscribed events as people read them, in the order the product lists them."""
+        return [str(label) for value, label in Event.choices if value in self.events]
+
 
 class WebhookDelivery(models.Model):
     """One event for one webhook. Created in the transaction of the change it reports (so a
