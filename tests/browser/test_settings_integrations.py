@@ -183,6 +183,18 @@ def test_an_admin_connects_a_webhook_and_an_api_token(
             assert changes.get_by_text("CRM sync: webhook created").count() == 1
             assert changes.get_by_text("CRM sync: webhook delivery sent again").count() == 1
             shoot(page, "audit-integrations")
+
+            # Deleting asks once more, saying what goes with it.
+            page.goto(f"{server.url}/desk/settings/webhooks/{webhook.pk}/")
+            page.get_by_text("Delete this webhook").click()
+            confirm = page.get_by_role("button", name="Delete webhook and log")
+            assert confirm.is_visible()
+            shoot(page, "webhook-delete-confirm")
+            confirm.click()
+            page.wait_for_url("**/desk/settings/webhooks/")
+            assert flash(page) == "Webhook deleted."
+            assert page.get_by_text("No webhooks yet.").count() == 1
         finally:
             context.close()
-    assert SettingsChange.objects.filter(actor__username="ada").count() == 4
+    assert not Webhook.objects.exists() and not WebhookDelivery.objects.exists()
+    assert SettingsChange.objects.filter(actor__username="ada").count() == 5
