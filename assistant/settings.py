@@ -102,7 +102,9 @@ INSTALLED_APPS = [
     # authentication, the schema by drf-spectacular (Swagger UI and Redoc from the sidecar
     # package's static files, never from a CDN), and outgoing webhooks delivered by Celery.
     "rest_framework",
+    # Kept only for the data migration that hashed its clear-text keys (tickets.apitokens).
     "rest_framework.authtoken",
+    "tickets.apitokens",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "tickets.webhooks",
@@ -277,6 +279,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "apply-retention": {"task": "privacy.apply_retention", "schedule": 3600.0},
     # Deliveries whose countdown task was lost (a broker restart) are queued again.
     "webhooks.requeue_overdue": {"task": "webhooks.requeue_overdue", "schedule": 300.0},
+    # The delivery log keeps WEBHOOK_DELIVERY_RETENTION_DAYS days.
+    "webhooks.prune_deliveries": {"task": "webhooks.prune_deliveries", "schedule": 3600.0},
     # The analytics rollups (analytics/tasks.py); each run reads only what changed.
     "analytics.refresh_rollups": {"task": "analytics.tasks.refresh_rollups", "schedule": 60.0},
 }
@@ -465,7 +469,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Safe by default: any DRF view is for desk staff unless it says otherwise.
-    "DEFAULT_PERMISSION_CLASSES": ["tickets.api.permissions.IsDeskUser"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "tickets.api.permissions.IsDeskUser",
+        "tickets.api.permissions.TokenScopeAllows",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["tickets.api.throttling.ApiClientThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "api_token": _typed("str", "API_RATE_PER_TOKEN", default="600/minute"),
@@ -519,6 +526,9 @@ if _visibility_timeout <= WEBHOOK_RETRY_MAX_SECONDS:
         "visibility timeout"
     )
 WEBHOOK_TIMEOUT_SECONDS: float = _typed("float", "WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_DELIVERY_RETENTION_DAYS: int = _typed("int", "WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+if WEBHOOK_DELIVERY_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("WEBHOOK_DELIVERY_RETENTION_DAYS must be at least 1")
 
 # --- analytics ---
 # Manager analytics (analytics/, docs/analytics.md). Costs are shown in one currency: model calls

@@ -96,3 +96,10 @@ def make_ticket(conversation=None, *, inbox: Inbox | None = None, subject: str =
     assert inbox is not None
     contact = make_session(inbox).contact
     return ticket_services.ticket_create(inbox=inbox, contact=contact, subject=subject, by=None)
+
+
+def make_api_key(user: Any, *, scope: str = "read_write", name: str = "Test token") -> str:
+    """A new API token for ``user``; returns the key (the database keeps only its digest)."""
+    from tickets.apitokens import tokens
+
+    return tokens.issue(name=name, user=user, scope=scope)[1]

@@ -249,12 +249,11 @@ def test_hostile_frames_of_every_type_get_documented_errors_and_the_socket_stays
 def _staff(role: str) -> tuple[str, str]:
     """A desk user's session cookie and API token, made in the database the server reads."""
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     user = factories.make_agent(f"hostile-{role}", role=role)
     client = Client()
     client.force_login(user)
-    return client.cookies["sessionid"].value, Token.objects.create(user=user).key
+    return client.cookies["sessionid"].value, factories.make_api_key(user)
 
 
 @contextmanager

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from assistant.chat import services as chat
@@ -87,8 +86,7 @@ def _through_the_desk(agent: Any, conversation: Conversation, action: str) -> tu
 
 def _through_the_api(agent: Any, conversation: Conversation, action: str) -> tuple[Any, ...]:
     client = APIClient()
-    token, _created = Token.objects.get_or_create(user=agent)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {factories.make_api_key(agent)}")
     response = client.post(f"/api/v1/conversations/{conversation.pk}/{action}")
     assert response.status_code in (200, 409), response.content
     refusal = response.json()["message"] if response.status_code == 409 else None

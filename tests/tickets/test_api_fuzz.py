@@ -27,7 +27,6 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -36,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from assistant.validation import text_problem
+from tests import factories
 from tests.tickets.conftest import World
 
 # Examples per operation: enough to reach every field with good and bad values, and small
@@ -172,7 +172,7 @@ def admin_token(world: World, settings: Any) -> Iterator[str]:
         ],
     )
     try:
-        yield Token.objects.create(user=world.admin).key
+        yield factories.make_api_key(world.admin)
     finally:
         KNOWN_IDS.clear()
         signals.request_started.connect(close_old_connections)

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests import factories
 from tests.tickets.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -298,7 +298,7 @@ def test_a_deactivated_users_token_stops_working(world: World) -> None:
 def test_a_superuser_without_a_profile_is_an_admin(world: World) -> None:
     root = get_user_model().objects.create_superuser("root", password="pw-root-12345")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=root).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {factories.make_api_key(root)}")
     response = client.get(f"/api/v1/tickets/{world.ticket_b.pk}")
     assert response.status_code == 200
 

@@ -1,20 +1,21 @@
-"""Token authentication (``Authorization: Token <key>``), refusing malformed keys before any
-database lookup."""
+"""Token authentication (``Authorization: Token <key>``) against the hashed API tokens of
+tickets.apitokens, refusing malformed keys before any database lookup."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-# DRF's authtoken keys: 20 random bytes, hex.
-_KEY = re.compile(r"[0-9a-f]{40}")
+from tickets.apitokens import tokens
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        if not _KEY.fullmatch(key):
+        token = tokens.authenticate(key)
+        if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        return super().authenticate_credentials(key)
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return token.user, token

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from tickets import access
+from tickets.apitokens.models import ApiToken
 
 
 class IsDeskUser(BasePermission):
@@ -19,3 +20,15 @@ class IsDeskUser(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return access.is_desk_user(request.user)
+
+
+class TokenScopeAllows(BasePermission):
+    """A read-only token may read (GET, HEAD, OPTIONS) and nothing else."""
+
+    message = _("This API token may only read.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        token = request.auth
+        if isinstance(token, ApiToken) and token.scope == ApiToken.Scope.READ:
+            return request.method in SAFE_METHODS
+        return True

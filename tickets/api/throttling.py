@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from tickets.apitokens.models import ApiToken
 
 
 class ApiClientThrottle(SimpleRateThrottle):
@@ -28,7 +29,7 @@ class ApiClientThrottle(SimpleRateThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
         if not request.user.is_authenticated:
             return True  # unauthenticated requests are refused (401) before they cost anything
-        self.scope = "api_token" if isinstance(request.auth, Token) else "api_session"
+        self.scope = "api_token" if isinstance(request.auth, ApiToken) else "api_session"
         self.rate = self.get_rate()
         if self.rate is None:
             return True

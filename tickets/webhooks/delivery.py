@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from assistant import netguard
+from assistant.secrets_filter import configured_secrets, scrub
 from tickets.webhooks import signing, transport
 from tickets.webhooks.models import WebhookAttempt, WebhookDelivery
 
@@ -76,6 +77,7 @@ class _Result:
     error: str = ""
     retryable: bool = False
     retry_after: float | None = None
+    response_excerpt: str = ""
 
 
 def _send(delivery: WebhookDelivery) -> _Result:
@@ -100,7 +102,7 @@ def _send(delivery: WebhookDelivery) -> _Result:
     except httpx.HTTPError as error:
         return _Result(error=f"{type(error).__name__}: {error}"[:1000], retryable=True)
     if 200 <= response.status_code < 300:
-        return _Result(status_code=response.status_code)
+        return _Result(status_code=response.status_code, response_excerpt=response.body_snippet)
     error = f"HTTP {response.status_code}"
     if 300 <= response.status_code < 400:
         error += " (redirects are not followed)"
@@ -111,6 +113,7 @@ def _send(delivery: WebhookDelivery) -> _Result:
         error=error,
         retryable=response.status_code in RETRYABLE_STATUSES,
         retry_after=response.retry_after,
+        response_excerpt=response.body_snippet,
     )
 
 
@@ -125,6 +128,7 @@ def attempt(delivery_id: uuid.UUID | str) -> Outcome:
 
     now = timezone.now()
     retry_in = None
+    secrets = [delivery.webhook.secret, *configured_secrets()]
     if not result.error:
         delivery.status = Status.DELIVERED
         delivery.delivered_at = now
@@ -136,14 +140,16 @@ def attempt(delivery_id: uuid.UUID | str) -> Outcome:
         delivery.status = Status.FAILED
         delivery.next_attempt_at = None
     delivery.last_status_code = result.status_code
-    delivery.last_error = result.error
+    delivery.last_error = scrub(result.error, secrets)
     delivery.claimed_until = None
     with transaction.atomic():
         WebhookAttempt.objects.create(
             delivery=delivery,
             number=delivery.attempts,
             status_code=result.status_code,
-            error=result.error,
+            # A receiver may echo what it was sent, or its own credentials: masked.
+            error=scrub(result.error, secrets),
+            response_excerpt=scrub(result.response_excerpt, secrets),
             duration_ms=duration_ms,
             retry_in_seconds=retry_in,
         )
@@ -166,3 +172,27 @@ def due_for_requeue(*, grace: timedelta) -> list[uuid.UUID]:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:500]
     )
+
+
+def reopen(delivery_id: uuid.UUID | str) -> bool:
+    """Make a past delivery due again for one more attempt (a redelivery), unless a worker is
+    sending it right now. Its attempts keep counting, so the redelivery is recorded as the next
+    attempt; once the retry budget is spent, a failed redelivery is not retried."""
+    now = timezone.now()
+    return bool(
+        WebhookDelivery.objects.filter(pk=delivery_id)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(status=Status.PENDING, next_attempt_at=now, delivered_at=None)
+    )
+
+
+def prune(*, older_than: timedelta, batch: int = 1000) -> int:
+    """Delete finished deliveries (and their attempts) created more than ``older_than`` ago,
+    one bounded batch per call so that a large backlog never holds long locks."""
+    cutoff = timezone.now() - older_than
+    old = WebhookDelivery.objects.filter(created_at__lt=cutoff).exclude(status=Status.PENDING)
+    ids = list(old.values_list("pk", flat=True)[:batch])
+    if not ids:
+        return 0
+    WebhookDelivery.objects.filter(pk__in=ids).delete()
+    return len(ids)

@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from tickets.webhooks import delivery as deliveries
 from tickets.webhooks.models import Event, Webhook, WebhookDelivery
 from tickets.webhooks.tasks import deliver
 
@@ -61,3 +62,12 @@ def fire(event: str, payload: Mapping[str, Any]) -> list[WebhookDelivery]:
         # the delivery stays pending and the sweeper queues it.
         transaction.on_commit(partial(deliver.delay, str(created.pk)), robust=True)
     return deliveries
+
+
+def redeliver(delivery: WebhookDelivery) -> bool:
+    """Send a past delivery again, the same body under the same id (receivers deduplicate on
+    it), through the same task as every delivery; False if a worker is sending it right now."""
+    if not deliveries.reopen(delivery.pk):
+        return False
+    transaction.on_commit(partial(deliver.delay, str(delivery.pk)), robust=True)
+    return True

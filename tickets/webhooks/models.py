@@ -47,6 +47,11 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return self.description or self.url
 
+    @property
+    def event_labels(self) -> list[str]:
+        """The subscribed events as people read them, in the order the product lists them."""
+        return [str(label) for value, label in Event.choices if value in self.events]
+
 
 class WebhookDelivery(models.Model):
     """One event for one webhook. Created in the transaction of the change it reports (so a
@@ -100,6 +105,9 @@ class WebhookAttempt(models.Model):
     number = models.PositiveSmallIntegerField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
+    # The start of the receiver's answer (transport.MAX_RESPONSE_BYTES), secrets masked, kept
+    # for the delivery log whatever the status: a 200 can say "ignored" too.
+    response_excerpt = models.TextField(blank=True, default="")
     duration_ms = models.FloatField(default=0)
     # The back-off chosen after this attempt; null when there was no further attempt.
     retry_in_seconds = models.FloatField(null=True, blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
 from tickets.webhooks import delivery
 
@@ -30,3 +31,20 @@ def requeue_overdue() -> int:
     for delivery_id in overdue:
         deliver.delay(str(delivery_id))
     return len(overdue)
+
+
+# Enough batches for a busy day's deliveries per run; the rest waits for the next run.
+PRUNE_BATCHES_PER_RUN = 50
+
+
+@shared_task(name="webhooks.prune_deliveries", ignore_result=True)
+def prune_deliveries() -> int:
+    """Run by beat: forget finished deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS."""
+    older_than = timedelta(days=settings.WEBHOOK_DELIVERY_RETENTION_DAYS)
+    pruned = 0
+    for _batch in range(PRUNE_BATCHES_PER_RUN):
+        removed = delivery.prune(older_than=older_than)
+        pruned += removed
+        if not removed:
+            break
+    return pruned

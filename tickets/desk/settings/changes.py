@@ -24,6 +24,13 @@ ACTIONS = {
     "canned_reply_created": _("saved reply created"),
     "canned_reply_updated": _("saved reply changed"),
     "canned_reply_deleted": _("saved reply deleted"),
+    "api_token_created": _("API token created"),
+    "api_token_revoked": _("API token revoked"),
+    "webhook_created": _("webhook created"),
+    "webhook_updated": _("webhook changed"),
+    "webhook_secret_rotated": _("webhook signing secret rotated"),
+    "webhook_deleted": _("webhook deleted"),
+    "webhook_redelivered": _("webhook delivery sent again"),
 }
 # Long lists (a year of public holidays) are summed up rather than printed in full.
 MAX_LIST_ITEMS = 4

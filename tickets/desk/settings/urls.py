@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tickets.desk.settings import agents, audit, replies, teams
+from tickets.desk.settings.integration_urls import urlpatterns as integration_urlpatterns
 
 urlpatterns = [
     path("desk/settings/teams/", teams.team_list, name="desk-settings-teams"),
@@ -69,4 +70,5 @@ urlpatterns = [
         agents.invitation_accepted,
         name="accept-invitation-done",
     ),
+    *integration_urlpatterns,
 ]
