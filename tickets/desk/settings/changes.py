@@ -24,6 +24,10 @@ ACTIONS = {
     "canned_reply_created": _("saved reply created"),
     "canned_reply_updated": _("saved reply changed"),
     "canned_reply_deleted": _("saved reply deleted"),
+    "identity_secret_rotated": _("identity secret rotated"),
+    "avatar_changed": _("avatar changed"),
+    "avatar_removed": _("avatar removed"),
+    "privacy_changed": _("privacy and retention changed"),
 }
 # Long lists (a year of public holidays) are summed up rather than printed in full.
 MAX_LIST_ITEMS = 4

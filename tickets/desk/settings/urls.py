@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tickets.desk.settings import agents, audit, replies, teams
+from tickets.desk.settings.urls_inboxes import urlpatterns as inbox_urls
 
 urlpatterns = [
     path("desk/settings/teams/", teams.team_list, name="desk-settings-teams"),
@@ -59,6 +60,7 @@ urlpatterns = [
         name="desk-settings-reply-delete",
     ),
     path("desk/settings/audit/", audit.audit_log, name="desk-settings-audit"),
+    *inbox_urls,
     path(
         "accounts/invitation/<uidb64>/<token>/",
         agents.accept_invitation,
