@@ -148,7 +148,9 @@ def inbox_update(*, inbox: Inbox, by: AbstractBaseUser, changes: Mapping[str, An
     """Change any of EDITABLE_FIELDS; fields not in ``changes`` keep their value. Nothing is
     saved unless every value passes its rule."""
     require_admin(by)
-    inbox = Inbox.objects.select_for_update().get(pk=inbox.pk)
+    # Compared with the row as it is under the lock, not as the caller last read it.
+    Inbox.objects.select_for_update().filter(pk=inbox.pk).values_list("pk").get()
+    inbox.refresh_from_db()
     cleaned = {field: _checked(field, value) for field, value in changes.items()}
     name = cleaned.get("name")
     if name and Inbox.objects.filter(name__iexact=name).exclude(pk=inbox.pk).exists():
