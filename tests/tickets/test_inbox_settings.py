@@ -225,3 +225,24 @@ def test_the_install_snippet_is_one_script_tag_with_the_inbox_key(world: Any) ->
         f"&lt;script src=&quot;http://testserver/static/widget/loader.js&quot; "
         f"data-inbox=&quot;{world.inbox_a.public_key}&quot; async&gt;&lt;/script&gt;" in text
     )
+
+
+def test_jurisdictions_the_configured_models_would_break_are_refused(
+    world: Any, settings: Any
+) -> None:
+    from assistant.llm.config import build_llm_config
+
+    # Qwen's international endpoint is in Singapore.
+    settings.LLM = build_llm_config(
+        dashscope_api_key="sk-test", qwen_region="intl", openai_api_key=None
+    )
+    privacy = {"redact_internal": False, "retention_days": None, "retention_action": "anonymise"}
+    with pytest.raises(SettingsRefused, match="Singapore"):
+        inboxes.inbox_set_privacy(
+            inbox=world.inbox_a, by=world.admin, allowed_jurisdictions=["China"], **privacy
+        )
+    assert last_change(world.inbox_a) is None
+    inboxes.inbox_set_privacy(
+        inbox=world.inbox_a, by=world.admin, allowed_jurisdictions=["Singapore"], **privacy
+    )
+    assert inboxes.privacy_of(world.inbox_a).allowed_jurisdictions == ["Singapore"]
