@@ -659,7 +659,12 @@
   function renderAvatar() {
     var name = (S.inbox && S.inbox.name) || "", src = S.inbox && S.inbox.avatar;
     E.av.textContent = "";
-    if (src) return E.av.appendChild(h("img", "", { src: cfg.origin + src, alt: "" }));
+    if (src) {
+      var img = E.av.appendChild(h("img", "", { src: cfg.origin + src, alt: "" }));
+      // A page whose CSP allows no images from this server gets the initials instead.
+      img.addEventListener("error", function () { if (S.inbox) { S.inbox.avatar = ""; renderAvatar(); } });
+      return;
+    }
     var initials = name.split(/\s+/).filter(Boolean).slice(0, 2).map(function (w) { return Array.from(w)[0].toUpperCase(); }).join("");
     E.av.appendChild(initials ? h("b", "", { "aria-hidden": "true" }, [txt(initials)]) : icon(I_CHAT, 20));
   }

@@ -111,7 +111,7 @@ class HandoffForm(SectionForm):
     list_fields = ("handoff_keywords",)
 
 
-class ModelForm(SectionForm):
+class RouteForm(SectionForm):
     model_route = forms.ChoiceField(
         label=_("Reply route"),
         choices=[(route, route) for route in REPLY_ROUTES],
@@ -131,7 +131,7 @@ SECTIONS: dict[str, type[SectionForm]] = {
     "widget": WidgetForm,
     "assistant": AssistantForm,
     "handoff": HandoffForm,
-    "model": ModelForm,
+    "model": RouteForm,
 }
 
 
