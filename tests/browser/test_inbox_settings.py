@@ -109,6 +109,13 @@ def test_an_admin_sets_up_the_inbox_and_the_widget_shows_it(
             SettingsChange.objects.filter(subject_kind="inbox").values_list("action", flat=True)
         ) == {"updated", "avatar_changed", "identity_secret_rotated"}
 
+        page.goto(f"{server.url}/desk/settings/audit/")
+        log = page.get_by_test_id("changes")
+        assert log.get_by_text("identity secret rotated").count() == 1
+        assert log.get_by_text(f"display_name: - → {NAME}").count() == 1
+        assert inbox.identity_secret not in page.content()
+        shoot(page, "audit-inboxes")
+
         manager = sign_in(browser.new_context(viewport=PHONE), server, "manager")
         manager.goto(f"{server.url}/desk/settings/inboxes/{inbox.pk}/")
         assert manager.get_by_test_id("read-only").is_visible()

@@ -246,3 +246,28 @@ def test_jurisdictions_the_configured_models_would_break_are_refused(
         inbox=world.inbox_a, by=world.admin, allowed_jurisdictions=["Singapore"], **privacy
     )
     assert inboxes.privacy_of(world.inbox_a).allowed_jurisdictions == ["Singapore"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"display_name": "Shop\x00"},
+        {"greeting": "Hi \ud800"},
+        {"display_name": "x" * 81},
+        {"name": "  "},
+        {"token_budget": 10},
+        {"idle_resolve_minutes": -1},
+        {"tone": "sarcastic"},
+        {"default_language": "tlh"},
+        {"handoff_keywords": ["k" * 101]},
+    ],
+    ids=lambda changes: next(iter(changes)),
+)
+def test_broken_values_are_refused_and_nothing_is_saved(
+    world: Any, changes: dict[str, Any]
+) -> None:
+    before = Inbox.objects.values().get(pk=world.inbox_a.pk)
+    with pytest.raises(SettingsRefused):
+        inboxes.inbox_update(inbox=world.inbox_a, by=world.admin, changes=changes)
+    assert Inbox.objects.values().get(pk=world.inbox_a.pk) == before
+    assert last_change(world.inbox_a) is None

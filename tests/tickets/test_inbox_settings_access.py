@@ -25,7 +25,15 @@ INBOX_POSTS = [
             "allowed_origins": "https://shop-a.example",
         },
     ),
-    ("assistant", {"instructions": "Be brief.", "tone": "formal"}),
+    (
+        "assistant",
+        {
+            "instructions": "Be brief.",
+            "tone": "formal",
+            "token_budget": "60000",
+            "idle_resolve_minutes": "1440",
+        },
+    ),
     ("handoff", {"handoff_keywords": "lawyer\nchargeback", "vip_to_person": "on"}),
     ("model", {"model_route": "reply", "model_split_percent": "10"}),
     ("privacy", {"retention_days": "30", "retention_action": "anonymise"}),

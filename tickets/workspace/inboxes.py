@@ -30,6 +30,10 @@ LANGUAGES = {code for code, _name in settings.LANGUAGES}
 MAX_NAME_CHARS = 80
 MAX_TEXT_CHARS = 4000
 MAX_RETENTION_DAYS = 36_500
+# A budget below one short answer's prompt would hand every conversation over at once.
+MIN_TOKEN_BUDGET = 2_000
+MAX_TOKEN_BUDGET = 2_000_000
+MAX_IDLE_MINUTES = 30 * 24 * 60
 
 
 def _line(value: Any, *, label: str, required: bool = False) -> str:
@@ -97,6 +101,14 @@ def _checked(field: str, value: Any) -> Any:
             return value
         case "model_split_percent":
             return _whole_number(value, low=0, high=100, label=_("Comparison share"))
+        case "token_budget":
+            return _whole_number(
+                value, low=MIN_TOKEN_BUDGET, high=MAX_TOKEN_BUDGET, label=_("Token budget")
+            )
+        case "idle_resolve_minutes":
+            return _whole_number(
+                value, low=0, high=MAX_IDLE_MINUTES, label=_("Resolve idle conversations after")
+            )
         case _:
             raise SettingsRefused("invalid", f"{field} is not an inbox setting.")
 
@@ -115,6 +127,8 @@ EDITABLE_FIELDS = (
     "answer_while_waiting",
     "model_route",
     "model_split_percent",
+    "token_budget",
+    "idle_resolve_minutes",
 )
 
 

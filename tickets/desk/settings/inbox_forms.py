@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from assistant.chat.models import Inbox
 from assistant.formfields import TextField
 from assistant.privacy.models import RetentionAction
-from tickets.workspace.inboxes import MAX_NAME_CHARS, MAX_TEXT_CHARS, REPLY_ROUTES
+from tickets.workspace.inboxes import (
+    MAX_IDLE_MINUTES,
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_TOKEN_BUDGET,
+    MIN_TOKEN_BUDGET,
+    REPLY_ROUTES,
+)
 
 
 def _lines(values: list[str] | None) -> str:
@@ -95,6 +102,18 @@ class AssistantForm(SectionForm):
     tone = forms.ChoiceField(label=_("Tone"), choices=Inbox.Tone.choices)
     answer_while_waiting = forms.BooleanField(
         label=_("Keep answering while the customer waits for a person"), required=False
+    )
+    token_budget = forms.IntegerField(
+        label=_("Token budget per conversation"),
+        min_value=MIN_TOKEN_BUDGET,
+        max_value=MAX_TOKEN_BUDGET,
+        help_text=_("Model tokens one conversation may use before a person takes over."),
+    )
+    idle_resolve_minutes = forms.IntegerField(
+        label=_("Resolve idle conversations after (minutes)"),
+        min_value=0,
+        max_value=MAX_IDLE_MINUTES,
+        help_text=_("0 keeps idle conversations open."),
     )
 
 

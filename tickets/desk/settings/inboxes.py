@@ -66,7 +66,10 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
         return redirect("desk-settings-inboxes")
     context = {
         "section": "inboxes",
-        "inbox_rows": access.visible_inboxes(request.user).order_by("name"),
+        "inbox_rows": access.visible_inboxes(request.user)
+        .order_by("name")
+        .prefetch_related("teams")
+        .defer("avatar_png"),
         "form": form,
         "can_create": access.is_admin(request.user),
     }
