@@ -27,7 +27,21 @@ def new_identity_secret() -> str:
 class Inbox(models.Model):
     """A website channel: one widget installation with its own settings."""
 
+    class Tone(models.TextChoices):
+        FRIENDLY = "friendly", _("Friendly")
+        FORMAL = "formal", _("Formal")
+        CONCISE = "concise", _("Short and to the point")
+
     name = models.CharField(_("name"), max_length=200)
+    # What visitors see in the widget's header; the internal name when empty.
+    display_name = models.CharField(_("public display name"), max_length=80, blank=True, default="")
+    # The widget's accent colour as #rrggbb; empty: the widget's own blue (or the tag's data-color).
+    color = models.CharField(_("colour"), max_length=7, blank=True, default="")
+    # The avatar as the PNG this server re-encoded from the upload (never the uploaded bytes),
+    # small enough to keep in the row: no media storage to configure or back up separately.
+    avatar_png = models.BinaryField(_("avatar"), null=True, blank=True, editable=False)
+    # Changes with every new avatar, so the widget's cached image URL changes with it.
+    avatar_version = models.CharField(max_length=16, blank=True, default="", editable=False)
     public_key = models.CharField(
         _("public key"), max_length=64, unique=True, default=new_public_key
     )
@@ -39,6 +53,7 @@ class Inbox(models.Model):
     )
     greeting = models.TextField(_("greeting"), blank=True, default="")
     instructions = models.TextField(_("assistant instructions"), blank=True, default="")
+    tone = models.CharField(_("tone"), max_length=16, choices=Tone.choices, default=Tone.FRIENDLY)
     default_language = models.CharField(_("default language"), max_length=16, default="en")
     bot_enabled = models.BooleanField(_("assistant answers"), default=True)
     identity_secret = models.CharField(
@@ -69,6 +84,11 @@ class Inbox(models.Model):
             "Words or phrases (any language) that send a conversation straight to a person."
         ),
     )
+    vip_to_person = models.BooleanField(
+        _("VIP customers go straight to a person"),
+        default=True,
+        help_text=_("Customers marked VIP are handed to a person before the assistant answers."),
+    )
     idle_resolve_minutes = models.PositiveIntegerField(
         _("resolve idle conversations after (minutes)"),
         default=24 * 60,
@@ -93,6 +113,26 @@ class Inbox(models.Model):
 
     def allows_origin(self, origin: str | None) -> bool:
         return bool(origin) and origin.rstrip("/") in {o.rstrip("/") for o in self.allowed_origins}
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.name
+
+    @property
+    def prompt_instructions(self) -> str:
+        """The company's instructions for the assistant, with the tone chosen for this inbox."""
+        tone = TONE_PROMPTS.get(self.tone, "")
+        return "\n\n".join(part for part in (tone, self.instructions.strip()) if part)
+
+
+# Prompt text, not user-visible: the model reads English instructions best whatever the
+# customer's language (the rules tell it to answer in theirs).
+TONE_PROMPTS = {
+    Inbox.Tone.FRIENDLY: "Tone: warm and friendly, as a helpful colleague would write.",
+    Inbox.Tone.FORMAL: "Tone: formal and polite; address the customer formally where the "
+    "language distinguishes it.",
+    Inbox.Tone.CONCISE: "Tone: short and to the point; no small talk.",
+}
 
 
 class Contact(models.Model):

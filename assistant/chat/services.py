@@ -134,8 +134,18 @@ def session_start(
         inbox=inbox,
         contact=contact,
         language=contact.language,
-        greeting=inbox.greeting or _default_greeting(languages.from_browser(contact.language)),
+        greeting=greeting_for(inbox, contact.language),
     )
+
+
+def greeting_for(inbox: Inbox, language: str) -> str:
+    """The inbox's own greeting is written in its default language, so it greets visitors who
+    speak that language; everyone else gets the translated default rather than a text they
+    may not read."""
+    visitor = languages.from_browser(language)
+    if inbox.greeting.strip() and visitor == languages.from_browser(inbox.default_language):
+        return inbox.greeting
+    return _default_greeting(visitor)
 
 
 def _default_greeting(language: str) -> str:
@@ -365,12 +375,17 @@ def _assistant_switch_shared(inbox_id: int) -> bool:
     return bool(enabled)
 
 
+REPLY_ROUTES = ("reply", "reply_b")
+
+
 def _model_arm(inbox: Inbox) -> str:
-    """Which reply route a new conversation uses: a model comparison sends a share of new
-    conversations to the second route, chosen at random so the arms are comparable."""
+    """Which reply route a new conversation uses: the inbox's own, except that a model
+    comparison sends a share of new conversations to the other reply route, chosen at random so
+    the arms are comparable."""
+    primary = inbox.model_route if inbox.model_route in REPLY_ROUTES else "reply"
     if inbox.model_split_percent and secrets.randbelow(100) < inbox.model_split_percent:
-        return "reply_b"
-    return "reply"
+        return next(route for route in REPLY_ROUTES if route != primary)
+    return primary
 
 
 def _publish_state(conversation: Conversation, *, stop_reply: bool = False) -> None:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from pydantic import BaseModel, Field, StrictStr, ValidationError
 
 from assistant.chat import availability, ratelimit, services, tokens
+from assistant.chat.avatars import avatar_path
 from assistant.validation import InvalidInput, Line, first_error, parse_json
 
 MAX_BODY_BYTES = 8192
@@ -112,9 +113,12 @@ def widget_session(request: HttpRequest) -> HttpResponse:
         "ws_url": "/ws/widget/",
         "language": session.language,
         "inbox": {
-            "name": session.inbox.name,
+            "name": session.inbox.public_name,
             "greeting": session.greeting,
             "bot_enabled": session.inbox.bot_enabled,
+            "color": session.inbox.color,
+            # Relative to this server, as ws_url is.
+            "avatar_url": avatar_path(session.inbox),
         },
         "contact": {"name": session.contact.name, "email": session.contact.email},
         # The team and the expected reply time, for the widget's header.

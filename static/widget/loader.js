@@ -528,6 +528,7 @@
     ".hd{background:var(--b);color:var(--ob);padding:14px 10px 14px 16px;display:flex;align-items:center;gap:12px;flex:none}",
     ".av{width:38px;height:38px;border-radius:50%;display:grid;place-items:center;flex:none;background:rgba(255,255,255,.2)}",
     ".dark .av{background:rgba(0,0,0,.08)}",
+    ".av img{width:100%;height:100%;border-radius:50%;object-fit:cover}.av b{font-size:15px;font-weight:600}",
     ".ht{flex:1;min-width:0}",
     ".ht h2{margin:0;font-size:16px;font-weight:600;line-height:1.3;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
     ".ht p{margin:1px 0 0;font-size:13px;opacity:.85;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
@@ -649,6 +650,25 @@
     E.root.classList.toggle("dark", dark);
   }
 
+  function resetColor() {
+    ["--b", "--ob", "--lk"].forEach(function (p) { E.root.style.removeProperty(p); });
+    E.root.classList.remove("dark");
+  }
+
+  // The inbox's avatar, else the initials of its public name, else the chat icon.
+  function renderAvatar() {
+    var name = (S.inbox && S.inbox.name) || "", src = S.inbox && S.inbox.avatar;
+    E.av.textContent = "";
+    if (src) {
+      var img = E.av.appendChild(h("img", "", { src: cfg.origin + src, alt: "" }));
+      // A page whose CSP allows no images from this server gets the initials instead.
+      img.addEventListener("error", function () { if (S.inbox) { S.inbox.avatar = ""; renderAvatar(); } });
+      return;
+    }
+    var initials = name.split(/\s+/).filter(Boolean).slice(0, 2).map(function (w) { return Array.from(w)[0].toUpperCase(); }).join("");
+    E.av.appendChild(initials ? h("b", "", { "aria-hidden": "true" }, [txt(initials)]) : icon(I_CHAT, 20));
+  }
+
   function lum(rgb) {
     var c = rgb.map(function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
     return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
@@ -670,7 +690,7 @@
     E.close = h("button", "x", { type: "button", "data-testid": "close" }, [icon(I_CLOSE)]);
     bind(E.close, "launcher_close", "aria-label");
     var header = h("div", "hd", null, [
-      h("div", "av", null, [icon(I_CHAT, 20)]),
+      E.av = h("div", "av", { "data-testid": "avatar" }, [icon(I_CHAT, 20)]),
       h("div", "ht", null, [E.title, E.sub, E.team]),
       E.close
     ]);
@@ -800,8 +820,15 @@
     S.inbox = {
       name: typeof inbox.name === "string" ? inbox.name : "",
       greeting: typeof inbox.greeting === "string" ? inbox.greeting : "",
-      bot_enabled: inbox.bot_enabled !== false
+      bot_enabled: inbox.bot_enabled !== false,
+      color: typeof inbox.color === "string" ? inbox.color : "",
+      // A path on this server (as ws_url), never another host's address.
+      avatar: typeof inbox.avatar_url === "string" && /^\/[^/\\]/.test(inbox.avatar_url) ? inbox.avatar_url : ""
     };
+    // The inbox's colour from its settings; a data-color on the page's script tag still wins.
+    if (cfg.color || S.inbox.color) applyColor(cfg.color || S.inbox.color);
+    else resetColor();
+    renderAvatar();
     renderGreeting();
     renderHeader();
     renderHandoff();

@@ -85,6 +85,14 @@ async def test_identified_vip_customers(inbox, new_session, model) -> None:
     assert await handoff_reason(inbox, new_session, ["Hello"], is_vip=True) == "vip"
 
 
+async def test_vip_customers_stay_with_the_assistant_where_the_inbox_rule_is_off(
+    inbox, new_session, model
+) -> None:
+    inbox.vip_to_person = False
+    await db_async(inbox.save)()
+    assert await handoff_reason(inbox, new_session, ["Hello"], is_vip=True) == ""
+
+
 async def test_two_dont_knows_in_a_row_offer_a_person_but_do_not_hand_over(
     inbox, new_session, model
 ) -> None:

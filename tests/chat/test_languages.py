@@ -113,5 +113,11 @@ def test_an_inbox_without_its_own_greeting_greets_in_the_visitors_language() -> 
     inbox = factories.make_inbox(greeting="")
     assert factories.make_session(inbox, language="fr-FR").greeting.startswith("Bonjour !")
     assert factories.make_session(inbox, language="zh-CN").greeting.startswith("您好！")  # noqa: RUF001
-    own = factories.make_inbox(greeting="Moin!")
-    assert factories.make_session(own, language="fr-FR").greeting == "Moin!"
+
+
+@pytest.mark.django_db
+def test_an_inbox_greeting_greets_those_who_speak_its_language_and_others_get_the_default() -> None:
+    own = factories.make_inbox(greeting="Moin! Wie können wir helfen?", default_language="de")
+    assert factories.make_session(own, language="de-AT").greeting == "Moin! Wie können wir helfen?"
+    # A French visitor would not read the German text: the translated default greets them.
+    assert factories.make_session(own, language="fr-FR").greeting.startswith("Bonjour !")

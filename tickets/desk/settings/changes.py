@@ -31,6 +31,10 @@ ACTIONS = {
     "webhook_secret_rotated": _("webhook signing secret rotated"),
     "webhook_deleted": _("webhook deleted"),
     "webhook_redelivered": _("webhook delivery sent again"),
+    "identity_secret_rotated": _("identity secret rotated"),
+    "avatar_changed": _("avatar changed"),
+    "avatar_removed": _("avatar removed"),
+    "privacy_changed": _("privacy and retention changed"),
 }
 # Long lists (a year of public holidays) are summed up rather than printed in full.
 MAX_LIST_ITEMS = 4

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tickets.desk.settings import agents, audit, replies, teams
+from tickets.desk.settings.inbox_urls import urlpatterns as inbox_urlpatterns
 from tickets.desk.settings.integration_urls import urlpatterns as integration_urlpatterns
 
 urlpatterns = [
@@ -60,6 +61,7 @@ urlpatterns = [
         name="desk-settings-reply-delete",
     ),
     path("desk/settings/audit/", audit.audit_log, name="desk-settings-audit"),
+    *inbox_urlpatterns,
     path(
         "accounts/invitation/<uidb64>/<token>/",
         agents.accept_invitation,
