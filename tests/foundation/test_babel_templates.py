@@ -12,7 +12,7 @@ TEMPLATE = """{% load i18n %}
 <nav>
     {# Translators: the desk's main menu #}
     <a title="{% translate 'Open the queue' %}">{% translate "Waiting" %}</a>
-      {% blocktranslate count n=rows|length %}{{ n }} conversation{% plural %}{{ n }} conversations{% endblocktranslate %}
+  {% blocktranslate count n=rows|length %}{{ n }} row{% plural %}{{ n }} rows{% endblocktranslate %}
   {% translate "Close" context "dialog" %}
   {% blocktranslate with name=user.name %}Hello {{ name }},
   welcome back.{% endblocktranslate %}
@@ -31,7 +31,7 @@ def test_it_finds_translate_and_blocktranslate_texts_with_their_plurals_and_cont
     assert messages == [
         "Open the queue",
         "Waiting",
-        ("%(n)s conversation", "%(n)s conversations", None),
+        ("%(n)s row", "%(n)s rows", None),
         ("dialog", "Close"),
         "Hello %(name)s,\n  welcome back.",
     ]
