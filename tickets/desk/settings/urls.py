@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.desk.settings import agents, audit, replies, teams
+from tickets.desk.settings import agents, audit, language, replies, teams
 
 urlpatterns = [
     path("desk/settings/teams/", teams.team_list, name="desk-settings-teams"),
@@ -59,6 +59,7 @@ urlpatterns = [
         name="desk-settings-reply-delete",
     ),
     path("desk/settings/audit/", audit.audit_log, name="desk-settings-audit"),
+    path("desk/settings/language/", language.language_settings, name="desk-settings-language"),
     path(
         "accounts/invitation/<uidb64>/<token>/",
         agents.accept_invitation,
