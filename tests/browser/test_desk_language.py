@@ -129,7 +129,11 @@ def test_a_manager_who_chose_german_reads_the_main_pages_in_german(
     conversation = in_thread(
         factories.make_conversation, inbox=inbox, text="Wo bleibt meine Bestellung NW-12345?"
     )
-    ticket: Ticket = in_thread(factories.make_ticket, conversation=conversation)
+    in_thread(factories.make_ticket, conversation=conversation)
+    # A ticket of its own (a phone call, say): the conversation's ticket opens the conversation.
+    ticket: Ticket = in_thread(
+        factories.make_ticket, inbox=inbox, subject="Rückerstattung für NW-12345"
+    )
     agent_language_set(user=get_user_model().objects.get(username="manager"), language="de")
     team = Team.objects.get(name="Northwind support")
 
@@ -147,7 +151,8 @@ def test_a_manager_who_chose_german_reads_the_main_pages_in_german(
             "conversation",
             once=("Private Notiz", "Antwort vorschlagen", "Übernehmen"),
         )
-        look_at(page, f"{url}/desk/t/{ticket.pk}/", "ticket", once=("Abmelden",))
+        look_at(page, f"{url}/desk/q/unassigned/", "queue-tickets", once=("Jede Priorität",))
+        look_at(page, f"{url}/desk/t/{ticket.pk}/", "ticket", once=("Notiz hinzufügen",))
         look_at(page, f"{url}/desk/articles/", "articles", once=("Neuer Artikel",))
         look_at(
             page, f"{url}/desk/settings/teams/", "settings-teams", once=("Gespeicherte Antworten",)
