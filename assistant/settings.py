@@ -123,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The agent's own language (their profile) over the browser's, for the staff pages.
+    "tickets.accounts.language.AgentLanguage",
     "tickets.accounts.gate.TwoFactorGate",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

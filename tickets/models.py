@@ -52,6 +52,15 @@ class AgentProfile(models.Model):
     # How many open conversations routing may give this agent at once.
     capacity = models.PositiveSmallIntegerField(_("capacity"), default=5)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # The language of their desk, settings and analytics; blank follows the browser's
+    # Accept-Language (tickets.accounts.language applies it).
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        default="",
+        choices=[("", _("Browser default")), *settings.LANGUAGES],
+    )
 
     class Meta:
         verbose_name = _("agent profile")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, npgettext
 
 from analytics import sources, stats
 from analytics.forms import Selection
@@ -24,7 +24,7 @@ CHARTED = 4
 
 COMPARISON = TableSpec(
     "comparison",
-    gettext_lazy("Side by side, with 95 % confidence intervals"),
+    gettext_lazy("Side by side, with confidence intervals (95 %)"),
     (),
     note=gettext_lazy(
         "Rates: Wilson score intervals, difference by Newcombe's method. CSAT and cost: "
@@ -116,14 +116,14 @@ def compare(selection: Selection, arm_a: str | None, arm_b: str | None) -> Page:
         Card(
             f"A: {arm_a}",
             format_cell("int", a.conversations),
-            ngettext("conversation", "conversations", a.conversations),
+            npgettext("count", "conversation", "conversations", a.conversations),
             drill_url(selection, dim="route", value=arm_a),
             "arm-a",
         ),
         Card(
             f"B: {arm_b}",
             format_cell("int", b.conversations),
-            ngettext("conversation", "conversations", b.conversations),
+            npgettext("count", "conversation", "conversations", b.conversations),
             drill_url(selection, dim="route", value=arm_b),
             "arm-b",
         ),
@@ -212,7 +212,7 @@ def _interval_chart(selection: Selection, m: ArmMetric, arm_a: str, arm_b: str) 
         [f"A: {arm_a}", f"B: {arm_b}"],
         [
             {
-                "label": _("95 % interval"),
+                "label": _("Interval (95 %)"),
                 "data": [[_scaled(v.low, scale), _scaled(v.high, scale)] for v in values],
             },
             {"label": _("Estimate"), "data": [_scaled(v.value, scale) for v in values]},

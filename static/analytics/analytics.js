@@ -14,6 +14,25 @@
   const short = new Intl.NumberFormat(document.documentElement.lang || undefined,
     { maximumFractionDigits: 1 });
 
+  // Chart periods arrive as ISO text ("2026-12-06", "2026-12", "2026-12-06 14:00", already in
+  // the chosen time zone); they are written the page's way (the agent's language), e.g.
+  // "6. Dez." in German or "12月6日" in Japanese. Other labels (teams, models) pass unchanged.
+  const language = document.documentElement.lang || undefined;
+  const dayFormat = new Intl.DateTimeFormat(language, { month: "short", day: "numeric" });
+  const monthFormat = new Intl.DateTimeFormat(language, { year: "numeric", month: "short" });
+  const hourFormat = new Intl.DateTimeFormat(language,
+    { month: "short", day: "numeric", hour: "numeric" });
+  function periodLabel(label) {
+    const text = String(label);
+    let m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):00$/.exec(text);
+    if (m) return hourFormat.format(new Date(+m[1], m[2] - 1, +m[3], +m[4]));
+    m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    if (m) return dayFormat.format(new Date(+m[1], m[2] - 1, +m[3]));
+    m = /^(\d{4})-(\d{2})$/.exec(text);
+    if (m) return monthFormat.format(new Date(+m[1], m[2] - 1, 1));
+    return text;
+  }
+
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "";
     if (seconds < 100) return unit("seconds", short.format(seconds));
@@ -72,7 +91,8 @@
     const stacked = spec.kind === "stacked";
     const scales = {};
     scales[categoryAxis] = { stacked, grid: { display: false },
-      ticks: { autoSkip: true, maxRotation: 0, color: "#667085" } };
+      ticks: { autoSkip: true, maxRotation: 0, color: "#667085",
+        callback(value) { return periodLabel(this.getLabelForValue(value)); } } };
     scales[valueAxis] = { stacked, beginAtZero: true, grid: { color: "#eef0f3" },
       ticks: { callback: (v) => format(v), color: "#667085", maxTicksLimit: 7 } };
     if (spec.y === "pct" && spec.kind !== "interval") scales[valueAxis].suggestedMax = 100;
@@ -93,6 +113,7 @@
             labels: { boxWidth: 12, color: "#344054" } },
           tooltip: {
             callbacks: {
+              title(items) { return items.length ? periodLabel(items[0].label) : ""; },
               label(context) {
                 const raw = context.raw;
                 const value = Array.isArray(raw) ? `${format(raw[0])} – ${format(raw[1])}`

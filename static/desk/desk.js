@@ -10,6 +10,8 @@
   // Translated strings come from the page (Django's translations), with "%s" for a name.
   const strings = JSON.parse(document.getElementById("desk-strings").textContent);
   const text = (key, value) => (strings[key] || key).replace("%s", value || "");
+  // Times written live follow the page's language (the agent's), as the server-rendered ones do.
+  const pageLanguage = document.documentElement.lang || undefined;
 
   // -- htmx: CSRF header, forms that reset after success ------------------------------------
   document.addEventListener("htmx:configRequest", (event) => {
@@ -197,7 +199,7 @@
       const time = document.createElement("time");
       const created = new Date(message.created_at);
       time.dateTime = message.created_at;
-      time.textContent = created.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      time.textContent = created.toLocaleTimeString(pageLanguage, { hour: "numeric", minute: "2-digit" });
       head.append(author, time);
       const text = document.createElement("div");
       text.className = "msg-text";

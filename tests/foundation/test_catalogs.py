@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -26,8 +26,17 @@ from django.utils.translation import to_locale
 ROOT = Path(settings.BASE_DIR)
 LOCALE = ROOT / "locale"
 TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
-KEYWORDS = {"_": None, "gettext": None, "gettext_lazy": None, "_translated": (2,)}
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+# Babel's defaults plus what the Makefile's BABEL_KEYWORDS adds.
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "gettext_lazy": None,
+    "ngettext_lazy": (1, 2),
+    "pgettext_lazy": ((1, "c"), 2),
+    "npgettext_lazy": ((1, "c"), 2, 3),
+    "_translated": (2,),
+}
+# Named (%(name)s) and positional (%s, the desk's JavaScript texts) placeholders.
+PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[sd]")
 
 
 def catalog(code: str) -> Catalog:
@@ -59,7 +68,16 @@ def test_every_text_is_translated_with_its_placeholders(code: str) -> None:
     for msgid, message in messages.items():
         assert message.string, f"{code}: untranslated {msgid!r}"
         assert not message.fuzzy, f"{code}: fuzzy {msgid!r}"
-        assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(msgid))
+        if isinstance(msgid, tuple):  # a plural: every form of the language says its count
+            assert all(message.string), f"{code}: a plural form missing for {msgid!r}"
+            wanted = set(PLACEHOLDER.findall(msgid[1]))
+            for form in message.string:
+                assert set(PLACEHOLDER.findall(form)) <= wanted | set(PLACEHOLDER.findall(msgid[0]))
+            assert set(PLACEHOLDER.findall(message.string[-1])) == wanted, f"{code}: {msgid!r}"
+        else:
+            assert sorted(PLACEHOLDER.findall(message.string)) == sorted(
+                PLACEHOLDER.findall(msgid)
+            ), f"{code}: placeholders of {msgid!r}"
 
 
 @pytest.mark.parametrize("code", TRANSLATED)

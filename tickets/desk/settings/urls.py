@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.desk.settings import agents, audit, replies, teams
+from tickets.desk.settings import agents, audit, language, replies, teams
 from tickets.desk.settings.inbox_urls import urlpatterns as inbox_urlpatterns
 from tickets.desk.settings.integration_urls import urlpatterns as integration_urlpatterns
 
@@ -62,6 +62,7 @@ urlpatterns = [
     ),
     path("desk/settings/audit/", audit.audit_log, name="desk-settings-audit"),
     *inbox_urlpatterns,
+    path("desk/settings/language/", language.language_settings, name="desk-settings-language"),
     path(
         "accounts/invitation/<uidb64>/<token>/",
         agents.accept_invitation,
