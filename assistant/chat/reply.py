@@ -36,8 +36,9 @@ from assistant.chat import classifier, consent, events, services, turns
 from assistant.chat.handoff_rules import HistoryEntry, rule_based_reason
 from assistant.chat.models import Conversation, Message
 from assistant.chat.prompting import HistoryItem, build_prompt, cited_passages
-from assistant.chat.retrieval import apassages_for
+from assistant.chat.retrieval import aknowledge_for
 from assistant.db_async import db_async
+from assistant.knowledge.retrieval import Retrieved
 from assistant.kv import async_lock
 from assistant.llm import NO_ANSWER
 from assistant.llm.attribution import used_passages
@@ -283,6 +284,8 @@ class ReplyTurn:
         }
         # What has been forwarded to the customer's screen, piece by piece.
         self.shown: list[str] = []
+        # The answer stored said "don't know": the knowledge base did not support one.
+        self.unsupported = False
         self._watchers = True
 
     async def run(self) -> None:
@@ -322,7 +325,10 @@ class ReplyTurn:
             # message gets the handoff's notice, from tickets, not a second one from here.
             return
         answered = not context.stays_quiet and await self.answer()
-        if not answered and await _needs_answer(context.conversation_id):
+        # An answer the knowledge base could not support offers no person here (they are
+        # already waiting for one: ChatOptions.offer_person); it is followed by where the
+        # customer stands instead.
+        if self.unsupported or (not answered and await _needs_answer(context.conversation_id)):
             await db_async(services.waiting_message_acknowledge)(
                 conversation_id=context.conversation_id
             )
@@ -362,9 +368,10 @@ class ReplyTurn:
         """Stream one answer; True if an answer was stored and the assistant still has the turn."""
         context = self.context
         await _publish(context, {"type": "typing", "author": self.author, "active": True})
-        passages = await self.retrieve()
+        retrieved = await self.retrieve()
+        passages = retrieved.passages
         try:
-            call = self.open_call(passages)
+            call = self.open_call(retrieved)
         except ResidencyError as error:
             logger.error("Conversation %s: %s", context.conversation_id, error)
             await _handoff(context, "residency")
@@ -387,23 +394,25 @@ class ReplyTurn:
             return False
         return await self.end(streamed)
 
-    async def retrieve(self) -> list[Passage]:
+    async def retrieve(self) -> Retrieved:
         context = self.context
-        return await apassages_for(
+        return await aknowledge_for(
             context.question, language=context.language, scope=context.call_scope
         )
 
-    def open_call(self, passages: list[Passage]) -> calls.AuditedStream:
+    def open_call(self, retrieved: Retrieved) -> calls.AuditedStream:
         """The model call, through the one audited path: personal data is pseudonymised before
         it can reach an external provider, and a provider outside the inbox's allowed
         jurisdictions is never called (ResidencyError)."""
         context = self.context
+        passages = retrieved.passages
         prompt = build_prompt(
             company=context.company,
             instructions=context.instructions,
             language=context.language,
             passages=passages,
             history=context.history,
+            waiting=context.waiting,
         )
         return calls.stream(
             prompt,
@@ -412,7 +421,12 @@ class ReplyTurn:
             scope=context.call_scope,
             tools=[HANDOFF_TOOL],
             passages=passages,
-            options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS, language=context.language),
+            options=ChatOptions(
+                max_output_tokens=MAX_OUTPUT_TOKENS,
+                language=context.language,
+                question=retrieved.question,
+                offer_person=not context.waiting,
+            ),
         )
 
     async def stream(
@@ -504,6 +518,7 @@ class ReplyTurn:
         )
         if stored is None or message is None:
             return False
+        self.unsupported = stored.dont_know
         handoff_reason: str | None = None
         if checked is not None and checked.action == "handoff":
             handoff_reason = "commitment"

@@ -731,7 +731,9 @@ def assistant_message_store(
     conversation = _locked_conversation(conversation_id)
     if conversation.state not in (Conversation.State.BOT, Conversation.State.WAITING):
         return None
-    conversation.dont_know_streak = conversation.dont_know_streak + 1 if dont_know else 0
+    # Counted only where an unsupported answer offers a person: one who waits is not offered.
+    offered = dont_know and conversation.state == Conversation.State.BOT
+    conversation.dont_know_streak = conversation.dont_know_streak + 1 if offered else 0
     changed = ["dont_know_streak"]
     if conversation.first_response_at is None:
         conversation.first_response_at = timezone.now()
