@@ -16,9 +16,10 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from .answer_types import answer_fit
 from .config import OFFLINE, OFFLINE_MODEL
 from .quoting import quote
-from .textmatch import estimate_tokens, has_cjk, pieces, rank
+from .textmatch import Match, estimate_tokens, has_cjk, heading_overlap, pieces, rank
 from .types import (
     ChatOptions,
     Finished,
@@ -91,10 +92,10 @@ def answer(
     chosen = language or script
     words = texts.get(chosen) or texts.get(script) or DEFAULT_TEXTS[script]
     dont_know = words["dont_know"] if offer_person else words["dont_know_waiting"]
-    matches = rank(question, [f"{p.title}\n{p.text}" for p in passages])
-    if not matches or matches[0].score <= 0 or matches[0].coverage < MIN_COVERAGE:
+    best = _best_match(question, passages)
+    if best is None or best.coverage < MIN_COVERAGE:
         return OfflineAnswer(dont_know, None)
-    passage = passages[matches[0].index]
+    passage = passages[best.index]
     quoted = quote(question, passage.text)
     if not quoted:
         return OfflineAnswer(dont_know, None)
@@ -107,6 +108,29 @@ def answer(
     if not cite_inline:
         return OfflineAnswer(body, passage)
     return OfflineAnswer(f"{body}\n\n{words['source']}{separator}{citation}", passage)
+
+
+def _best_match(question: str, passages: Sequence[Passage]) -> Match | None:
+    """The passage that covers most of the question's terms; among equals, the one whose title
+    (article and section) repeats most of what was asked, intent words included ("How long
+    delivery takes" for "How long does delivery take?"), then the one holding a value of the
+    kind asked for (a duration for "how long", a price for "how much": answer_types.py); then
+    the search's order, which weighs
+    every term against the whole knowledge base (and meaning, with embeddings) where this
+    responder sees only a few passages. Term frequency does not decide: a short passage that
+    says "delivery" three times is not the answer to how long delivery takes."""
+    matches = [m for m in rank(question, [f"{p.title}\n{p.text}" for p in passages]) if m.score > 0]
+    if not matches:
+        return None
+    return min(
+        matches,
+        key=lambda m: (
+            -m.coverage,
+            -heading_overlap(question, passages[m.index].title),
+            -answer_fit(question, passages[m.index].text),
+            m.index,
+        ),
+    )
 
 
 def _in_another_language(passage: Passage, language: str | None) -> bool:

@@ -88,3 +88,15 @@ def test_the_search_returns_the_question_as_it_searched_it() -> None:
     assert retrieve("Do you sell skateboards?", language="en").question == (
         "Do you sell skateboards?"
     )
+
+
+def test_among_words_one_edit_away_the_likelier_slip_is_chosen(
+    make_article: ArticleFactory,
+) -> None:
+    """Two letters swapped keep every letter ("opne" is "open", not the commoner "one"), and a
+    first letter is rarely the one mistyped ("ebike" is "e-bike", not "bike")."""
+    make_article("Stores", "Our stores open at ten. One store is in Utrecht, one in Rotterdam.")
+    make_article("Bikes", "Every bike and every e-bike is checked. A bike, a bike, a bike.")
+
+    assert corrected("When do the stores opne?", "english") == "When do the stores open?"
+    assert corrected("Is my ebike checked?", "english") == "Is my e-bike checked?"
