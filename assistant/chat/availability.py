@@ -21,6 +21,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import to_locale
 
+from assistant.chat.languages import from_browser
+
 
 @dataclass(frozen=True)
 class TeamStatus:
@@ -82,7 +84,8 @@ def back_text(status: TeamStatus, *, language: str, time_zone: str) -> str:
         return ""
     zone = _zone(time_zone, status.time_zone)
     local = status.back_at.astimezone(zone)
-    locale = to_locale(language)
+    # Babel knows every locale the product speaks, not every tag a browser may send.
+    locale = to_locale(from_browser(language))
     days_away = (local.date() - (status.as_of or datetime.now(zone)).astimezone(zone).date()).days
     if days_away > WEEKDAY_ONLY_DAYS:
         day = format_skeleton("MMMMEEEEd", local, locale=locale)

@@ -134,8 +134,14 @@ def session_start(
         inbox=inbox,
         contact=contact,
         language=contact.language,
-        greeting=inbox.greeting or _default_greeting(languages.from_browser(contact.language)),
+        greeting=greeting_for(inbox, contact.language),
     )
+
+
+def greeting_for(inbox: Inbox, language: str) -> str:
+    """The greeting the widget shows: the inbox's own, as the company wrote it, or ours in the
+    visitor's language."""
+    return inbox.greeting or _default_greeting(languages.from_browser(language))
 
 
 def _default_greeting(language: str) -> str:
@@ -337,8 +343,9 @@ def customer_message_create(
         text=text,
         client_id=client_id,
     )
-    if _follow_language(conversation, contact, languages.identify(text)) or conversation_created:
-        _publish_state(conversation)
+    language_changed = _follow_language(conversation, contact, languages.identify(text))
+    if language_changed or conversation_created:
+        _publish_state(conversation, with_texts=language_changed)
     return StoredCustomerMessage(
         message, conversation, created=True, conversation_created=conversation_created
     )
@@ -373,15 +380,37 @@ def _model_arm(inbox: Inbox) -> str:
     return "reply"
 
 
-def _publish_state(conversation: Conversation, *, stop_reply: bool = False) -> None:
+def _publish_state(
+    conversation: Conversation, *, stop_reply: bool = False, with_texts: bool = False
+) -> None:
+    """Tell the conversation's tabs and desks its state. ``with_texts`` adds the texts the
+    server writes for the widget's frame (the greeting and the team's reply time), when the
+    conversation's language has changed and they must change with it."""
     payload = events.conversation_payload(conversation, agent_name(conversation))
+    event: dict[str, Any] = {"type": "state", "conversation": payload}
+    if with_texts:
+        event |= widget_texts(conversation)
     events.publish_on_commit(
         contact_id=conversation.contact_id,
         conversation_id=conversation.id,
-        event={"type": "state", "conversation": payload},
+        event=event,
         stop_reply=stop_reply,
         inbox_id=conversation.inbox_id,
     )
+
+
+def widget_texts(conversation: Conversation) -> dict[str, Any]:
+    """The greeting and the team line of the widget, in the conversation's language and the
+    customer's time zone (the session endpoint sends the same at the start)."""
+    contact = conversation.contact
+    return {
+        "greeting": greeting_for(conversation.inbox, conversation.language),
+        "team": availability.widget_payload(
+            availability.team_status(conversation.inbox_id),
+            language=conversation.language,
+            time_zone=contact.time_zone,
+        ),
+    }
 
 
 def _mark_handoff(conversation: Conversation, *, reason: str) -> None:

@@ -807,6 +807,13 @@
     renderHandoff();
   }
 
+  function setGreeting(greeting) {
+    if (!S.inbox) return;
+    S.inbox.greeting = greeting;
+    sset(P + "inbox", JSON.stringify(S.inbox));
+    renderGreeting();
+  }
+
   function setTeam(team) {
     var members = Array.isArray(team.members) ? team.members : [];
     S.team = {
@@ -1504,7 +1511,11 @@
       case "stream_delta": return streamDelta(m);
       case "stream_end": return streamEnd(m);
       case "typing": return showTyping(m.author, !!m.active);
-      case "state": return setConversation(m.conversation, true);
+      case "state":
+        // A change of language brings the server's own texts again, in the new language.
+        if (typeof m.greeting === "string") setGreeting(m.greeting);
+        if (m.team && typeof m.team === "object") setTeam(m.team);
+        return setConversation(m.conversation, true);
       case "csat_request":
         if (S.conv && (m.conversation_id == null || String(m.conversation_id) === String(S.conv.id))) {
           S.conv.rated = false;

@@ -119,6 +119,39 @@ def test_the_widget_follows_the_language_the_customer_writes_in(page: Any, web_s
     shoot(page, "language-follows-spanish")
 
 
+def test_the_greeting_and_the_team_line_turn_german_when_the_customer_switches_mid_chat(
+    page: Any, web_server: Any
+) -> None:
+    """An English browser; the customer asks in English, then writes German: the greeting, the
+    header's team line and the widget's own texts turn German, each shown once."""
+    load_demo_data(port=web_server.port)
+    open_widget(page, web_server)
+    greeting, team = page.get_by_test_id("greeting"), page.get_by_test_id("team")
+    assert greeting.inner_text().startswith("Hi! I'm the assistant.")
+    english_team = team.inner_text()
+    send(page, "When are your stores open?")
+    shown(page, "Both stores have the same opening hours").wait_for()
+
+    send(page, "Wie lange dauert die Lieferung nach Deutschland?")
+    page.wait_for_function(
+        "() => document.querySelector('assistant-widget').shadowRoot"
+        ".querySelector('[data-testid=input]').placeholder === 'Nachricht schreiben…'"
+    )
+    greeting.get_by_text("Hallo! Ich bin der Assistent.").wait_for()
+    conversation = Conversation.objects.latest("created_at")
+    assert conversation.language == "de"
+    german_team = in_thread(services.widget_texts, conversation=conversation)["team"]
+    assert german_team["reply_time"] and german_team["reply_time"] in team.inner_text()
+    assert team.inner_text() != english_team
+    seen = panel_text(page)
+    assert seen.count("Hallo! Ich bin der Assistent.") == 1, seen
+    assert "Hi! I'm" not in seen and english_team not in seen, seen
+    answers = page.locator("[data-testid=message][data-author=assistant]:not([data-stream])")
+    answers.nth(1).wait_for()
+    answers.nth(1).scroll_into_view_if_needed()
+    shoot(page, "language-switch-to-german")
+
+
 def test_the_offline_banner_shows_within_seconds_and_goes_when_back(
     german_page: Any, web_server: Any
 ) -> None:
