@@ -135,6 +135,35 @@ def test_waiting_for_a_person_the_assistant_answers_until_an_agent_joins(
     screenshots(page, "waiting-agent-joined")
 
 
+def test_waiting_for_a_person_a_question_it_cannot_answer_is_not_offered_a_person_again(
+    page: Any, web_server: Any
+) -> None:
+    """The customer already waits: "I don't know" offers nobody, and the widget says where
+    they stand instead."""
+    load_demo_data(port=web_server.port)
+    team_hours(open_all_day=True)
+    agent_at_the_desk("agent")
+    open_widget(page, web_server)
+    send(page, "I want to talk to a person")
+    messages(page, "system").get_by_text(CONNECTING).wait_for()
+    conversation = Conversation.objects.get()
+    in_thread(escalation.escalate, conversation_id=str(conversation.pk), reason="customer_request")
+    messages(page, "system").get_by_text("Alex from our team will reply here shortly.").wait_for()
+
+    send(page, "Do you sell skateboards?")
+    wait_for_assistant_messages(page, 1)
+    said = "I'm sorry, I don't know the answer to that from our help articles."
+    assert assistant_texts(page)[-1].endswith(said)
+    wait = "Thanks, your message is with our team. A person from our team will reply here."
+    messages(page, "system").get_by_text(wait, exact=False).wait_for()
+    # The conversation as shown (the screen reader's live region repeats the latest notice).
+    seen = page.get_by_test_id("message-list").inner_text()
+    assert "connect you with a member of our team" not in seen
+    assert seen.count(said) == 1 and seen.count(wait) == 1, seen
+    assert Conversation.objects.get().state == Conversation.State.WAITING
+    screenshots(page, "waiting-dont-know-no-offer")
+
+
 def test_nobody_online_the_customer_hears_when_the_team_is_back_and_leaves_an_email(
     browser: Any, web_server: Any
 ) -> None:
