@@ -22,6 +22,9 @@ def offline_texts() -> dict[str, dict[str, str]]:
                     "I'm sorry, I don't know the answer to that from our help articles. "
                     "Would you like me to connect you with a member of our team?"
                 ),
+                "dont_know_waiting": _(
+                    "I'm sorry, I don't know the answer to that from our help articles."
+                ),
                 "source": _("Source"),
                 "other_language": _("I found this only in our help articles in another language:"),
                 "summary_intro": _("Summary written without a language model. The customer wrote:"),

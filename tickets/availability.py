@@ -54,6 +54,7 @@ def status_of(team: Team | None, *, inbox_id: int, now: datetime | None = None) 
         wait_minutes=_minutes(usual_wait(inbox_id)),
         back_at=None if open_now else next_opening(calendar, now),
         time_zone=zone or "UTC",
+        as_of=now,
     )
 
 

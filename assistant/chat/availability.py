@@ -16,9 +16,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import to_locale
+
+from assistant.chat.languages import from_browser
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class TeamStatus:
     back_at: datetime | None = None
     # The team's own time zone: the fallback for a customer whose zone is unknown.
     time_zone: str = "UTC"
+    # The moment this status describes (None: now), from which "back Tuesday" is counted.
+    as_of: datetime | None = None
 
     @property
     def answering_now(self) -> bool:
@@ -66,12 +71,30 @@ def _zone(name: str, fallback: str) -> ZoneInfo:
     raise AssertionError("unreachable: UTC always exists")
 
 
-def back_text(status: TeamStatus, *, time_zone: str) -> str:
-    """When the team is back, in the customer's time zone and the active language."""
+# Within this many days the weekday alone says which day is meant ("back Tuesday"); further
+# away (a holiday week) the date is named too.
+WEEKDAY_ONLY_DAYS = 6
+
+
+def back_text(status: TeamStatus, *, language: str, time_zone: str) -> str:
+    """When the team is back, in the customer's time zone, written as their language writes a
+    weekday and a time (Babel's CLDR data: "Dienstag, 09:00", "mardi 09:00", "火曜日 9:00",
+    "Tuesday, 9:00 AM"); with the date when it is more than a few days away."""
     if status.back_at is None:
         return ""
-    local = status.back_at.astimezone(_zone(time_zone, status.time_zone))
-    return date_format(local, "l H:i")
+    zone = _zone(time_zone, status.time_zone)
+    local = status.back_at.astimezone(zone)
+    # Babel knows every locale the product speaks, not every tag a browser may send.
+    locale = to_locale(from_browser(language))
+    days_away = (local.date() - (status.as_of or datetime.now(zone)).astimezone(zone).date()).days
+    if days_away > WEEKDAY_ONLY_DAYS:
+        day = format_skeleton("MMMMEEEEd", local, locale=locale)
+    else:
+        day = format_date(local, "EEEE", locale=locale)
+    time = format_time(local, "short", tzinfo=zone, locale=locale)
+    # The locale's own way of joining a date and a time ("{1}, {0}" in English and German).
+    joined = get_datetime_format("short", locale=locale).replace("'", "")
+    return joined.replace("{1}", day).replace("{0}", time)
 
 
 def wait_text(
@@ -95,7 +118,7 @@ def wait_text(
             ) % {"minutes": status.wait_minutes}
         if not status.open_now:
             away = _("Our team is away right now and back %(when)s (your time).") % {
-                "when": back_text(status, time_zone=time_zone)
+                "when": back_text(status, language=language, time_zone=time_zone)
             }
         else:
             away = _("Nobody from our team is online right now. We'll reply as soon as someone is.")
@@ -114,7 +137,8 @@ def widget_payload(status: TeamStatus, *, language: str, time_zone: str) -> dict
                 "minutes": status.wait_minutes
             }
         elif not status.open_now and status.back_at is not None:
-            reply_time = _("Back %(when)s") % {"when": back_text(status, time_zone=time_zone)}
+            when = back_text(status, language=language, time_zone=time_zone)
+            reply_time = _("Back %(when)s") % {"when": when}
         else:
             reply_time = _("Nobody from our team is online right now")
     return {

@@ -34,6 +34,14 @@ whoever asks.
 images."""
 
 
+# A customer who already waits for a person is not offered one again (the reply turn restates
+# their wait after an answer the passages did not support).
+ALREADY_WAITING = (
+    "The customer is already waiting for a person from our team. If the passages do not answer "
+    "the question, say that you don't know, without offering a person."
+)
+
+
 @dataclass(frozen=True)
 class HistoryItem:
     author_kind: str
@@ -41,12 +49,18 @@ class HistoryItem:
 
 
 def system_prompt(
-    *, company: str, instructions: str, language: str, passages: Sequence[Passage]
+    *,
+    company: str,
+    instructions: str,
+    language: str,
+    passages: Sequence[Passage],
+    waiting: bool = False,
 ) -> str:
     parts = [
         f"You are the customer-service assistant of {company}.",
         instructions.strip(),
         RULES.format(language=language),
+        ALREADY_WAITING if waiting else "",
     ]
     if passages:
         # Markup and text in separate paragraphs, the title with the text: a model that quotes
@@ -87,11 +101,17 @@ def build_prompt(
     language: str,
     passages: Sequence[Passage],
     history: Sequence[HistoryItem],
+    waiting: bool = False,
 ) -> list[PromptMessage]:
+    """``waiting``: the customer already waits for a person (who is then not offered again)."""
     system = PromptMessage(
         role="system",
         content=system_prompt(
-            company=company, instructions=instructions, language=language, passages=passages
+            company=company,
+            instructions=instructions,
+            language=language,
+            passages=passages,
+            waiting=waiting,
         ),
     )
     return [system, *history_messages(history)]

@@ -36,8 +36,9 @@ from assistant.chat import classifier, consent, events, services, turns
 from assistant.chat.handoff_rules import HistoryEntry, rule_based_reason
 from assistant.chat.models import Conversation, Message
 from assistant.chat.prompting import HistoryItem, build_prompt, cited_passages
-from assistant.chat.retrieval import apassages_for
+from assistant.chat.retrieval import aknowledge_for
 from assistant.db_async import db_async
+from assistant.knowledge.retrieval import Retrieved
 from assistant.kv import async_lock
 from assistant.llm import NO_ANSWER
 from assistant.llm.attribution import used_passages
@@ -103,6 +104,8 @@ class TurnContext:
     route: str = "reply"
     handoff_reason: str = ""
     answer_while_waiting: bool = True
+    # The sequence number of the customer's latest message, the one this turn answers.
+    question_seq: int = 0
 
     @property
     def question(self) -> str:
@@ -118,13 +121,15 @@ class TurnContext:
         """Whose data this turn's model calls carry (the inbox's rules, the audit log)."""
         return CallScope(self.inbox_id, self.conversation_id, self.privacy)
 
-    @property
-    def needs_answer(self) -> bool:
-        return (
-            self.state in ANSWERED_STATES
-            and bool(self.history)
-            and self.history[-1].author_kind == "customer"
-        )
+    def needs_answer(self, answered_up_to: int | None = None) -> bool:
+        """The assistant has the turn and a customer message is waiting for it: the last one,
+        or (after a turn of this run, ``answered_up_to``) one that arrived during that turn,
+        which the turn's answer was stored after."""
+        if self.state not in ANSWERED_STATES or not self.history:
+            return False
+        if answered_up_to is not None:
+            return self.question_seq > answered_up_to
+        return self.history[-1].author_kind == "customer"
 
     @property
     def waiting(self) -> bool:
@@ -156,11 +161,12 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         inbox_id=conversation.inbox_id, allowed_origins=conversation.inbox.allowed_origins or ()
     )
     recent = conversation.messages.order_by("-seq").values_list(
-        "author_kind", "text", "author_name"
+        "author_kind", "text", "author_name", "seq"
     )[:HISTORY_MESSAGES]
     # The people this conversation names, so that the detectors find them wherever they are
     # written: the contact and the agents who wrote in the history sent to the model.
-    agents = {name for kind, _, name in recent if kind == Message.Author.AGENT and name}
+    agents = {name for kind, _, name, _ in recent if kind == Message.Author.AGENT and name}
+    question_seq = next((seq for kind, _, _, seq in recent if kind == Message.Author.CUSTOMER), 0)
     contact = conversation.contact
     privacy = privacy.with_known_names(contact.name, contact.email, *sorted(agents))
     return TurnContext(
@@ -171,7 +177,7 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         language=conversation.language,
         company=conversation.inbox.public_name,
         instructions=conversation.inbox.prompt_instructions,
-        history=tuple(HistoryItem(kind, text) for kind, text, _ in reversed(recent)),
+        history=tuple(HistoryItem(kind, text) for kind, text, _, _ in reversed(recent)),
         budget_left=services.token_budget_left(conversation),
         keywords=tuple(str(k) for k in conversation.inbox.handoff_keywords or ()),
         # A VIP goes to a person first only where the inbox's rule says so.
@@ -184,6 +190,7 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         else "reply",
         handoff_reason=conversation.handoff_reason,
         answer_while_waiting=conversation.inbox.answer_while_waiting,
+        question_seq=question_seq,
     )
 
 
@@ -196,25 +203,36 @@ async def answer_conversation(conversation_id: uuid.UUID) -> None:
     """Answer every unanswered customer message of the conversation, one turn at a time."""
     turns.clear_stop(conversation_id)
     lock = async_lock(f"reply:{conversation_id}", timeout=LOCK_SECONDS)
+    # The customer message the last turn of this run answered. A message written while that
+    # turn streamed is stored before the answer, so "the customer spoke last" misses it.
+    answered_up_to: int | None = None
     for _turn in range(MAX_TURNS_PER_RUN):
         if not await lock.acquire(blocking=False):
             return  # another turn is running; it re-checks for new messages when it ends
         try:
             context = await load_turn_context(conversation_id)
-            if context is not None and context.needs_answer:
+            if context is not None and context.needs_answer(answered_up_to):
                 await run_turn(context)
+                answered_up_to = context.question_seq
         finally:
             await lock.release()
         # A message that arrived while the lock was held found it taken: answer it here. The
         # full context (history, privacy settings, link domains) is loaded only if there is one.
-        if not await _needs_answer(conversation_id):
+        if not await _needs_answer(conversation_id, answered_up_to):
             return
 
 
 @db_async
-def _needs_answer(conversation_id: uuid.UUID) -> bool:
+def _needs_answer(conversation_id: uuid.UUID, answered_up_to: int | None = None) -> bool:
     """TurnContext.needs_answer in one query: the assistant has the turn and the customer spoke
-    last."""
+    last, or (``answered_up_to``) wrote after the message a turn of this run answered."""
+    if answered_up_to is not None:
+        return Message.objects.filter(
+            conversation_id=conversation_id,
+            conversation__state__in=ANSWERED_STATES,
+            author_kind=Message.Author.CUSTOMER,
+            seq__gt=answered_up_to,
+        ).exists()
     last_author = (
         Message.objects.filter(conversation_id=OuterRef("pk"))
         .order_by("-seq")
@@ -284,6 +302,8 @@ class ReplyTurn:
         }
         # What has been forwarded to the customer's screen, piece by piece.
         self.shown: list[str] = []
+        # The answer stored said "don't know": the knowledge base did not support one.
+        self.unsupported = False
         self._watchers = True
 
     async def run(self) -> None:
@@ -323,7 +343,10 @@ class ReplyTurn:
             # message gets the handoff's notice, from tickets, not a second one from here.
             return
         answered = not context.stays_quiet and await self.answer()
-        if not answered and await _needs_answer(context.conversation_id):
+        # An answer the knowledge base could not support offers no person here (they are
+        # already waiting for one: ChatOptions.offer_person); it is followed by where the
+        # customer stands instead.
+        if self.unsupported or (not answered and await _needs_answer(context.conversation_id)):
             await db_async(services.waiting_message_acknowledge)(
                 conversation_id=context.conversation_id
             )
@@ -363,9 +386,10 @@ class ReplyTurn:
         """Stream one answer; True if an answer was stored and the assistant still has the turn."""
         context = self.context
         await _publish(context, {"type": "typing", "author": self.author, "active": True})
-        passages = await self.retrieve()
+        retrieved = await self.retrieve()
+        passages = retrieved.passages
         try:
-            call = self.open_call(passages)
+            call = self.open_call(retrieved)
         except ResidencyError as error:
             logger.error("Conversation %s: %s", context.conversation_id, error)
             await _handoff(context, "residency")
@@ -388,23 +412,25 @@ class ReplyTurn:
             return False
         return await self.end(streamed)
 
-    async def retrieve(self) -> list[Passage]:
+    async def retrieve(self) -> Retrieved:
         context = self.context
-        return await apassages_for(
+        return await aknowledge_for(
             context.question, language=context.language, scope=context.call_scope
         )
 
-    def open_call(self, passages: list[Passage]) -> calls.AuditedStream:
+    def open_call(self, retrieved: Retrieved) -> calls.AuditedStream:
         """The model call, through the one audited path: personal data is pseudonymised before
         it can reach an external provider, and a provider outside the inbox's allowed
         jurisdictions is never called (ResidencyError)."""
         context = self.context
+        passages = retrieved.passages
         prompt = build_prompt(
             company=context.company,
             instructions=context.instructions,
             language=context.language,
             passages=passages,
             history=context.history,
+            waiting=context.waiting,
         )
         return calls.stream(
             prompt,
@@ -413,7 +439,12 @@ class ReplyTurn:
             scope=context.call_scope,
             tools=[HANDOFF_TOOL],
             passages=passages,
-            options=ChatOptions(max_output_tokens=MAX_OUTPUT_TOKENS, language=context.language),
+            options=ChatOptions(
+                max_output_tokens=MAX_OUTPUT_TOKENS,
+                language=context.language,
+                question=retrieved.question,
+                offer_person=not context.waiting,
+            ),
         )
 
     async def stream(
@@ -505,6 +536,7 @@ class ReplyTurn:
         )
         if stored is None or message is None:
             return False
+        self.unsupported = stored.dont_know
         handoff_reason: str | None = None
         if checked is not None and checked.action == "handoff":
             handoff_reason = "commitment"

@@ -149,8 +149,8 @@ def greeting_for(inbox: Inbox, language: str) -> str:
 
 
 def _default_greeting(language: str) -> str:
-    """The greeting of an inbox that has not written its own, in the visitor's language (an
-    inbox's own greeting is the company's text, shown as written)."""
+    """Our greeting, in the visitor's language: for an inbox that has not written its own, or
+    whose own greeting is in another language."""
     with translation.override(language):
         return _(
             "Hi! I'm the assistant. Ask me about orders, deliveries, returns or your products, "
@@ -347,8 +347,9 @@ def customer_message_create(
         text=text,
         client_id=client_id,
     )
-    if _follow_language(conversation, contact, languages.identify(text)) or conversation_created:
-        _publish_state(conversation)
+    language_changed = _follow_language(conversation, contact, languages.identify(text))
+    if language_changed or conversation_created:
+        _publish_state(conversation, with_texts=language_changed)
     return StoredCustomerMessage(
         message, conversation, created=True, conversation_created=conversation_created
     )
@@ -388,15 +389,37 @@ def _model_arm(inbox: Inbox) -> str:
     return primary
 
 
-def _publish_state(conversation: Conversation, *, stop_reply: bool = False) -> None:
+def _publish_state(
+    conversation: Conversation, *, stop_reply: bool = False, with_texts: bool = False
+) -> None:
+    """Tell the conversation's tabs and desks its state. ``with_texts`` adds the texts the
+    server writes for the widget's frame (the greeting and the team's reply time), when the
+    conversation's language has changed and they must change with it."""
     payload = events.conversation_payload(conversation, agent_name(conversation))
+    event: dict[str, Any] = {"type": "state", "conversation": payload}
+    if with_texts:
+        event |= widget_texts(conversation)
     events.publish_on_commit(
         contact_id=conversation.contact_id,
         conversation_id=conversation.id,
-        event={"type": "state", "conversation": payload},
+        event=event,
         stop_reply=stop_reply,
         inbox_id=conversation.inbox_id,
     )
+
+
+def widget_texts(conversation: Conversation) -> dict[str, Any]:
+    """The greeting and the team line of the widget, in the conversation's language and the
+    customer's time zone (the session endpoint sends the same at the start)."""
+    contact = conversation.contact
+    return {
+        "greeting": greeting_for(conversation.inbox, conversation.language),
+        "team": availability.widget_payload(
+            availability.team_status(conversation.inbox_id),
+            language=conversation.language,
+            time_zone=contact.time_zone,
+        ),
+    }
 
 
 def _mark_handoff(conversation: Conversation, *, reason: str) -> None:
@@ -746,7 +769,9 @@ def assistant_message_store(
     conversation = _locked_conversation(conversation_id)
     if conversation.state not in (Conversation.State.BOT, Conversation.State.WAITING):
         return None
-    conversation.dont_know_streak = conversation.dont_know_streak + 1 if dont_know else 0
+    # Counted only where an unsupported answer offers a person: one who waits is not offered.
+    offered = dont_know and conversation.state == Conversation.State.BOT
+    conversation.dont_know_streak = conversation.dont_know_streak + 1 if offered else 0
     changed = ["dont_know_streak"]
     if conversation.first_response_at is None:
         conversation.first_response_at = timezone.now()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from assistant import calls
 from assistant.chat.models import Conversation
 from assistant.chat.prompting import HistoryItem, build_prompt
-from assistant.chat.retrieval import passages_for
+from assistant.chat.retrieval import knowledge_for
 from assistant.chat.selectors import known_names
 from assistant.llm import NO_ANSWER
 from assistant.llm.types import ChatOptions, Message
@@ -39,7 +39,8 @@ def draft_reply(conversation: Conversation) -> str:
     scope = CallScope(
         conversation.inbox_id, conversation.id, privacy.with_known_names(*known_names(conversation))
     )
-    passages = passages_for(question, language=conversation.language, scope=scope)
+    retrieved = knowledge_for(question, language=conversation.language, scope=scope)
+    passages = retrieved.passages
     prompt: list[Message] = build_prompt(
         company=conversation.inbox.name,
         instructions=f"{conversation.inbox.instructions}\n\n{DRAFT_INSTRUCTIONS}",
@@ -55,7 +56,7 @@ def draft_reply(conversation: Conversation) -> str:
         route="reply",
         scope=scope,
         passages=passages,
-        options=ChatOptions(max_output_tokens=600),
+        options=ChatOptions(max_output_tokens=600, question=retrieved.question),
     )
     if completion.result.finish_reason == NO_ANSWER:
         raise NoGroundedDraft

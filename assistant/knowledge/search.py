@@ -1,7 +1,9 @@
 """Hybrid search over published chunks: PostgreSQL full-text search fused with vector similarity.
 
 0. Spelling. A word that no published article uses is replaced by the articles' word one edit
-   away, if there is one (spelling.py): a typo must not become the question's rarest term.
+   away, if there is one (spelling.py): a typo must not become the question's rarest term. The
+   corrected query is returned with the hits (`SearchResult.query`), so that nothing downstream
+   corrects spelling a second time.
 1. Terms. The query is normalised by PostgreSQL itself (`to_tsvector` with the conversation
    language's configuration), so query and chunks are stemmed alike, minus the filler words of
    questions; CJK text adds its character bigrams (cjk.py), matched against the `simple` bigram
@@ -29,7 +31,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -175,7 +177,23 @@ def _query_vector(embedded: calls.Embedded | None) -> QueryVector | None:
     return QueryVector(embedded.space.key, pad(vector))
 
 
-def search_chunks(
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """What a search found, and the words it searched for."""
+
+    hits: list[SearchHit]
+    # The query as searched: each word no article uses read as the articles' word one edit away
+    # (spelling.py). Whoever matches the hits against the question again (the offline responder
+    # choosing the passage it quotes) reads these words, so spelling is corrected in one place.
+    query: str
+
+
+def search_chunks(query: str, **options: Any) -> list[SearchHit]:
+    """The hits of `search` alone, for callers that do not read the question again."""
+    return search(query, **options).hits
+
+
+def search(
     query: str,
     *,
     language: str | None = None,
@@ -185,8 +203,9 @@ def search_chunks(
     min_coverage: float = MIN_COVERAGE,
     min_similarity: float = MIN_SIMILARITY,
     min_combined: float | None = None,
-) -> list[SearchHit]:
-    """Relevant chunks of published articles, best first (conversation language first).
+) -> SearchResult:
+    """Relevant chunks of published articles, best first (conversation language first), with
+    the query as it was searched (its typos corrected).
 
     Vectors take part when the query comes with its `query_vector` (`embed_query`,
     `aembed_query`: the configured provider, audited) or with an `embedder` handed in (the
@@ -195,14 +214,14 @@ def search_chunks(
     """
     query = normalized_query(query)
     if not query or limit <= 0:
-        return []
+        return SearchResult([], query)
     locale = normalize_locale(language or settings.LANGUAGE_CODE)
     config = search_config(locale)
     # The words are searched as the articles spell them; the vector is of what was written.
     words = corrected(query, config)
     terms = _pruned(_weighted(_terms(words, config)), cjk_chains(words))
     if not terms:
-        return []
+        return SearchResult([], words)
     # When no chunk contains any term, there is nothing to rank (vectors may still find some).
     lexical = _lexical(words, config, terms) if any(t.chunks for t in terms) else []
     if query_vector is None and embedder is not None:
@@ -211,7 +230,7 @@ def search_chunks(
     if min_combined is None and query_vector is not None:
         min_combined = combined_threshold(query_vector.model, locale)
     relevance = _Relevance(min_coverage, min_similarity, min_combined)
-    return _fuse(lexical, vector, locale, limit, relevance)
+    return SearchResult(_fuse(lexical, vector, locale, limit, relevance), words)
 
 
 def search_articles(

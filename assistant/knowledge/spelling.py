@@ -67,13 +67,29 @@ class Vocabulary:
         return word in self.chunks_by_word
 
     def nearest(self, word: str) -> str | None:
-        """The most used word within MAX_EDITS of `word` (fewest edits first), or None."""
+        """The word within MAX_EDITS of `word` that it most likely misspells, or None.
+
+        Fewest edits first; then the likelier slip of the fingers: two letters swapped keeps
+        every letter ("opne" is "open", not "one"), and a first letter is rarely mistyped
+        ("ebike" is "e-bike", not "bike"); then the word most chunks use."""
         found = process.extract(
             word, self.words, scorer=OSA.distance, score_cutoff=MAX_EDITS, limit=None
         )
         if not found:
             return None
-        best, _, _ = min(found, key=lambda m: (m[1], -self.chunks_by_word[m[0]], m[0]))
+        letters = sorted(word)
+
+        def likelihood(match: tuple[str, float, int]) -> tuple[float, bool, bool, int, str]:
+            candidate, edits, _ = match
+            return (
+                edits,
+                sorted(candidate) != letters,
+                candidate[0] != word[0],
+                -self.chunks_by_word[candidate],
+                candidate,
+            )
+
+        best, _, _ = min(found, key=likelihood)
         return best
 
 

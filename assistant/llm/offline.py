@@ -13,15 +13,13 @@ For the "summary" purpose it lists what the customer wrote; for "classification"
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Levenshtein
-
+from .answer_types import answer_fit
 from .config import OFFLINE, OFFLINE_MODEL
 from .quoting import quote
-from .textmatch import estimate_tokens, has_cjk, pieces, rank
+from .textmatch import Match, estimate_tokens, has_cjk, heading_overlap, pieces, rank
 from .types import (
     ChatOptions,
     Finished,
@@ -51,12 +49,14 @@ DEFAULT_TEXTS: Mapping[str, Mapping[str, str]] = {
             "I'm sorry, I don't know the answer to that from our help articles. "
             "Would you like me to connect you with a member of our team?"
         ),
+        "dont_know_waiting": "I'm sorry, I don't know the answer to that from our help articles.",
         "source": "Source",
         "other_language": "I found this only in our help articles in another language:",
         "summary_intro": "Summary written without a language model. The customer wrote:",
     },
     "zh": {
         "dont_know": "抱歉，我在帮助文档中没有找到这个问题的答案。需要我为您转接人工客服吗？",  # noqa: RUF001
+        "dont_know_waiting": "抱歉，我在帮助文档中没有找到这个问题的答案。",  # noqa: RUF001
         "source": "来源",
         "other_language": "我只在其他语言的帮助文档中找到了以下内容：",  # noqa: RUF001
         "summary_intro": "（未使用语言模型生成的摘要）客户的留言：",  # noqa: RUF001
@@ -77,24 +77,28 @@ def answer(
     texts: Mapping[str, Mapping[str, str]] = DEFAULT_TEXTS,
     cite_inline: bool = True,
     language: str | None = None,
+    offer_person: bool = True,
 ) -> OfflineAnswer:
     """Pick the passage that best covers the question and quote the whole Markdown units of it
     that answer it.
 
-    ``cite_inline`` appends "Source: title (url)"; callers that show the returned passage as a
-    link themselves (the chat widget does) turn it off. ``language`` is the customer's (a key of
-    ``texts``); without it, or without texts for it, the question's script decides."""
+    ``question`` is read as the knowledge search read it, typos corrected (ChatOptions.question):
+    the search corrects spelling, once, for everyone. ``cite_inline`` appends "Source: title
+    (url)"; callers that show the returned passage as a link themselves (the chat widget does)
+    turn it off. ``language`` is the customer's (a key of ``texts``); without it, or without
+    texts for it, the question's script decides. ``offer_person`` False (the customer already
+    waits for one) says "don't know" without offering a person."""
     script = "zh" if has_cjk(question) else "en"
     chosen = language or script
     words = texts.get(chosen) or texts.get(script) or DEFAULT_TEXTS[script]
-    question = spelled_like(question, passages)
-    matches = rank(question, [f"{p.title}\n{p.text}" for p in passages])
-    if not matches or matches[0].score <= 0 or matches[0].coverage < MIN_COVERAGE:
-        return OfflineAnswer(words["dont_know"], None)
-    passage = passages[matches[0].index]
+    dont_know = words["dont_know"] if offer_person else words["dont_know_waiting"]
+    best = _best_match(question, passages)
+    if best is None or best.coverage < MIN_COVERAGE:
+        return OfflineAnswer(dont_know, None)
+    passage = passages[best.index]
     quoted = quote(question, passage.text)
     if not quoted:
-        return OfflineAnswer(words["dont_know"], None)
+        return OfflineAnswer(dont_know, None)
     citation = passage.title + (f" ({passage.url})" if passage.url else "")
     separator = "：" if chosen.startswith(("zh", "ja")) else ": "  # noqa: RUF001
     body = quoted
@@ -106,27 +110,27 @@ def answer(
     return OfflineAnswer(f"{body}\n\n{words['source']}{separator}{citation}", passage)
 
 
-_LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
-
-
-def spelled_like(question: str, passages: Sequence[Passage]) -> str:
-    """The question with each word the passages never use replaced by their word one edit away
-    ("warrenty" -> "warranty"), so one typo does not decide which passage is quoted. The search
-    corrects the same way (knowledge.spelling); the responder ranks passages itself."""
-    vocabulary = {w.lower() for p in passages for w in _LATIN_WORD.findall(f"{p.title} {p.text}")}
-
-    def nearest(match: re.Match[str]) -> str:
-        word = match.group(0)
-        if word.lower() in vocabulary:
-            return word
-        close = sorted(
-            v
-            for v in vocabulary
-            if v[0] == word[0].lower() and Levenshtein.distance(v, word.lower()) == 1
-        )
-        return close[0] if len(close) == 1 else word
-
-    return _LATIN_WORD.sub(nearest, question)
+def _best_match(question: str, passages: Sequence[Passage]) -> Match | None:
+    """The passage that covers most of the question's terms; among equals, the one whose title
+    (article and section) repeats most of what was asked, intent words included ("How long
+    delivery takes" for "How long does delivery take?"), then the one holding a value of the
+    kind asked for (a duration for "how long", a price for "how much": answer_types.py); then
+    the search's order, which weighs
+    every term against the whole knowledge base (and meaning, with embeddings) where this
+    responder sees only a few passages. Term frequency does not decide: a short passage that
+    says "delivery" three times is not the answer to how long delivery takes."""
+    matches = [m for m in rank(question, [f"{p.title}\n{p.text}" for p in passages]) if m.score > 0]
+    if not matches:
+        return None
+    return min(
+        matches,
+        key=lambda m: (
+            -m.coverage,
+            -heading_overlap(question, passages[m.index].title),
+            -answer_fit(question, passages[m.index].text),
+            m.index,
+        ),
+    )
 
 
 def _in_another_language(passage: Passage, language: str | None) -> bool:
@@ -191,13 +195,15 @@ class OfflineResponder:
         elif self._purpose == "classification":
             text, finish_reason = "", NO_ANSWER
         else:
-            question = next((m.content for m in reversed(messages) if m.role == "user"), "")
+            options = options or ChatOptions()
+            said = next((m.content for m in reversed(messages) if m.role == "user"), "")
             result = answer(
-                question,
+                options.question or said,
                 passages or (),
                 texts=self._texts,
                 cite_inline=self._cite_inline,
-                language=options.language if options else None,
+                language=options.language,
+                offer_person=options.offer_person,
             )
             text = result.text
             if result.passage is None:

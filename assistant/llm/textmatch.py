@@ -30,6 +30,10 @@ which who why will with would you your yours
 just know like long many much need take tell want
 """
 STOPWORDS = frozenset(_ENGLISH_STOPWORDS.split())
+# Stopwords that still say what kind of answer is wanted: "how long" asks for a duration, "how
+# much" for an amount. Too common in questions to rank passages by, but a section heading that
+# repeats them ("How long delivery takes") is the section that answers.
+INTENT_WORDS = frozenset({"long", "many", "much", "take"})
 # Question words, pronouns and particles that carry no topic in Chinese. They are cut out of a
 # run of characters before bigrams are formed, so "我怎么申请退款" yields 申请/请退/退款 and not
 # noise such as 我怎/么申 that no passage would ever contain.
@@ -58,7 +62,7 @@ def _stem(word: str) -> str:
     return word
 
 
-def terms(text: str) -> list[str]:
+def terms(text: str, *, stopwords: frozenset[str] = STOPWORDS) -> list[str]:
     """Content terms: stemmed words without stopwords, and CJK character bigrams."""
     result: list[str] = []
     for match in _TERMS.finditer(normalize(text)):
@@ -69,9 +73,17 @@ def terms(text: str) -> list[str]:
                     result.append(part)
                 else:
                     result.extend(part[i : i + 2] for i in range(len(part) - 1))
-        elif run not in STOPWORDS and (len(run) > 1 or run.isdigit()):
+        elif run not in stopwords and (len(run) > 1 or run.isdigit()):
             result.append(_stem(run))
     return result
+
+
+def heading_overlap(question: str, heading: str) -> int:
+    """How many of the question's terms, its intent words included, a heading repeats."""
+    with_intent = STOPWORDS - INTENT_WORDS
+    return len(
+        set(terms(question, stopwords=with_intent)) & set(terms(heading, stopwords=with_intent))
+    )
 
 
 def sentences(text: str) -> list[str]:

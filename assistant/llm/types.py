@@ -106,6 +106,13 @@ class ChatOptions:
     # The customer's language (a Django code such as "de"): models are told it in the prompt;
     # the offline responder, which reads no prompt, says its own words in it.
     language: str | None = None
+    # The customer's question as the knowledge search read it, typos corrected ("warrenty" ->
+    # "warranty"). The offline responder chooses and quotes its passage by these words; models
+    # read the customer's own words in the prompt and ignore it.
+    question: str | None = None
+    # False while the customer already waits for a person: the offline responder's "don't know"
+    # then offers no person (the reply turn restates the wait instead).
+    offer_person: bool = True
 
 
 @dataclass(frozen=True, slots=True)

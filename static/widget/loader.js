@@ -37,6 +37,8 @@
   var PING_EVERY = 25000;
   var SILENCE_LIMIT = 70000;
   var PONG_WAIT = 5000;
+  // Initials in the header's team line, "+N" included.
+  var MAX_INITIALS = 3;
   var KINDS = { customer: 1, assistant: 1, agent: 1, system: 1 };
   var P = "aw:" + cfg.inbox + ":";
   var SVG = "http://www.w3.org/2000/svg";
@@ -531,13 +533,15 @@
     ".av img{width:100%;height:100%;border-radius:50%;object-fit:cover}.av b{font-size:15px;font-weight:600}",
     ".ht{flex:1;min-width:0}",
     ".ht h2{margin:0;font-size:16px;font-weight:600;line-height:1.3;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
-    ".ht p{margin:1px 0 0;font-size:13px;opacity:.85;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".ht p{margin:1px 0 0;font-size:13px;opacity:.85;overflow:hidden;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;line-height:1.3}",
     ".tm{display:flex;align-items:center;gap:6px;margin-top:4px;font-size:12px;opacity:.9;min-width:0}",
     ".tm .ini{display:flex;flex:none}",
     ".tm .ini span{width:20px;height:20px;border-radius:50%;display:grid;place-items:center;font-size:10px;font-weight:600;background:rgba(255,255,255,.25);margin-left:-4px;border:1px solid var(--b)}",
     ".tm .ini span:first-child{margin-left:0}",
     ".dark .tm .ini span{background:rgba(0,0,0,.1)}",
-    ".tm .tt{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    // The reply time wraps to a second line rather than being cut off on a phone.
+    ".tm .tt{overflow:hidden;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;line-height:1.3;overflow-wrap:anywhere}",
+    ".tm .ini .more{font-size:9px;letter-spacing:-.02em}",
     ".em{display:flex;flex-direction:column;gap:6px;padding:10px 14px;border-top:1px solid var(--ln);font-size:13px;flex:none}",
     ".em div{display:flex;gap:8px}",
     ".em input{flex:1;min-width:0;font:inherit;padding:7px 10px;border:1px solid var(--ln);border-radius:8px;background:var(--bg);color:inherit}",
@@ -834,6 +838,13 @@
     renderHandoff();
   }
 
+  function setGreeting(greeting) {
+    if (!S.inbox) return;
+    S.inbox.greeting = greeting;
+    sset(P + "inbox", JSON.stringify(S.inbox));
+    renderGreeting();
+  }
+
   function setTeam(team) {
     var members = Array.isArray(team.members) ? team.members : [];
     S.team = {
@@ -851,7 +862,13 @@
     E.team.hidden = !team || (!team.members.length && !team.reply_time);
     if (E.team.hidden) return;
     var initials = h("span", "ini", { "aria-hidden": "true" });
-    team.members.forEach(function (name) { initials.appendChild(h("span", "", null, [txt(name.charAt(0).toUpperCase())])); });
+    // At most MAX_INITIALS circles: a larger team shows the first names' initials and "+N", so
+    // the reply time keeps its room in a phone's header.
+    var shownMembers = team.members.length > MAX_INITIALS ? team.members.slice(0, MAX_INITIALS - 1) : team.members;
+    shownMembers.forEach(function (name) { initials.appendChild(h("span", "", null, [txt(name.charAt(0).toUpperCase())])); });
+    if (shownMembers.length < team.members.length) {
+      initials.appendChild(h("span", "more", { "data-testid": "team-more" }, [txt("+" + (team.members.length - shownMembers.length))]));
+    }
     // The reply time is said once: here, unless the subtitle above already says it (waiting).
     var names = team.members.join(", ");
     var inSubtitle = S.conv && S.conv.state === "waiting" && team.reply_time;
@@ -1531,7 +1548,11 @@
       case "stream_delta": return streamDelta(m);
       case "stream_end": return streamEnd(m);
       case "typing": return showTyping(m.author, !!m.active);
-      case "state": return setConversation(m.conversation, true);
+      case "state":
+        // A change of language brings the server's own texts again, in the new language.
+        if (typeof m.greeting === "string") setGreeting(m.greeting);
+        if (m.team && typeof m.team === "object") setTeam(m.team);
+        return setConversation(m.conversation, true);
       case "csat_request":
         if (S.conv && (m.conversation_id == null || String(m.conversation_id) === String(S.conv.id))) {
           S.conv.rated = false;

@@ -135,6 +135,35 @@ def test_waiting_for_a_person_the_assistant_answers_until_an_agent_joins(
     screenshots(page, "waiting-agent-joined")
 
 
+def test_waiting_for_a_person_a_question_it_cannot_answer_is_not_offered_a_person_again(
+    page: Any, web_server: Any
+) -> None:
+    """The customer already waits: "I don't know" offers nobody, and the widget says where
+    they stand instead."""
+    load_demo_data(port=web_server.port)
+    team_hours(open_all_day=True)
+    agent_at_the_desk("agent")
+    open_widget(page, web_server)
+    send(page, "I want to talk to a person")
+    messages(page, "system").get_by_text(CONNECTING).wait_for()
+    conversation = Conversation.objects.get()
+    in_thread(escalation.escalate, conversation_id=str(conversation.pk), reason="customer_request")
+    messages(page, "system").get_by_text("Alex from our team will reply here shortly.").wait_for()
+
+    send(page, "Do you sell skateboards?")
+    wait_for_assistant_messages(page, 1)
+    said = "I'm sorry, I don't know the answer to that from our help articles."
+    assert assistant_texts(page)[-1].endswith(said)
+    wait = "Thanks, your message is with our team. A person from our team will reply here."
+    messages(page, "system").get_by_text(wait, exact=False).wait_for()
+    # The conversation as shown (the screen reader's live region repeats the latest notice).
+    seen = page.get_by_test_id("message-list").inner_text()
+    assert "connect you with a member of our team" not in seen
+    assert seen.count(said) == 1 and seen.count(wait) == 1, seen
+    assert Conversation.objects.get().state == Conversation.State.WAITING
+    screenshots(page, "waiting-dont-know-no-offer")
+
+
 def test_nobody_online_the_customer_hears_when_the_team_is_back_and_leaves_an_email(
     browser: Any, web_server: Any
 ) -> None:
@@ -150,15 +179,15 @@ def test_nobody_online_the_customer_hears_when_the_team_is_back_and_leaves_an_em
         open_widget(page, web_server)
         back = page.get_by_test_id("team")
         back.wait_for()
-        # 09:00 in Amsterdam is 03:00 in New York.
+        # 09:00 in Amsterdam is 03:00 in New York, written as English writes a time (CLDR).
         day = DAY_NAMES[reopening_day]
-        assert f"Back {day} 03:00" in back.inner_text()
+        assert f"Back {day}, 3:00\u202fAM" in back.inner_text()
 
         page.get_by_test_id("handoff").click()
         messages(page, "system").get_by_text(CONNECTING).wait_for()
         conversation = Conversation.objects.get()
         in_thread(escalation.escalate, conversation_id=str(conversation.pk), reason="x")
-        notice = f"Our team is away right now and back {day} 03:00 (your time)."
+        notice = f"Our team is away right now and back {day}, 3:00\u202fAM (your time)."
         messages(page, "system").get_by_text(notice, exact=False).wait_for()
         assert "shortly" not in widget_text(page)
         form = page.get_by_test_id("email-form")
@@ -184,3 +213,45 @@ def test_nobody_online_the_customer_hears_when_the_team_is_back_and_leaves_an_em
 
 CONNECTING = "I'm connecting you with a person from our team."
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+FITS = """(el) => el.scrollWidth <= el.clientWidth + 1 && el.scrollHeight <= el.clientHeight + 1"""
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de-DE"])
+def test_on_a_phone_the_header_shows_the_whole_reply_time_beside_a_team_of_four(
+    browser: Any, web_server: Any, locale: str
+) -> None:
+    """Four people in the team and nobody at the desk: the header shows two initials and "+2"
+    and the whole sentence, wrapped, not cut off."""
+    load_demo_data(port=web_server.port)
+    team_hours(open_all_day=True)
+    context = browser.new_context(viewport=PHONE, locale=locale)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        open_widget(page, web_server)
+        team = page.get_by_test_id("team")
+        team.wait_for()
+        sentence = {
+            "en-US": "Nobody from our team is online right now",
+            "de-DE": "Gerade ist niemand aus unserem Team online",
+        }[locale]
+        said = team.locator(".tt")
+        assert said.inner_text() == sentence
+        assert said.evaluate(FITS), "the reply time is cut off"
+        assert team.locator(".ini span").count() == 3
+        assert page.get_by_test_id("team-more").inner_text() == "+2"
+        names = team.get_attribute("title") or ""
+        assert names.count(",") == 3, names  # all four named for the pointer and assistive tech
+        header_right = page.get_by_test_id("close").bounding_box()
+        assert header_right is not None
+        box = said.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= header_right["x"]
+        page.screenshot(path=str(SCREENS / f"header-team-of-four-{locale}-phone.png"))
+        page.set_viewport_size(DESKTOP)
+        page.wait_for_timeout(200)
+        assert said.evaluate(FITS)
+        page.screenshot(path=str(SCREENS / f"header-team-of-four-{locale}-desktop.png"))
+    finally:
+        context.close()

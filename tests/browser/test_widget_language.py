@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -119,6 +120,39 @@ def test_the_widget_follows_the_language_the_customer_writes_in(page: Any, web_s
     shoot(page, "language-follows-spanish")
 
 
+def test_the_greeting_and_the_team_line_turn_german_when_the_customer_switches_mid_chat(
+    page: Any, web_server: Any
+) -> None:
+    """An English browser; the customer asks in English, then writes German: the greeting, the
+    header's team line and the widget's own texts turn German, each shown once."""
+    load_demo_data(port=web_server.port)
+    open_widget(page, web_server)
+    greeting, team = page.get_by_test_id("greeting"), page.get_by_test_id("team")
+    assert greeting.inner_text().startswith("Hi! I'm the assistant.")
+    english_team = team.inner_text()
+    send(page, "When are your stores open?")
+    shown(page, "Both stores have the same opening hours").wait_for()
+
+    send(page, "Wie lange dauert die Lieferung nach Deutschland?")
+    page.wait_for_function(
+        "() => document.querySelector('assistant-widget').shadowRoot"
+        ".querySelector('[data-testid=input]').placeholder === 'Nachricht schreiben…'"
+    )
+    greeting.get_by_text("Hallo! Ich bin der Assistent.").wait_for()
+    conversation = Conversation.objects.latest("created_at")
+    assert conversation.language == "de"
+    german_team = in_thread(services.widget_texts, conversation=conversation)["team"]
+    assert german_team["reply_time"] and german_team["reply_time"] in team.inner_text()
+    assert team.inner_text() != english_team
+    seen = panel_text(page)
+    assert seen.count("Hallo! Ich bin der Assistent.") == 1, seen
+    assert "Hi! I'm" not in seen and english_team not in seen, seen
+    answers = page.locator("[data-testid=message][data-author=assistant]:not([data-stream])")
+    answers.nth(1).wait_for()
+    answers.nth(1).scroll_into_view_if_needed()
+    shoot(page, "language-switch-to-german")
+
+
 def test_the_offline_banner_shows_within_seconds_and_goes_when_back(
     german_page: Any, web_server: Any
 ) -> None:
@@ -143,6 +177,58 @@ def test_the_offline_banner_shows_within_seconds_and_goes_when_back(
     assert time.monotonic() - back < 5
     assert offline not in panel_text(page)
     # Still connected: a message written now is delivered.
+    send(page, "Bin wieder da.")
+    page.wait_for_function(
+        "() => [...document.querySelector('assistant-widget').shadowRoot"
+        ".querySelectorAll('[data-testid=message][data-author=customer]')]"
+        ".every((m) => !m.hasAttribute('data-pending'))",
+        timeout=15_000,
+    )
+
+
+def test_the_banner_shows_within_seconds_when_the_socket_closes_and_goes_when_back(
+    german_page: Any, web_server: Any
+) -> None:
+    """The connection drops while the browser still believes it is online (a server restart, a
+    proxy cutting idle sockets): no offline event, only the socket's close."""
+    page = german_page
+    load_demo_data(port=web_server.port)
+    sockets: list[Any] = []
+    refusing = {"now": False}
+
+    def through_the_network(socket: Any) -> None:
+        if refusing["now"]:
+            socket.close(code=1013)  # "try again later", as an overloaded proxy says
+            return
+        socket.connect_to_server()
+        sockets.append(socket)
+
+    page.route_web_socket(re.compile(r"/ws/widget/"), through_the_network)
+    open_widget(page, web_server)
+    send(page, "Hallo, ich habe eine Frage zu meiner Bestellung.")
+    page.wait_for_selector("[data-testid=message][data-author=customer]:not([data-pending])")
+    status = page.get_by_test_id("status")
+    cut = "Verbindung unterbrochen. Neuer Versuch…"
+
+    went = time.monotonic()
+    refusing["now"] = True
+    sockets[-1].close(code=1001)
+    page.get_by_test_id("status").get_by_text(cut).wait_for(timeout=5_000)
+    assert time.monotonic() - went < 5
+    assert page.evaluate("navigator.onLine") is True  # the socket said it, not the browser
+    page.wait_for_timeout(1500)  # reconnecting attempts are refused meanwhile
+    assert status.inner_text() == cut
+    shoot(page, "connection-cut-banner")
+
+    refusing["now"] = False
+    status.wait_for(state="hidden", timeout=20_000)
+    assert cut not in panel_text(page)
+    # The answer written while the socket was down arrives with the reconnect, once.
+    answers = page.locator("[data-testid=message][data-author=assistant]:not([data-stream])")
+    answers.first.wait_for()
+    page.wait_for_timeout(500)
+    assert answers.count() == 1
+    shoot(page, "connection-back")
     send(page, "Bin wieder da.")
     page.wait_for_function(
         "() => [...document.querySelector('assistant-widget').shadowRoot"

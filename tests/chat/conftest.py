@@ -13,6 +13,7 @@ from assistant.asgi import application
 from assistant.chat import turns
 from assistant.chat.models import Inbox
 from assistant.db_async import db_async
+from assistant.knowledge.retrieval import Retrieved
 from assistant.llm.types import Passage
 from tests import factories
 
@@ -110,7 +111,7 @@ def with_passages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every question finds the delivery passage (retrieval itself is tested elsewhere)."""
     from assistant.chat import reply
 
-    async def passages(question: str, *, language: str, scope: object = None) -> list[Passage]:
-        return [PASSAGE]
+    async def passages(question: str, *, language: str, scope: object = None) -> Retrieved:
+        return Retrieved([PASSAGE], question)
 
-    monkeypatch.setattr(reply, "apassages_for", passages)
+    monkeypatch.setattr(reply, "aknowledge_for", passages)

@@ -8,7 +8,7 @@ from assistant.chat import reply
 from assistant.db_async import db_async
 from assistant.knowledge.demo import load_demo_articles
 from assistant.knowledge.models import Article
-from assistant.knowledge.retrieval import retrieve_passages
+from assistant.knowledge.retrieval import Retrieved, retrieve_passages
 from assistant.knowledge.services import ArticleData, article_create
 from assistant.llm.attribution import statements
 from assistant.llm.textmatch import terms
@@ -130,10 +130,10 @@ async def test_the_passage_quoted_is_cited_even_when_the_search_ranked_another_f
     prices = next(p for p in found if "Prices" in p.title)
     assert care.url != prices.url
 
-    async def search_ranks_recycling_first(*args: object, **kwargs: object) -> list:
-        return [care, prices]
+    async def search_ranks_recycling_first(question: str, **kwargs: object) -> Retrieved:
+        return Retrieved([care, prices], question)
 
-    monkeypatch.setattr(reply, "apassages_for", search_ranks_recycling_first)
+    monkeypatch.setattr(reply, "aknowledge_for", search_ranks_recycling_first)
     answer = await ask(inbox, new_session, "What does a new battery cost?")
     assert "€649" in answer["text"]
     assert [c["url"] for c in answer["citations"]] == [prices.url]

@@ -179,3 +179,25 @@ async def test_each_answer_counts_its_tokens_against_the_conversation_budget(
     assert tokens_used == calls_total > 0
     assert await db_async(ModelCall.objects.filter(purpose="reply").count)() == 2
     await tab.close()
+
+
+async def test_a_message_written_while_an_answer_streams_is_answered_after_it(
+    inbox, new_session, simulated_llm
+) -> None:
+    """The second question is stored before the first answer (which is stored when it ends):
+    the turn still answers it, rather than taking the customer's question for answered."""
+    session = await new_session(inbox)
+    tab = Widget()
+    await tab.hello(session.token)
+    await tab.send({"type": "message", "client_id": "1", "text": "tell me a long story"})
+    await tab.receive_until("stream_delta")
+    await tab.send({"type": "message", "client_id": "2", "text": "And how long is delivery?"})
+    await tab.receive_until("stream_end")
+    await tab.receive_until("stream_end")  # the answer to the second question
+    conversation = await db_async(Conversation.objects.get)(contact_id=session.contact.id)
+    await turns_finished(conversation.id)
+    kinds = await db_async(
+        lambda: list(conversation.messages.order_by("seq").values_list("author_kind", flat=True))
+    )()
+    assert kinds == ["customer", "customer", "assistant", "assistant"]
+    await tab.close()

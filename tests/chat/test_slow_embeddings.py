@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 
 from assistant.chat.models import Inbox
-from assistant.chat.retrieval import apassages_for
+from assistant.chat.retrieval import aknowledge_for
 from assistant.db_async import db_async
 from assistant.privacy.outbound import CallScope
 from assistant.privacy.policy import PrivacySettings
@@ -38,7 +38,7 @@ async def test_hanging_query_embeddings_leave_every_database_thread_free(
     # More waiting turns than there are database threads.
     turns = [
         asyncio.create_task(
-            apassages_for(f"[[fault:hang]] battery {n}", language="en", scope=scope)
+            aknowledge_for(f"[[fault:hang]] battery {n}", language="en", scope=scope)
         )
         for n in range(settings.DATABASE_THREADS + 2)
     ]
@@ -65,4 +65,5 @@ async def test_a_failing_embeddings_provider_still_lets_full_text_search_answer(
     inbox = await db_async(factories.make_inbox)()
     scope = CallScope(inbox.pk, None, PrivacySettings())
     # No articles: nothing to find, and the provider's 500 is not the turn's failure.
-    assert await apassages_for("[[fault:500]] battery", language="en", scope=scope) == []
+    found = await aknowledge_for("[[fault:500]] battery", language="en", scope=scope)
+    assert found.passages == []

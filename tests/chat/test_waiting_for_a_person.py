@@ -78,3 +78,27 @@ async def test_the_inbox_can_switch_answering_while_waiting_off(
     reply = await response_to(tab, session, "How long does delivery take?", "q1")
     assert reply.author_kind == Message.Author.SYSTEM and "with our team" in reply.text
     await tab.close()
+
+
+async def test_a_question_it_cannot_answer_while_waiting_offers_no_person_but_the_wait(
+    inbox, new_session
+) -> None:
+    """No help article covers it: the assistant says it doesn't know, without offering the
+    person the customer already waits for, and restates where they stand."""
+    session, tab = await waiting_conversation(inbox, new_session, "customer_request")
+    await response_to(tab, session, "Do you sell skateboards?", "q1")
+    conversation = await conversation_of(session)
+    latest = await db_async(
+        lambda: list(conversation.messages.order_by("-seq").values_list("author_kind", "text")[:3])
+    )()
+    (wait_kind, wait), (answer_kind, answer), (asked_kind, _asked) = latest
+    assert asked_kind == Message.Author.CUSTOMER
+    assert answer_kind == Message.Author.ASSISTANT
+    assert answer == "I'm sorry, I don't know the answer to that from our help articles."
+    assert wait_kind == Message.Author.SYSTEM
+    assert wait.startswith("Thanks, your message is with our team.")
+    # This inbox has no team at the desk: the customer is told so, and how to get the answer.
+    assert "Nobody from our team is online right now." in wait
+    assert conversation.state == Conversation.State.WAITING
+    assert conversation.dont_know_streak == 0  # nothing was offered, so no answer is awaited
+    await tab.close()

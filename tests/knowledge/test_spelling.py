@@ -2,6 +2,7 @@
 
 import pytest
 
+from assistant.knowledge.retrieval import retrieve
 from assistant.knowledge.search import search_chunks
 from assistant.knowledge.spelling import corrected
 from tests.knowledge.conftest import ArticleFactory
@@ -75,3 +76,27 @@ def test_drafts_lend_no_words(make_article: ArticleFactory) -> None:
     make_article("Vouchers", "A voucher can be used once.", status="draft")
 
     assert corrected("Can I use a voucer?", "english") == "Can I use a voucer?"
+
+
+@pytest.mark.usefixtures("articles")
+def test_the_search_returns_the_question_as_it_searched_it() -> None:
+    """One place corrects spelling: whoever reads the question again (the offline responder
+    choosing its passage) gets the corrected words with the passages."""
+    found = retrieve("How long is the warrenty on the frame?", language="en")
+    assert found.question == "How long is the warranty on the frame?"
+    assert [p.title for p in found.passages][:1] == ["Warranty"]
+    assert retrieve("Do you sell skateboards?", language="en").question == (
+        "Do you sell skateboards?"
+    )
+
+
+def test_among_words_one_edit_away_the_likelier_slip_is_chosen(
+    make_article: ArticleFactory,
+) -> None:
+    """Two letters swapped keep every letter ("opne" is "open", not the commoner "one"), and a
+    first letter is rarely the one mistyped ("ebike" is "e-bike", not "bike")."""
+    make_article("Stores", "Our stores open at ten. One store is in Utrecht, one in Rotterdam.")
+    make_article("Bikes", "Every bike and every e-bike is checked. A bike, a bike, a bike.")
+
+    assert corrected("When do the stores opne?", "english") == "When do the stores open?"
+    assert corrected("Is my ebike checked?", "english") == "Is my e-bike checked?"

@@ -17,7 +17,7 @@ from asgiref.sync import async_to_sync
 from assistant import calls
 from assistant.chat.classifier import classify
 from assistant.chat.models import Conversation
-from assistant.chat.retrieval import passages_for
+from assistant.chat.retrieval import knowledge_for
 from assistant.chat.suggestions import draft_reply
 from assistant.knowledge.indexing import embed_chunks_now
 from assistant.knowledge.models import Chunk
@@ -66,7 +66,7 @@ def test_the_customers_question_is_pseudonymised_before_it_is_embedded(external_
     conversation = factories.make_conversation(factories.make_inbox(), text=QUESTION)
     scope = CallScope(conversation.inbox_id, conversation.id, PrivacySettings())
 
-    passages_for(QUESTION, language="en", scope=scope)
+    knowledge_for(QUESTION, language="en", scope=scope)
 
     sent = external_model.app.stats.embedding_inputs
     assert sent and EMAIL not in json.dumps(sent) and "[EMAIL_1]" in sent[0]
@@ -84,7 +84,7 @@ def test_an_embeddings_provider_outside_the_inboxs_jurisdictions_receives_nothin
         conversation.inbox_id, conversation.id, PrivacySettings(allowed_jurisdictions=("China",))
     )
 
-    passages_for(QUESTION, language="en", scope=scope)  # full-text search still answers
+    knowledge_for(QUESTION, language="en", scope=scope)  # full-text search still answers
 
     assert external_model.app.stats.embedding_requests == 0
     assert audits("embeddings") == []

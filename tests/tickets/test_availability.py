@@ -113,7 +113,7 @@ def test_shortly_is_said_only_when_someone_is_online_within_business_hours() -> 
         closed, language="en", time_zone="America/New_York", assignee="Ada"
     )
     # Monday 09:00 in Amsterdam is 03:00 in New York.
-    assert "back Monday 03:00 (your time)" in text and "Ada" not in text
+    assert "back Monday, 3:00\u202fAM (your time)" in text and "Ada" not in text
     assert "email address" in text
     said = chat_availability.wait_text(someone, language="en", time_zone="", assignee="Ada")
     assert said == "Ada from our team will reply here shortly."
