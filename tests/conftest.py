@@ -18,10 +18,16 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 
 from assistant.embedded import EmbeddedServices
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests check behaviour, not speed: Hypothesis' default 200 ms deadline per example
+# fails them on a busy CI machine (a slow example is not a wrong one; speed is measured in bench/).
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 _services: EmbeddedServices | None = None
 
 
