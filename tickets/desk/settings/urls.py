@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.desk.settings import agents, audit, replies, teams
+from tickets.desk.settings import agents, audit, notifications, replies, teams
 
 urlpatterns = [
     path("desk/settings/teams/", teams.team_list, name="desk-settings-teams"),
@@ -59,6 +59,11 @@ urlpatterns = [
         name="desk-settings-reply-delete",
     ),
     path("desk/settings/audit/", audit.audit_log, name="desk-settings-audit"),
+    path(
+        "desk/settings/notifications/",
+        notifications.notifications,
+        name="desk-settings-notifications",
+    ),
     path(
         "accounts/invitation/<uidb64>/<token>/",
         agents.accept_invitation,
