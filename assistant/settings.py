@@ -372,6 +372,8 @@ STATIC_URL = "/static/"
 # In development whitenoise serves straight from the apps and static/ (its "finders" mode).
 STATIC_ROOT = None if DEBUG else BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise's table has no entry for WAV (the desk's alert sound, static/desk/alert.wav).
+WHITENOISE_MIMETYPES = {".wav": "audio/wav"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

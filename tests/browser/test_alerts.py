@@ -40,6 +40,12 @@ RECORD_NOTIFICATIONS = """
   Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
   Recorded.requestPermission = (...args) => Real.requestPermission(...args);
   window.Notification = Recorded;
+  window.__sounds = [];
+  const play = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function () {
+    window.__sounds.push(this.src);
+    return play.call(this);
+  };
 })();
 """
 
@@ -100,6 +106,11 @@ def test_a_background_desk_tab_shows_the_count_and_a_notification_for_an_assignm
         assert desk.evaluate("() => window.__notifications") == [
             {"title": "Assigned to you", "body": "My brakes squeak"}
         ]
+        # With the sound, shipped with the desk's static files (nothing from elsewhere).
+        sounds = desk.evaluate("() => window.__sounds")
+        assert len(sounds) == 1 and sounds[0].startswith(f"{web_server.url}/static/desk/alert")
+        sound = desk.request.get(sounds[0])
+        assert sound.ok and sound.headers["content-type"].startswith("audio/")
 
         # Assignments turned off on the agent's Notifications page (in a tab in front).
         settings_tab = context.new_page()
@@ -117,6 +128,7 @@ def test_a_background_desk_tab_shows_the_count_and_a_notification_for_an_assignm
         desk.wait_for_function("() => document.title.startsWith('(2) ')")
         desk.wait_for_timeout(1000)
         assert desk.evaluate("() => window.__notifications.length") == 1
+        assert desk.evaluate("() => window.__sounds.length") == 1
     finally:
         context.close()
 
