@@ -1,8 +1,8 @@
 """Alerts in Chromium: an agent with the desk in a background tab (notifications allowed) sees
 the count in the tab's title and gets a browser notification when a conversation is assigned
 to them; with that kind turned off on their Notifications page, the count still follows but
-nothing is announced. Screens of the sidebar's control and the settings page, desktop and
-phone."""
+nothing is announced; after a dropped connection the count catches up on reconnecting.
+Screens of the sidebar's control and the settings page, desktop and phone."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ SCREENS = settings.BASE_DIR / "var" / "screens"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
 
-# Every Notification the page creates, kept for the test to read: the real constructor still
-# runs (Chromium shows it), the page's code cannot tell the difference.
+# Every Notification, sound and WebSocket the page creates, kept for the test to read: the real
+# constructors still run (Chromium shows the notification), the page's code cannot tell.
 RECORD_NOTIFICATIONS = """
 (() => {
   const Real = window.Notification;
@@ -40,6 +40,11 @@ RECORD_NOTIFICATIONS = """
   Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
   Recorded.requestPermission = (...args) => Real.requestPermission(...args);
   window.Notification = Recorded;
+  window.__sockets = [];
+  const RealSocket = window.WebSocket;
+  window.WebSocket = class extends RealSocket {
+    constructor(...args) { super(...args); window.__sockets.push(this); }
+  };
   window.__sounds = [];
   const play = HTMLMediaElement.prototype.play;
   HTMLMediaElement.prototype.play = function () {
@@ -129,6 +134,18 @@ def test_a_background_desk_tab_shows_the_count_and_a_notification_for_an_assignm
         desk.wait_for_timeout(1000)
         assert desk.evaluate("() => window.__notifications.length") == 1
         assert desk.evaluate("() => window.__sounds.length") == 1
+
+        # The connection drops and the network is gone for a while: what changed meanwhile
+        # reaches the title once the desk has reconnected.
+        context.set_offline(True)
+        desk.evaluate("() => window.__sockets.at(-1).close()")
+        desk.wait_for_selector("body[data-socket=closed]")
+        in_thread(_assign, ticket=first, agent=None, by=manager)
+        desk.wait_for_timeout(1000)
+        assert desk.title().startswith("(2) ")
+        context.set_offline(False)
+        desk.wait_for_selector("body[data-socket=open]", timeout=45_000)
+        desk.wait_for_function("() => document.title.startsWith('(1) ')")
     finally:
         context.close()
 
