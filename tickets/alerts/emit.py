@@ -24,6 +24,7 @@ from assistant.chat import events
 from tickets.alerts.links import link_to
 from tickets.alerts.models import MAILED_KINDS, Kind
 from tickets.alerts.preferences import preferences_of
+from tickets.alerts.tasks import mail_agent
 from tickets.models import Ticket
 
 
@@ -89,8 +90,6 @@ def _emit(alert: Alert) -> None:
     # Announced after commit, like every desk event: never an alert for a change rolled back.
     transaction.on_commit(lambda: outbox.announce(send))
     if alert.kind in MAILED_KINDS and preferences.email_when_away:
-        from tickets.alerts.tasks import mail_agent
-
         # The task decides whether the agent is away when it runs (a tab may open meanwhile).
         transaction.on_commit(
             lambda: mail_agent.delay(alert.agent_id, alert.ticket.pk, str(alert.kind), alert.target)
