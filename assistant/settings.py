@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "tickets.accounts",
+    # Alerts for agents: notifications, sound and title count on the desk, e-mail when away.
+    "tickets.alerts",
     "analytics",
     # The REST API and its OpenAPI schema (docs/api.md): DRF with token and session
     # authentication, the schema by drf-spectacular (Swagger UI and Redoc from the sidecar
@@ -376,6 +378,8 @@ STATIC_URL = "/static/"
 # In development whitenoise serves straight from the apps and static/ (its "finders" mode).
 STATIC_ROOT = None if DEBUG else BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise's table has no entry for WAV (the desk's alert sound, static/desk/alert.wav).
+WHITENOISE_MIMETYPES = {".wav": "audio/wav"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -446,6 +450,9 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "assistant.secrets_filter.SafeReporterFilter
 
 WEB_HOST: str = _typed("str", "WEB_HOST", default="127.0.0.1")
 WEB_PORT: int = _typed("int", "WEB_PORT", default=8000)
+# The desk's public address, for links in e-mails sent outside any request (an agent's alert
+# e-mail from a Celery worker): e.g. https://support.example.com.
+SITE_URL: str = _typed("str", "SITE_URL", default=f"http://localhost:{WEB_PORT}")
 # The ASGI server (assistant/webserver.py, where the B4 numbers behind the choice are).
 WEB_SERVER: str = _typed("str", "WEB_SERVER", default="uvicorn")
 if WEB_SERVER not in ("daphne", "uvicorn"):

@@ -1,4 +1,5 @@
-"""The desk's WebSocket: live queues, live transcripts, presence and typing.
+"""The desk's WebSocket: live queues, live transcripts, presence and typing, and the agent's
+alerts (tickets.alerts) with the count of conversations waiting for them.
 
 Authenticated by the desk's session cookie (Channels' AuthMiddlewareStack) and restricted to
 this site's own origins; every subscription is checked against tickets.access, so an agent can
@@ -25,6 +26,8 @@ from assistant.db_async import db_async
 from assistant.validation import MAX_JSON_DEPTH, InvalidInput, Line, parse_json
 from tickets import access, online, presence
 from tickets.accounts import gate
+from tickets.alerts.emit import agent_group
+from tickets.alerts.waiting import waiting_count
 
 CLOSE_FORBIDDEN = 4403
 logger = logging.getLogger(__name__)
@@ -66,12 +69,19 @@ class Ping(_Frame):
     type: Literal["ping"]
 
 
+class Waiting(_Frame):
+    """Asks for the count of conversations waiting for this agent (the tab title's count)."""
+
+    type: Literal["waiting"]
+
+
 FRAMES: dict[str, type[_Frame]] = {
     "watch": Watch,
     "unwatch": Unwatch,
     "typing": Typing,
     "heartbeat": Heartbeat,
     "ping": Ping,
+    "waiting": Waiting,
 }
 
 
@@ -96,6 +106,11 @@ def _conversation(user: Any, conversation_id: str) -> Any:
     return access.conversation_for(user, conversation_id)
 
 
+@db_async
+def _waiting_count(user_id: int) -> int:
+    return waiting_count(user_id)
+
+
 class DeskConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -112,6 +127,7 @@ class DeskConsumer(AsyncWebsocketConsumer):
         self.name = self.user.get_short_name() or self.user.get_username()
         for inbox_id in inbox_ids:
             await self.channel_layer.group_add(events.inbox_group(inbox_id), self.channel_name)
+        await self.channel_layer.group_add(agent_group(self.user.pk), self.channel_name)
         # The agent is at the desk while this tab is connected (tickets.online).
         self.at_desk = True
         await online.tab_alive(user_id=self.user.pk, tab=self.channel_name)
@@ -120,6 +136,7 @@ class DeskConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if getattr(self, "at_desk", False):
             await online.tab_closed(user_id=self.user.pk, tab=self.channel_name)
+            await self.channel_layer.group_discard(agent_group(self.user.pk), self.channel_name)
         for inbox_id in self.inbox_ids:
             await self.channel_layer.group_discard(events.inbox_group(inbox_id), self.channel_name)
         for conversation_id in list(self.watching):
@@ -142,7 +159,9 @@ class DeskConsumer(AsyncWebsocketConsumer):
             await self._error("internal", _("Something went wrong on our side; please try again."))
 
     async def _handle(self, frame: _Frame) -> None:
-        if not isinstance(frame, _ConversationFrame):  # ping
+        if isinstance(frame, Waiting):
+            await self._send_waiting()
+        elif not isinstance(frame, _ConversationFrame):  # ping
             await self.send(text_data='{"type":"pong"}')
         elif isinstance(frame, Watch):
             await self._watch(frame.conversation_id)
@@ -226,6 +245,10 @@ class DeskConsumer(AsyncWebsocketConsumer):
             events.conversation_group(conversation_id),
             {"type": events.FORWARD, "text": events.encode(event)},
         )
+
+    async def _send_waiting(self) -> None:
+        count = await _waiting_count(self.user.pk)
+        await self.send(text_data=events.encode({"type": "waiting", "count": count}))
 
     async def forward_event(self, envelope: dict[str, Any]) -> None:
         await self.send(text_data=envelope["text"])

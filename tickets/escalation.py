@@ -17,6 +17,7 @@ from assistant.chat.availability import wait_text
 from assistant.chat.models import Conversation
 from assistant.people import public_name
 from tickets import assignment, availability, services, summaries
+from tickets.alerts import emit as alerts
 from tickets.models import Ticket, TicketEvent
 
 
@@ -62,6 +63,7 @@ def assign(ticket: Ticket) -> bool:
         TicketEvent.objects.create(ticket=ticket, kind="assignee", before=None, after=agent.pk)
         ticket.assignee = agent
         services.announce(ticket, "assignee")
+        alerts.assigned(ticket=ticket, agent=agent, by=None)
     return True
 
 

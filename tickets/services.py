@@ -19,6 +19,7 @@ from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.errors import Refused
 from assistant.people import public_name, staff_name
 from tickets import access, sla
+from tickets.alerts import emit as alerts
 from tickets.models import AgentProfile, Note, Team, Ticket, TicketEvent
 
 TRACKED_FIELDS = ("subject", "status", "priority", "assignee", "team", "tags")
@@ -187,6 +188,7 @@ def ticket_create(
     _record(ticket, "created", by, None, {"channel": channel, "subject": ticket.subject})
     sla.start_clocks(ticket, now=ticket.created_at)
     announce(ticket, "created")
+    alerts.assigned(ticket=ticket, agent=assignee, by=by)
     return ticket
 
 
@@ -250,6 +252,8 @@ def ticket_update(*, ticket: Ticket, by: AbstractBaseUser | None, **changes: Any
     if "status" in changed and not ticket.is_open and ticket.conversation_id:
         chat.conversation_resolve(conversation_id=ticket.conversation_id)
     announce(ticket, ",".join(changed))
+    if "assignee" in changed:
+        alerts.assigned(ticket=ticket, agent=ticket.assignee, by=by)
     return ticket
 
 

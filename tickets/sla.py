@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from assistant.chat import events
+from tickets.alerts import emit as alerts
 from tickets.business_hours import Calendar, add_business_minutes, business_minutes_between
 from tickets.models import BusinessCalendar, SLAClock, SLAPolicy, Ticket, TicketEvent
 
@@ -204,5 +205,6 @@ def check(*, now: datetime) -> dict[str, int]:
                 ticket=clock.ticket, kind="sla_warning", after={"target": clock.target}
             )
             announce_sla(clock.ticket, "sla_warning", clock.target)
+            alerts.sla_warning(ticket=clock.ticket, target=clock.target)
             counts["warned"] += 1
     return counts

@@ -59,6 +59,8 @@
       document.querySelector("[data-connection]").hidden = true;
       body.dataset.socket = "open";
       if (conversationId) send({ type: "watch", conversation_id: conversationId });
+      // After a reconnect, alerts sent meanwhile are not replayed: the count is asked again.
+      send({ type: "waiting" });
     });
     socket.addEventListener("message", (event) => {
       let frame;
@@ -81,6 +83,56 @@
   // The server counts this agent as online only while a desk tab shows signs of life
   // (tickets/online.py forgets a tab after 60 s of silence).
   setInterval(() => send({ type: "ping" }), 20000);
+
+  // -- alerts: the count in the tab title, a browser notification and a sound -----------------
+  // The server sends an "alert" frame to every desk tab of the agent (tickets/alerts/emit.py)
+  // for the kinds they kept on. The notification and the sound are for a tab the agent is not
+  // looking at; the title's count is always kept (when they chose to see it).
+  const alertData = JSON.parse(document.getElementById("desk-alerts").textContent || "null") || {};
+  const alertStrings = alertData.strings || {};
+  const plainTitle = document.title;
+  function showWaiting(count) {
+    body.dataset.waiting = String(count);
+    document.title = alertData.titleCount && count > 0 ? "(" + count + ") " + plainTitle : plainTitle;
+  }
+  if (typeof alertData.waiting === "number") showWaiting(alertData.waiting);
+  let recount = null;
+  function askWaiting() {
+    if (!recount) recount = setTimeout(() => { recount = null; send({ type: "waiting" }); }, 500);
+  }
+  const notifyEnable = document.querySelector("[data-notify-enable]");
+  const notifyBlocked = document.querySelector("[data-notify-blocked]");
+  function showPermission() {
+    // Asked only when the agent clicks: browsers ignore (and some punish) prompts on load.
+    const state = "Notification" in window ? Notification.permission : "unsupported";
+    if (notifyEnable) notifyEnable.hidden = state !== "default";
+    if (notifyBlocked) notifyBlocked.hidden = state !== "denied";
+  }
+  showPermission();
+  if (notifyEnable) {
+    notifyEnable.addEventListener("click", async () => {
+      try { await Notification.requestPermission(); } catch (_) { /* an old browser: no promise */ }
+      showPermission();
+    });
+  }
+  const lookingAtDesk = () => document.visibilityState === "visible" && document.hasFocus();
+  function announce(alert) {
+    if (lookingAtDesk()) return;
+    if (alertData.sound) new Audio(alertData.sound).play().catch(() => {});
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    const notice = new Notification(alertStrings[alert.kind] || alert.kind, {
+      body: alert.subject,
+      tag: alert.kind + ":" + (alert.conversation_id || alert.ticket_id),
+      lang: document.documentElement.lang,
+    });
+    notice.onclick = () => { window.focus(); location.href = alert.url; notice.close(); };
+  }
+  handlers.push((frame) => {
+    if (frame.type === "waiting") showWaiting(frame.count);
+    else if (frame.type === "alert") { announce(frame); askWaiting(); }
+    // An answer, a reassignment or a status change can lower the count (or raise it).
+    else if (frame.type === "ticket" || (frame.type === "message" && frame.message.author.kind !== "assistant")) askWaiting();
+  });
 
   // -- the agent's place in a list: the selected row and the checked rows, by key --------------
   // Kept here rather than read from the page, so that a list that refreshes itself (even twice

@@ -21,6 +21,7 @@ from assistant.chat.suggestions import NoGroundedDraft, draft_reply
 from assistant.llm.base import ModelError
 from assistant.usage.models import ModelCall
 from tickets import access, services
+from tickets.alerts import desk as alerts
 from tickets.desk import queues
 from tickets.desk.bulk import assignable_people
 from tickets.desk.decorators import desk_required
@@ -66,6 +67,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "is_manager": access.is_manager(request.user),
         "inboxes": access.visible_inboxes(request.user),
         "desk_strings": desk_strings(),
+        "desk_alerts": alerts.page_context(request.user.pk),
     }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.desk.settings import agents, audit, language, replies, teams
+from tickets.desk.settings import agents, audit, language, notifications, replies, teams
 from tickets.desk.settings.inbox_urls import urlpatterns as inbox_urlpatterns
 from tickets.desk.settings.integration_urls import urlpatterns as integration_urlpatterns
 
@@ -63,6 +63,11 @@ urlpatterns = [
     path("desk/settings/audit/", audit.audit_log, name="desk-settings-audit"),
     *inbox_urlpatterns,
     path("desk/settings/language/", language.language_settings, name="desk-settings-language"),
+    path(
+        "desk/settings/notifications/",
+        notifications.notifications,
+        name="desk-settings-notifications",
+    ),
     path(
         "accounts/invitation/<uidb64>/<token>/",
         agents.accept_invitation,
