@@ -351,7 +351,7 @@ PASSWORD_RESET_TIMEOUT: int = _typed("int", "PASSWORD_RESET_TIMEOUT", default=36
 
 # E-mail: password resets and anything else the project sends, through one backend configured
 # by EMAIL_URL (django-environ's syntax: smtp+tls://user:password@host:587, smtp+ssl://...,
-# consolemail://, filemail:///path). Development prints messages on the console.
+# consolemail://, filemail://var/mail). Development prints messages on the console.
 _email = _typed("email_url", "EMAIL_URL", default="consolemail://")
 EMAIL_BACKEND: str = _email["EMAIL_BACKEND"]
 EMAIL_HOST: str = _email.get("EMAIL_HOST") or "localhost"
@@ -360,8 +360,11 @@ EMAIL_HOST_USER: str = _email.get("EMAIL_HOST_USER") or ""
 EMAIL_HOST_PASSWORD: str = _email.get("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS: bool = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL: bool = bool(_email.get("EMAIL_USE_SSL"))
-# filemail://var/mail writes one file per message under the checkout (relative paths only).
-EMAIL_FILE_PATH: str = str(BASE_DIR / (_email.get("EMAIL_FILE_PATH") or "var/mail"))
+# filemail://var/mail writes one file per message under the checkout, filemail:///srv/mail under
+# an absolute path. Read from the URL as written: django-environ would take "var" for a host.
+_email_url: str = _typed("str", "EMAIL_URL", default="consolemail://")
+_file_path = _email_url.removeprefix("filemail://") if _email_url.startswith("filemail://") else ""
+EMAIL_FILE_PATH: str = str(BASE_DIR / (_file_path or "var/mail"))
 EMAIL_TIMEOUT: int = _typed("int", "EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL: str = _typed("str", "DEFAULT_FROM_EMAIL", default="assistant@localhost")
 SERVER_EMAIL: str = _typed("str", "SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)

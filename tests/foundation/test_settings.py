@@ -113,3 +113,19 @@ def test_apps_and_periodic_tasks_are_each_listed_once() -> None:
             ]
         )
     )
+
+
+def test_the_file_mail_path_is_read_as_written() -> None:
+    """filemail://var/mail is a folder under the checkout and filemail:///srv/mail an absolute
+    one (django-environ alone takes "var" for a host and writes to <checkout>/mail)."""
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.EMAIL_BACKEND); print(settings.EMAIL_FILE_PATH)"
+    )
+    relative = _run(["-c", script], {"EMAIL_URL": "filemail://var/mail"})
+    assert relative.returncode == 0, relative.stderr
+    backend, path = relative.stdout.split()
+    assert backend == "django.core.mail.backends.filebased.EmailBackend"
+    assert path == str(ROOT / "var" / "mail")
+    absolute = _run(["-c", script], {"EMAIL_URL": "filemail:///srv/mail"})
+    assert absolute.stdout.split()[1] == "/srv/mail"

@@ -63,8 +63,8 @@ def test_the_worker_sends_the_alert_and_the_reset_e_mails(
 
     environment = {
         **child_process_environment(connection.settings_dict["NAME"]),
-        # Three slashes: django-environ drops the first path segment after two (the "host").
-        "EMAIL_URL": f"filemail:///{relative}",
+        # Two slashes and a relative path: a directory under the checkout.
+        "EMAIL_URL": f"filemail://{relative}",
         "SITE_URL": "https://support.example.com",
     }
     purge_queued_tasks()
