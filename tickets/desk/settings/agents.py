@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
 from tickets.desk.settings import forms
-from tickets.desk.settings.common import admins_only, attempt, form_errors, page_context
+from tickets.desk.settings.common import admins_only, attempt, form_errors, page_context, submit
 from tickets.models import AgentProfile
 from tickets.workspace import agents as services
 
@@ -72,15 +72,12 @@ def agent_invite(request: HttpRequest) -> HttpResponse:
 @admins_only
 def agent_update(request: HttpRequest, user_id: int) -> HttpResponse:
     profile = _staff(user_id)
-    form = forms.AgentForm(request.POST, prefix=str(user_id))
-    if form.is_valid():
-        attempt(
-            request,
-            lambda: services.agent_update(user=profile.user, by=request.user, **form.cleaned_data),
-            _("Saved."),
-        )
-    else:
-        form_errors(request, form)
+    submit(
+        request,
+        forms.AgentForm(request.POST, prefix=str(user_id)),
+        lambda data: services.agent_update(user=profile.user, by=request.user, **data),
+        _("Saved."),
+    )
     return redirect("desk-settings-agents")
 
 

@@ -60,6 +60,17 @@ def attempt(request: HttpRequest, change: Callable[[], Any], done: str) -> bool:
     return True
 
 
+def submit(
+    request: HttpRequest, form: Any, change: Callable[[dict[str, Any]], Any], done: str
+) -> bool:
+    """Validate a form, then run the service with its cleaned data: invalid fields and the
+    service's refusal each become a message on the page. Returns whether the change was made."""
+    if not form.is_valid():
+        form_errors(request, form)
+        return False
+    return attempt(request, lambda: change(form.cleaned_data), done)
+
+
 def form_errors(request: HttpRequest, form: Any) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""

@@ -22,6 +22,7 @@ from tickets.desk.settings.common import (
     form_errors,
     managers_only,
     page_context,
+    submit,
 )
 from tickets.models import SettingsChange
 from tickets.workspace import inbox_rules
@@ -122,15 +123,12 @@ def inbox_update(request: HttpRequest, inbox_id: int, section: str) -> HttpRespo
     form_class = forms.SECTIONS.get(section)
     if form_class is None:
         raise Http404
-    form = form_class(request.POST)
-    if form.is_valid():
-        attempt(
-            request,
-            lambda: services.inbox_update(inbox=inbox, by=request.user, changes=form.cleaned_data),
-            _("Inbox saved."),
-        )
-    else:
-        form_errors(request, form)
+    submit(
+        request,
+        form_class(request.POST),
+        lambda data: services.inbox_update(inbox=inbox, by=request.user, changes=data),
+        _("Inbox saved."),
+    )
     return _back(inbox, section)
 
 
@@ -209,21 +207,17 @@ def inbox_assistant(request: HttpRequest, inbox_id: int) -> HttpResponse:
 @admins_only
 def inbox_privacy(request: HttpRequest, inbox_id: int) -> HttpResponse:
     inbox = _inbox(request, inbox_id)
-    form = forms.PrivacyForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        attempt(
-            request,
-            lambda: services.inbox_set_privacy(
-                inbox=inbox,
-                by=request.user,
-                allowed_jurisdictions=data["allowed_jurisdictions"].splitlines(),
-                redact_internal=data["redact_internal"],
-                retention_days=data["retention_days"],
-                retention_action=data["retention_action"],
-            ),
-            _("Privacy and retention saved."),
-        )
-    else:
-        form_errors(request, form)
+    submit(
+        request,
+        forms.PrivacyForm(request.POST),
+        lambda data: services.inbox_set_privacy(
+            inbox=inbox,
+            by=request.user,
+            allowed_jurisdictions=data["allowed_jurisdictions"].splitlines(),
+            redact_internal=data["redact_internal"],
+            retention_days=data["retention_days"],
+            retention_action=data["retention_action"],
+        ),
+        _("Privacy and retention saved."),
+    )
     return _back(inbox, "privacy")

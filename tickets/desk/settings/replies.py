@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tickets import access
 from tickets.desk.decorators import desk_required
 from tickets.desk.settings import forms
-from tickets.desk.settings.common import attempt, form_errors, page_context
+from tickets.desk.settings.common import attempt, form_errors, page_context, submit
 from tickets.models import CannedReply
 from tickets.workspace import canned as services
 from tickets.workspace.permissions import manageable_teams
@@ -78,15 +78,12 @@ def _visible(request: HttpRequest, reply_id: int) -> CannedReply:
 @desk_required
 def reply_update(request: HttpRequest, reply_id: int) -> HttpResponse:
     reply = _visible(request, reply_id)
-    form = forms.CannedReplyForm(request.POST)
-    if form.is_valid():
-        attempt(
-            request,
-            lambda: services.canned_reply_update(reply=reply, by=request.user, **form.cleaned_data),
-            _("Saved reply changed."),
-        )
-    else:
-        form_errors(request, form)
+    submit(
+        request,
+        forms.CannedReplyForm(request.POST),
+        lambda data: services.canned_reply_update(reply=reply, by=request.user, **data),
+        _("Saved reply changed."),
+    )
     return redirect("desk-settings-replies")
 
 

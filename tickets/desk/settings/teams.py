@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tickets.desk.settings import forms
 from tickets.desk.settings.changes import readable
-from tickets.desk.settings.common import attempt, form_errors, managers_only, page_context
+from tickets.desk.settings.common import attempt, form_errors, managers_only, page_context, submit
 from tickets.models import SettingsChange, SLAPolicy, Team
 from tickets.workspace import permissions
 from tickets.workspace import teams as services
@@ -127,19 +127,17 @@ def team_update(request: HttpRequest, team_id: int) -> HttpResponse:
 def team_hours(request: HttpRequest, team_id: int) -> HttpResponse:
     team = _team(request, team_id)
     form = forms.HoursForm(request.POST)
-    if form.is_valid():
-        attempt(
-            request,
-            lambda: services.team_set_hours(
-                team=team,
-                by=request.user,
-                time_zone=form.cleaned_data["time_zone"],
-                weekly_hours=form.weekly_hours(),
-            ),
-            _("Opening hours saved."),
-        )
-    else:
-        form_errors(request, form)
+    submit(
+        request,
+        form,
+        lambda data: services.team_set_hours(
+            team=team,
+            by=request.user,
+            time_zone=data["time_zone"],
+            weekly_hours=form.weekly_hours(),
+        ),
+        _("Opening hours saved."),
+    )
     return _back(team)
 
 
@@ -147,15 +145,12 @@ def team_hours(request: HttpRequest, team_id: int) -> HttpResponse:
 @managers_only
 def team_holiday_add(request: HttpRequest, team_id: int) -> HttpResponse:
     team = _team(request, team_id)
-    form = forms.HolidayForm(request.POST)
-    if form.is_valid():
-        attempt(
-            request,
-            lambda: services.holiday_add(team=team, by=request.user, **form.cleaned_data),
-            _("Holiday added."),
-        )
-    else:
-        form_errors(request, form)
+    submit(
+        request,
+        forms.HolidayForm(request.POST),
+        lambda data: services.holiday_add(team=team, by=request.user, **data),
+        _("Holiday added."),
+    )
     return _back(team)
 
 
@@ -175,15 +170,12 @@ def team_holiday_remove(request: HttpRequest, team_id: int, holiday_id: int) -> 
 @managers_only
 def team_public_holidays(request: HttpRequest, team_id: int) -> HttpResponse:
     team = _team(request, team_id)
-    form = forms.PublicHolidaysForm(request.POST)
-    if form.is_valid():
-        attempt(
-            request,
-            lambda: services.public_holidays_add(team=team, by=request.user, **form.cleaned_data),
-            _("Public holidays added."),
-        )
-    else:
-        form_errors(request, form)
+    submit(
+        request,
+        forms.PublicHolidaysForm(request.POST),
+        lambda data: services.public_holidays_add(team=team, by=request.user, **data),
+        _("Public holidays added."),
+    )
     return _back(team)
 
 
@@ -191,13 +183,10 @@ def team_public_holidays(request: HttpRequest, team_id: int) -> HttpResponse:
 @managers_only
 def team_sla(request: HttpRequest, team_id: int) -> HttpResponse:
     team = _team(request, team_id)
-    form = forms.SLAForm(request.POST)
-    if form.is_valid():
-        attempt(
-            request,
-            lambda: services.sla_policy_set(team=team, by=request.user, **form.cleaned_data),
-            _("SLA targets saved."),
-        )
-    else:
-        form_errors(request, form)
+    submit(
+        request,
+        forms.SLAForm(request.POST),
+        lambda data: services.sla_policy_set(team=team, by=request.user, **data),
+        _("SLA targets saved."),
+    )
     return _back(team)
