@@ -33,6 +33,19 @@ whoever asks.
 - Reply in the customer's language ({language}), briefly and kindly, in plain Markdown without \
 images."""
 
+# What the assistant does when no passage answers: it admits it and offers a person.
+CUSTOMER_NO_ANSWER_RULE = """If they do not answer the question, say plainly \
+that you don't know and offer to connect the customer with a person. Never guess."""
+
+# A draft for an agent is written for the person who sends it: offering "a person" would be the
+# agent offering themself, so with no passage the draft asks for what would let the agent help.
+DRAFT_NO_ANSWER_RULE = """If they do not answer the question, write a short, \
+polite reply that asks the customer for the details needed to help, and state no facts, prices, \
+dates or policies of your own. Never offer to connect the customer with a person or a \
+colleague: the person sending this reply is that person."""
+
+DRAFT_RULES = RULES.replace(CUSTOMER_NO_ANSWER_RULE, DRAFT_NO_ANSWER_RULE)
+
 
 @dataclass(frozen=True)
 class HistoryItem:
@@ -41,12 +54,17 @@ class HistoryItem:
 
 
 def system_prompt(
-    *, company: str, instructions: str, language: str, passages: Sequence[Passage]
+    *,
+    company: str,
+    instructions: str,
+    language: str,
+    passages: Sequence[Passage],
+    rules: str = RULES,
 ) -> str:
     parts = [
         f"You are the customer-service assistant of {company}.",
         instructions.strip(),
-        RULES.format(language=language),
+        rules.format(language=language),
     ]
     if passages:
         # Markup and text in separate paragraphs, the title with the text: a model that quotes
@@ -87,11 +105,16 @@ def build_prompt(
     language: str,
     passages: Sequence[Passage],
     history: Sequence[HistoryItem],
+    rules: str = RULES,
 ) -> list[PromptMessage]:
     system = PromptMessage(
         role="system",
         content=system_prompt(
-            company=company, instructions=instructions, language=language, passages=passages
+            company=company,
+            instructions=instructions,
+            language=language,
+            passages=passages,
+            rules=rules,
         ),
     )
     return [system, *history_messages(history)]
