@@ -1,8 +1,8 @@
 """manage.py seed_demo: the demo company, its staff, its articles and a 90-day history.
 
-    manage.py seed_demo                   load what is missing (idempotent; `make run` does this)
-    manage.py seed_demo --no-history      the company without the generated history
-    manage.py seed_demo --remove-history  delete the generated history, nothing else
+manage.py seed_demo                   load what is missing (idempotent; `make run` does this)
+manage.py seed_demo --no-history      the company without the generated history
+manage.py seed_demo --remove-history  delete the generated history, nothing else
 """
 
 import time
