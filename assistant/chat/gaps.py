@@ -30,9 +30,9 @@ from assistant.chat.models import Conversation, Message
 from assistant.privacy.outbound import CallScope
 from assistant.privacy.services import privacy_settings_for
 
-# The newest questions of the period that are grouped: enough for any team's month, and a
-# bound on the page's work (grouping compares each question with every group).
-MAX_QUESTIONS = 3000
+# The newest questions of the period that are grouped: enough for a team's month, and a bound
+# on the page's work (grouping compares every distinct question with every other).
+MAX_QUESTIONS = 2000
 # Long messages are cut before embedding: the question is at their start.
 EMBED_CHARS = 1000
 VECTOR_CACHE_SECONDS = 30 * 24 * 3600
@@ -174,17 +174,28 @@ def knowledge_gaps(*, since: datetime, until: datetime, inbox_ids: Iterable[int]
     questions = questions[:MAX_QUESTIONS]
     space = calls.embedding_space()
     vectors = _vectors(questions, space) if space is not None else {}
-    with_vectors = [i for i in range(len(questions)) if i in vectors]
     threshold = threshold_for(space.provider) if space is not None else None
-    groups: list[GapGroup] = []
-    if with_vectors and threshold is not None:
-        for group in group_by_similarity([vectors[i] for i in with_vectors], threshold=threshold):
-            groups.append(GapGroup(tuple(questions[with_vectors[m]] for m in group.members)))
-    by_wording: dict[str, list[UnansweredQuestion]] = defaultdict(list)
+    # Grouped by distinct wording: a question asked fifty times weighs fifty, but is one text.
+    by_wording: dict[str, list[int]] = defaultdict(list)
     for index, question in enumerate(questions):
-        if index not in vectors:
-            by_wording[_normalized(question.text)].append(question)
-    groups.extend(GapGroup(tuple(same)) for same in by_wording.values())
+        by_wording[_normalized(question.text)].append(index)
+    embedded = [same for same in by_wording.values() if same[0] in vectors]
+    groups: list[GapGroup] = []
+    if embedded and threshold is not None:
+        found = group_by_similarity(
+            [vectors[same[0]] for same in embedded],
+            threshold=threshold,
+            weights=[len(same) for same in embedded],
+        )
+        for group in found:
+            indexes = [i for member in group.members for i in embedded[member]]
+            groups.append(GapGroup(tuple(questions[i] for i in indexes)))
+    # Without a vector (no model, or refused by an inbox's residency list): identical only.
+    groups.extend(
+        GapGroup(tuple(questions[i] for i in same))
+        for same in by_wording.values()
+        if same[0] not in vectors
+    )
     groups.sort(key=lambda g: (-g.conversations, -g.last_asked.timestamp()))
     return GapReport(
         groups=groups,

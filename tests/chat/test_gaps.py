@@ -122,3 +122,7 @@ def test_grouping_is_deterministic_and_handles_nothing() -> None:
     first = group_by_similarity(vectors, threshold=0.8)
     assert first == group_by_similarity(vectors, threshold=0.8)
     assert [sorted(g.members) for g in first] == [[0, 1, 4], [2, 3]]
+    assert first[0].members[0] == 4  # the most typical member represents the group
+    # Weights: the text asked most often makes its group the biggest and represents it.
+    weighted = group_by_similarity(vectors, threshold=0.8, weights=[1, 1, 9, 1, 1])
+    assert weighted[0].members[0] == 2

@@ -87,6 +87,9 @@ def gap_list(request: HttpRequest) -> HttpResponse:
     since, until = form.period() if valid else (None, None)
     report = None
     if since is not None and until is not None:
+        # The inputs show the period used, also when it was the default one.
+        form = GapPeriodForm({"since": since.isoformat(), "until": until.isoformat()})
+        form.is_valid()
         inbox_ids = access.visible_inboxes(request.user).values_list("pk", flat=True)
         report = knowledge_gaps(
             since=_start_of(since), until=_start_of(until + timedelta(days=1)), inbox_ids=inbox_ids
