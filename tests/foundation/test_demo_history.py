@@ -74,11 +74,11 @@ def test_it_is_generated_once(history: demo_history.HistorySummary) -> None:
     assert Conversation.objects.filter(contact__is_demo=True).count() == history.conversations
 
 
-def test_removal_leaves_real_conversations_and_the_demo_company(
-    history: demo_history.HistorySummary,
-) -> None:
+def test_the_first_run_makes_the_history_and_its_removal_sticks_and_spares_the_rest() -> None:
     from assistant.chat.models import Inbox
 
+    call_command("seed_demo", verbosity=0)  # what `make run` does on a fresh install
+    assert Contact.objects.filter(is_demo=True).count() > 2000
     real = factories.make_conversation(Inbox.objects.get(public_key=DEMO_INBOX_KEY))
     call_command("seed_demo", "--remove-history", verbosity=0)
     assert not Contact.objects.filter(is_demo=True).exists()
@@ -86,6 +86,9 @@ def test_removal_leaves_real_conversations_and_the_demo_company(
     assert Message.objects.filter(conversation=real).count() == 1
     assert not ModelCall.objects.exclude(conversation=None).exclude(conversation=real).exists()
     assert Inbox.objects.filter(public_key=DEMO_INBOX_KEY).exists()
+    # The next `make run` does not bring it back.
+    call_command("seed_demo", verbosity=0)
+    assert not Contact.objects.filter(is_demo=True).exists()
 
 
 def test_analytics_and_gaps_pages_have_something_to_show(
