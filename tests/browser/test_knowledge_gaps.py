@@ -79,6 +79,12 @@ def test_a_manager_sees_the_groups_and_starts_an_article_from_one(
         context.close()
 
 
+def rebuild_rollups() -> None:
+    from analytics import rollups
+
+    rollups.rebuild_all()
+
+
 def test_the_demo_history_fills_the_gaps_articles_and_queues_on_desktop_and_phone(
     browser: Any, web_server: Any
 ) -> None:
@@ -102,5 +108,13 @@ def test_the_demo_history_fills_the_gaps_articles_and_queues_on_desktop_and_phon
             page.goto(f"{web_server.url}/desk/q/waiting/")
             page.get_by_test_id("row").first.wait_for()
             shoot(page, "queue-waiting")
+            page.get_by_test_id("row").first.click()
+            page.get_by_test_id("transcript-message").first.wait_for()
+            shoot(page, "demo-history-conversation")
+        in_thread(rebuild_rollups)
+        page.set_viewport_size(DESKTOP)
+        page.goto(f"{web_server.url}/analytics/?days=90")
+        page.locator("canvas[data-chart]").first.wait_for()
+        shoot(page, "analytics-demo-history")
     finally:
         context.close()
