@@ -393,11 +393,18 @@ async def embed_customer_text(text: str, *, scope: CallScope) -> Embedded | None
 
 def embed_customer_text_sync(text: str, *, scope: CallScope) -> Embedded | None:
     """`embed_customer_text` for synchronous callers (a desk view), audited in their thread."""
+    return embed_customer_texts_sync([text] if text else [], scope=scope)
+
+
+def embed_customer_texts_sync(texts: Sequence[str], *, scope: CallScope) -> Embedded | None:
+    """Several customers' texts of one inbox in one call (the knowledge-gaps page), under that
+    inbox's rules like `embed_customer_text`: pseudonymised, refused by its residency list, and
+    audited as one call. None when nothing could be embedded."""
     embedder = protect_embedder(_registry().embedder(), scope.privacy)
-    if embedder is None or not text:
+    if embedder is None or not texts:
         return None
     try:
-        result = _run(lambda: embedder.embed([text]), own_loop=False)
+        result = _run(lambda: embedder.embed(list(texts)), own_loop=False)
     except ModelError:
         return None
     finally:

@@ -152,6 +152,9 @@ class Contact(models.Model):
     # in their own time.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
     is_vip = models.BooleanField(_("VIP"), default=False)
+    # Generated demo history (assistant/demo_history.py): its conversations hang off these
+    # contacts, so `manage.py demo --remove-history` removes exactly them and nothing real.
+    is_demo = models.BooleanField(_("demo data"), default=False, db_default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), auto_now=True)
 
@@ -270,6 +273,9 @@ class Message(models.Model):
     author_name = models.CharField(max_length=200, blank=True, default="")
     text = models.TextField()
     citations = models.JSONField(default=list, blank=True)
+    # An assistant answer without support in the knowledge base (its "don't know"): the
+    # knowledge-gaps page groups the questions these answered.
+    unanswered = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -286,6 +292,10 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["created_at"], name="message_created"),
+            # The knowledge-gaps page reads the unanswered few out of all answers, by date.
+            models.Index(
+                fields=["created_at"], condition=Q(unanswered=True), name="message_unanswered"
+            ),
             # The desk's full-text search over everything customers and agents wrote.
             GinIndex(SearchVector("text", config="simple"), name="message_text_search"),
         ]

@@ -33,6 +33,19 @@ whoever asks.
 - Reply in the customer's language ({language}), briefly and kindly, in plain Markdown without \
 images."""
 
+# What the assistant does when no passage answers: it admits it and offers a person.
+CUSTOMER_NO_ANSWER_RULE = """If they do not answer the question, say plainly \
+that you don't know and offer to connect the customer with a person. Never guess."""
+
+# A draft for an agent is written for the person who sends it: offering "a person" would be the
+# agent offering themself, so with no passage the draft asks for what would let the agent help.
+DRAFT_NO_ANSWER_RULE = """If they do not answer the question, write a short, \
+polite reply that asks the customer for the details needed to help, and state no facts, prices, \
+dates or policies of your own. Never offer to connect the customer with a person or a \
+colleague: the person sending this reply is that person."""
+
+DRAFT_RULES = RULES.replace(CUSTOMER_NO_ANSWER_RULE, DRAFT_NO_ANSWER_RULE)
+
 
 # A customer who already waits for a person is not offered one again (the reply turn restates
 # their wait after an answer the passages did not support).
@@ -55,11 +68,12 @@ def system_prompt(
     language: str,
     passages: Sequence[Passage],
     waiting: bool = False,
+    rules: str = RULES,
 ) -> str:
     parts = [
         f"You are the customer-service assistant of {company}.",
         instructions.strip(),
-        RULES.format(language=language),
+        rules.format(language=language),
         ALREADY_WAITING if waiting else "",
     ]
     if passages:
@@ -102,6 +116,7 @@ def build_prompt(
     passages: Sequence[Passage],
     history: Sequence[HistoryItem],
     waiting: bool = False,
+    rules: str = RULES,
 ) -> list[PromptMessage]:
     """``waiting``: the customer already waits for a person (who is then not offered again)."""
     system = PromptMessage(
@@ -112,6 +127,7 @@ def build_prompt(
             language=language,
             passages=passages,
             waiting=waiting,
+            rules=rules,
         ),
     )
     return [system, *history_messages(history)]

@@ -231,6 +231,7 @@ def _append_message(
     client_id: str | None = None,
     citations: list[dict[str, str]] | None = None,
     author_user_id: int | None = None,
+    unanswered: bool = False,
     announce: bool = True,
     also_save: Sequence[str] = (),
 ) -> Message:
@@ -247,6 +248,7 @@ def _append_message(
         author_user_id=author_user_id,
         text=text,
         citations=citations or [],
+        unanswered=unanswered,
     )
     if announce:
         event = {
@@ -786,6 +788,7 @@ def assistant_message_store(
         author_name=_system_text(conversation, gettext_lazy("Assistant")),
         text=text,
         citations=citations,
+        unanswered=dont_know,
         # The reply turn announces it with stream_end, which carries the stored message.
         announce=False,
         # One UPDATE of the conversation per answer, not three (this runs for every answer).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from assistant import calls
 from assistant.chat.models import Conversation
-from assistant.chat.prompting import HistoryItem, build_prompt
+from assistant.chat.prompting import DRAFT_RULES, HistoryItem, build_prompt
 from assistant.chat.retrieval import knowledge_for
 from assistant.chat.selectors import known_names
 from assistant.llm import NO_ANSWER
@@ -30,8 +30,11 @@ class NoGroundedDraft(Exception):
 
 
 def draft_reply(conversation: Conversation) -> str:
-    """A draft answer (offline: the relevant passage as whole Markdown). Raises ModelError when
-    no provider could write one, NoGroundedDraft when the knowledge base has no answer."""
+    """A draft answer in the customer's language. With a model: grounded in the passages, or,
+    when none answers, a short request for details that states no facts; never an offer of "a
+    person" (the agent is that person). Offline: the relevant passage as whole Markdown. Raises
+    ModelError when no provider could write one, NoGroundedDraft when offline and the
+    knowledge base has no answer."""
     recent = conversation.messages.order_by("-seq").values_list("author_kind", "text")[:40]
     history = [HistoryItem(kind, text) for kind, text in reversed(recent)]
     question = next((h.text for h in reversed(history) if h.author_kind == "customer"), "")
@@ -47,6 +50,7 @@ def draft_reply(conversation: Conversation) -> str:
         language=conversation.language,
         passages=passages,
         history=history,
+        rules=DRAFT_RULES,
     )
     # Pseudonymised for an external provider like every call; the draft gets the values back.
     # Its cost counts against the conversation like any other call, under its own name.

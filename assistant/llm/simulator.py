@@ -67,6 +67,13 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 FAULTS = ("429", "500", "503", "400", "401", "refuse", "hang", "stall", "drop", "malformed")
 _FAULT_MARKER = re.compile(r"\[\[fault:([a-z0-9]+)\]\]", re.IGNORECASE)
 DONT_KNOW = "I'm not sure about that. Would you like me to connect you with a member of our team?"
+# What a model told to ask for details when no passage answers (a draft for an agent:
+# assistant.chat.prompting.DRAFT_RULES) writes instead of offering a person.
+ASK_FOR_DETAILS = (
+    "Thank you for your message. Could you tell me a little more about what you need, for "
+    "example the product or your order number, so that I can help you?"
+)
+_ASKS_FOR_DETAILS = re.compile(r"asks the customer for the details", re.IGNORECASE)
 DEFAULT_MODELS = ("qwen-plus", "qwen-flash", "text-embedding-v4", "simulated")
 # A hung request is released after this long even if the client never gives up, so a forgotten
 # simulator cannot hold sockets forever.
@@ -592,7 +599,7 @@ def answer_from_prompt(messages: Sequence[Mapping[str, Any]], question: str) -> 
     parts = [unit.text for unit in units(system)]
     matches = rank(question, parts)
     if not matches or matches[0].score <= 0 or matches[0].coverage < 0.3:
-        return DONT_KNOW
+        return ASK_FOR_DETAILS if _ASKS_FOR_DETAILS.search(system) else DONT_KNOW
     return quote(question, parts[matches[0].index])
 
 

@@ -10,12 +10,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_data_loads_twice_without_duplicates_or_reset_passwords() -> None:
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--no-history", verbosity=0)
     agent = get_user_model().objects.get(username="agent")
     agent.set_password("changed-by-the-developer")
     agent.save()
 
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--no-history", verbosity=0)
 
     assert Inbox.objects.filter(public_key=DEMO_INBOX_KEY).count() == 1
     assert get_user_model().objects.count() == len(DEMO_USERS)
@@ -25,7 +25,7 @@ def test_demo_data_loads_twice_without_duplicates_or_reset_passwords() -> None:
 
 
 def test_the_demo_page_embeds_the_widget_with_one_tag(client: Client) -> None:
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--no-history", verbosity=0)
     html = client.get("/demo/").content.decode()
     assert '<script src="/static/widget/loader.js"' in html
     assert f'data-inbox="{DEMO_INBOX_KEY}"' in html
@@ -37,8 +37,8 @@ def test_the_demo_team_works_the_hours_and_holidays_its_articles_state() -> None
     from assistant.demo import dutch_public_holidays
     from tickets.models import BusinessCalendar
 
-    call_command("seed_demo", verbosity=0)
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--no-history", verbosity=0)
+    call_command("seed_demo", "--no-history", verbosity=0)
     calendar = BusinessCalendar.objects.get(team__name="Northwind support")
     assert calendar.time_zone == "Europe/Amsterdam"
     assert calendar.weekly_hours["mon"] == [["09:00", "17:30"]]

@@ -9,9 +9,11 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from assistant.chat.article_outcomes import ArticleOutcome, article_outcomes
 from assistant.formfields import TextField, validate_line
 from assistant.knowledge import services as knowledge
 from assistant.knowledge.models import Article
@@ -43,6 +45,33 @@ def _require_editor(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def outcome_summary(outcome: ArticleOutcome | None) -> str:
+    """One line under an article's title: how often answers cited it, and how the conversations
+    citing it ended."""
+    if outcome is None:
+        return gettext("Not cited in any answer yet")
+    parts = [
+        ngettext(
+            "Cited in %(count)s conversation",
+            "Cited in %(count)s conversations",
+            outcome.conversations,
+        )
+        % {"count": outcome.conversations},
+        gettext("%(percent)s %% handed to a person")
+        % {"percent": round(100 * (outcome.handoff_rate or 0))},
+    ]
+    if outcome.csat is not None:
+        parts.append(
+            ngettext(
+                "CSAT %(score).1f / 5 (%(count)s rating)",
+                "CSAT %(score).1f / 5 (%(count)s ratings)",
+                outcome.ratings,
+            )
+            % {"score": outcome.csat, "count": outcome.ratings}
+        )
+    return " · ".join(parts)
+
+
 @desk_required
 def article_list(request: HttpRequest) -> HttpResponse:
     search = ArticleSearchForm(request.GET)
@@ -57,8 +86,10 @@ def article_list(request: HttpRequest) -> HttpResponse:
         articles.sort(key=lambda a: [hit.article_id for hit in hits].index(a.pk))
     else:
         articles = list(Article.objects.order_by("-updated_at")[:100])
+    # How each listed article did: citations, and the outcomes of the conversations citing it.
+    outcomes = article_outcomes(a.public_url for a in articles)
     context = {
-        "articles": articles,
+        "articles": [(a, outcome_summary(outcomes.get(a.public_url))) for a in articles],
         "query": query,
         "search_form": search,
         "can_edit": access.is_manager(request.user),

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from tickets.desk import articles, bulk, contacts, privacy, views
+from tickets.desk import articles, bulk, contacts, gaps, privacy, views
 
 urlpatterns = [
     path("desk/", views.home, name="desk-home"),
@@ -26,6 +26,8 @@ urlpatterns = [
     path("desk/articles/new/", articles.article_edit, name="desk-article-new"),
     path("desk/articles/<int:article_id>/", articles.article_edit, name="desk-article-edit"),
     path("desk/articles/preview", articles.article_preview, name="desk-article-preview"),
+    path("desk/gaps/", gaps.gap_list, name="desk-gaps"),
+    path("desk/gaps/draft", gaps.gap_article_draft, name="desk-gap-draft"),
     path("desk/contacts/<uuid:contact_id>/export", contacts.export, name="desk-contact-export"),
     path("desk/contacts/<uuid:contact_id>/erase", contacts.erase, name="desk-contact-erase"),
     path("desk/erasures/<int:record_id>/", contacts.erasure, name="desk-erasure"),
