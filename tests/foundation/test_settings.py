@@ -109,6 +109,7 @@ def test_apps_and_periodic_tasks_are_each_listed_once() -> None:
                 "check-sla",
                 "recover-stalled-replies",
                 "resolve-idle-conversations",
+                "webhooks.prune_deliveries",
                 "webhooks.requeue_overdue",
             ]
         )
