@@ -1,0 +1,55 @@
+"""Reads of actions and their calls that several callers share."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from assistant.actions.models import Action, ActionCall
+from assistant.actions.spec import ActionSpec
+
+RATE_WINDOW = timedelta(minutes=10)
+# A confirmation card older than this does nothing when clicked: the customer asks again.
+CONFIRMATION_WINDOW = timedelta(minutes=15)
+
+
+def enabled_actions(inbox_id: int) -> tuple[ActionSpec, ...]:
+    """The inbox's enabled actions, as the reply turn offers them to the model."""
+    return tuple(ActionSpec.of(a) for a in Action.objects.filter(inbox_id=inbox_id, enabled=True))
+
+
+def calls_of_conversation(conversation_id: uuid.UUID) -> QuerySet[ActionCall]:
+    return ActionCall.objects.filter(conversation_id=conversation_id).order_by("created_at")
+
+
+def awaiting_confirmation(*, contact_id: uuid.UUID, conversation_id: uuid.UUID) -> list[dict]:
+    """The cards still waiting for this contact's click, as the widget draws them (on reconnect
+    too)."""
+    since = timezone.now() - CONFIRMATION_WINDOW
+    calls = ActionCall.objects.filter(
+        contact_id=contact_id,
+        conversation_id=conversation_id,
+        status=ActionCall.Status.AWAITING_CONFIRMATION,
+        created_at__gte=since,
+    ).order_by("created_at")
+    return [card(call) for call in calls]
+
+
+def card(call: ActionCall) -> dict:
+    """The widget's ``action_confirm`` frame for a call (docs/widget-protocol.md)."""
+    return {
+        "type": "action_confirm",
+        "call_id": str(call.pk),
+        "seq": call.message_seq,
+        "summary": call.summary,
+    }
+
+
+def recent_calls(conversation_id: uuid.UUID) -> int:
+    """Calls the conversation made in the rate-limit window (refused ones included: a model
+    that keeps trying is what the limit is for)."""
+    since = timezone.now() - RATE_WINDOW
+    return ActionCall.objects.filter(conversation_id=conversation_id, created_at__gte=since).count()
