@@ -24,7 +24,9 @@ from assistant.actions import execution, schema, selectors, services
 from assistant.actions.models import ActionCall
 from assistant.actions.spec import ActionSpec
 from assistant.db_async import db_async
-from assistant.llm.types import ToolCall, ToolSpec
+from assistant.llm.offline import MIN_COVERAGE
+from assistant.llm.textmatch import rank
+from assistant.llm.types import Passage, ToolCall, ToolSpec
 from assistant.privacy.outbound import CallScope
 
 Status = ActionCall.Status
@@ -60,6 +62,23 @@ class Toolbox:
 
     def offers(self, name: str) -> bool:
         return name in self.actions
+
+
+def asks_for_an_action(question: str, *, toolbox: Toolbox, passages: list[Passage]) -> bool:
+    """Without a model that can call tools (the offline responder), whether the question is
+    about what an action does rather than what an article says: its words match an action's
+    name and description at least as well as any passage (plain term ranking, as the offline
+    responder ranks passages)."""
+    if not toolbox.actions:
+        return False
+    described = [
+        f"{spec.name.replace('_', ' ')}\n{spec.description}" for spec in toolbox.actions.values()
+    ]
+    documents = [*described, *(f"{p.title}\n{p.text}" for p in passages)]
+    matches = rank(question, documents)
+    if not matches or matches[0].score <= 0 or matches[0].coverage < MIN_COVERAGE:
+        return False
+    return matches[0].index < len(described)
 
 
 def toolbox_for(inbox_id: int) -> Toolbox:

@@ -397,6 +397,8 @@ class ReplyTurn:
         context = self.context
         await _publish(context, {"type": "typing", "author": self.author, "active": True})
         passages = await self.retrieve()
+        if not self.exchange and await self.cannot_act(passages):
+            return False
         try:
             call = self.open_call(passages)
         except ResidencyError as error:
@@ -453,6 +455,25 @@ class ReplyTurn:
         self.stream_id = uuid.uuid4().hex[:16]
         self.shown = []
         return await self.answer()
+
+    async def cannot_act(self, passages: list[Passage]) -> bool:
+        """With no model that can call tools, a question for one of the inbox's actions (where
+        is my order?) is not answered from an article: the customer is told plainly that it
+        cannot be done here, and offered a person."""
+        context = self.context
+        if not context.toolbox.actions or calls.real_model_first(context.route):
+            return False
+        if not actions.asks_for_an_action(
+            context.question, toolbox=context.toolbox, passages=passages
+        ):
+            return False
+        text = actions.in_language(context.language, actions.NO_TOOLS)
+        await acting.show(
+            conversation_id=context.conversation_id,
+            contact_id=context.contact_id,
+            outcome=actions.TellTheCustomer(text),
+        )
+        return True
 
     async def retrieve(self) -> list[Passage]:
         context = self.context

@@ -22,7 +22,7 @@ from assistant.chat.models import Inbox
 from assistant.chat.tokens import identity_hash
 from assistant.llm.simulator import Rule
 from tests import factories
-from tests.chat.conftest import new_session  # noqa: F401  (a shared fixture)
+from tests.chat.conftest import new_session, with_passages  # noqa: F401  (shared fixtures)
 from tests.live import free_port
 
 API_KEY = "sk-orders-7f3a9c"

@@ -293,3 +293,30 @@ async def test_arguments_that_do_not_fit_go_back_to_the_model(
     assert orders.requests == []
     (call,) = await calls()
     assert (call.status, call.outcome) == ("refused", "invalid_arguments")
+
+
+async def test_without_a_tool_calling_model_the_assistant_says_so_and_offers_a_person(
+    shop, new_session, orders
+) -> None:
+    # No model is configured: the offline responder answers, and it cannot call actions.
+    tab = await signed_in(shop, new_session)
+    await tab.say("What is the status of my order 1042?", client_id="q1")
+    said = await said_by(tab, "assistant")
+    await tab.close()
+    assert said["text"] == (
+        "I can't look up or change your orders or account here. Would you like me to connect "
+        "you with a person from our team?"
+    )
+    assert orders.requests == []
+    conversation = await db_async(Conversation.objects.get)()
+    assert conversation.dont_know_streak == 1, "the customer's yes now hands over"
+
+
+async def test_without_a_tool_calling_model_articles_still_answer(
+    shop, new_session, orders, with_passages
+) -> None:
+    tab = await signed_in(shop, new_session)
+    await tab.say("How long does delivery take in Europe?", client_id="q1")
+    end, _ = await tab.receive_until("stream_end")
+    await tab.close()
+    assert "three to five days" in end["message"]["text"]
