@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -23,6 +25,21 @@ def enabled_actions(inbox_id: int) -> tuple[ActionSpec, ...]:
 
 def calls_of_conversation(conversation_id: uuid.UUID) -> QuerySet[ActionCall]:
     return ActionCall.objects.filter(conversation_id=conversation_id).order_by("created_at")
+
+
+def calls_by_message(conversation_id: uuid.UUID, messages: Sequence[Any]) -> dict[int, list]:
+    """The conversation's action calls, by the seq of the message the desk shows each under:
+    the message that asked for its confirmation, else the first one written after it was made
+    (the answer phrased from its result, or the notice that it failed)."""
+    shown: dict[int, list[ActionCall]] = {}
+    ordered = sorted(messages, key=lambda m: m.seq)
+    for call in calls_of_conversation(conversation_id):
+        seq = call.message_seq
+        if seq is None:
+            seq = next((m.seq for m in ordered if m.created_at >= call.created_at), None)
+        if seq is not None:
+            shown.setdefault(seq, []).append(call)
+    return shown
 
 
 def awaiting_confirmation(*, contact_id: uuid.UUID, conversation_id: uuid.UUID) -> list[dict]:

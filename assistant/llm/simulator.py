@@ -619,7 +619,9 @@ def _fields(value: Any) -> str:
         except ValueError:
             return value
     if isinstance(value, Mapping):
-        return ", ".join(f"{key}: {_fields(item)}" for key, item in value.items())
+        # Empty fields are left out, as a model phrasing the result would.
+        shown = {key: item for key, item in value.items() if item not in (None, "", [], {})}
+        return ", ".join(f"{key}: {_fields(item)}" for key, item in shown.items())
     if isinstance(value, list):
         return "; ".join(_fields(item) for item in value)
     return json.dumps(value)

@@ -320,3 +320,34 @@ async def test_without_a_tool_calling_model_articles_still_answer(
     end, _ = await tab.receive_until("stream_end")
     await tab.close()
     assert "three to five days" in end["message"]["text"]
+
+
+async def test_the_desk_shows_each_action_call_under_its_message(
+    shop, new_session, action_llm, orders
+) -> None:
+    tab = await signed_in(shop, new_session)
+    await tab.say("Please send order 1042 to Keizersgracht 1, Amsterdam", client_id="q1")
+    card, _ = await tab.receive_until("action_confirm")
+    await tab.send({"type": "action_decision", "call_id": card["call_id"], "decision": "confirm"})
+    end, _ = await tab.receive_until("stream_end", timeout=20)
+    await turns_finished(end["conversation_id"])
+    await tab.close()
+
+    @db_async
+    def desk_page() -> str:
+        from django.test import Client
+
+        from tests import factories
+
+        agent = factories.make_agent("desk-agent")
+        factories.make_team(inboxes=(shop,), members=(agent,))
+        client = Client()
+        client.force_login(agent)
+        return client.get(f"/desk/c/{end['conversation_id']}/").content.decode()
+
+    page = await desk_page()
+    assert page.count('data-testid="action-call"') == 1
+    assert "change_delivery_address" in page and "Keizersgracht 1, Amsterdam" in page
+    assert "Succeeded" in page and "HTTP 200" in page
+    assert "Confirmed by the customer" in page
+    assert API_KEY not in page
