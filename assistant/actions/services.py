@@ -88,11 +88,24 @@ def call_finish(
         for name, value in fields.items():
             setattr(call, name, value)
         call.save()
+    call_audit(
+        scope=scope,
+        action_name=spec.name,
+        executed=executed,
+        tool_call_id=call.tool_call_id or str(call.pk),
+    )
+    return call
+
+
+def call_audit(
+    *, scope: CallScope, action_name: str, executed: Executed, tool_call_id: str
+) -> None:
+    """The audit row of one sent call: the request (method, path, arguments; never a header)
+    and the endpoint's answer, pseudonymised (privacy.services.record_action_call)."""
     sent = [Message.user(_compact(executed.request or {}))]
     if executed.body:
-        sent.append(Message.tool(call.tool_call_id or str(call.pk), executed.body))
-    record_action_call(scope=scope, action_name=spec.name, sent=sent, outcome=executed.outcome)
-    return call
+        sent.append(Message.tool(tool_call_id, executed.body))
+    record_action_call(scope=scope, action_name=action_name, sent=sent, outcome=executed.outcome)
 
 
 def decision_claim(

@@ -24,6 +24,7 @@ from assistant.llm.simulator import Rule
 from tests import factories
 from tests.chat.conftest import new_session, with_passages  # noqa: F401  (shared fixtures)
 from tests.live import free_port
+from tests.tickets.conftest import world  # noqa: F401  (the shared people and inboxes)
 
 API_KEY = "sk-orders-7f3a9c"
 ANNA, BEN = "cust-anna", "cust-ben"

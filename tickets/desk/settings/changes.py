@@ -24,6 +24,9 @@ ACTIONS = {
     "canned_reply_created": _("saved reply created"),
     "canned_reply_updated": _("saved reply changed"),
     "canned_reply_deleted": _("saved reply deleted"),
+    "action_created": _("action created"),
+    "action_updated": _("action changed"),
+    "action_deleted": _("action deleted"),
 }
 # Long lists (a year of public holidays) are summed up rather than printed in full.
 MAX_LIST_ITEMS = 4

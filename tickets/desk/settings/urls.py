@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.desk.settings import agents, audit, replies, teams
+from tickets.desk.settings import actions, agents, audit, replies, teams
 
 urlpatterns = [
     path("desk/settings/teams/", teams.team_list, name="desk-settings-teams"),
@@ -59,6 +59,22 @@ urlpatterns = [
         name="desk-settings-reply-delete",
     ),
     path("desk/settings/audit/", audit.audit_log, name="desk-settings-audit"),
+    path("desk/settings/actions/", actions.action_list, name="desk-settings-actions"),
+    path(
+        "desk/settings/actions/<int:action_id>/",
+        actions.action_detail,
+        name="desk-settings-action",
+    ),
+    path(
+        "desk/settings/actions/<int:action_id>/test",
+        actions.action_test,
+        name="desk-settings-action-test",
+    ),
+    path(
+        "desk/settings/actions/<int:action_id>/delete",
+        actions.action_delete,
+        name="desk-settings-action-delete",
+    ),
     path(
         "accounts/invitation/<uidb64>/<token>/",
         agents.accept_invitation,
