@@ -16,6 +16,7 @@ from assistant.chat.models import Conversation
 from assistant.demo import load_demo_data
 from assistant.llm.simulator import Rule
 from tests.browser.test_consent_and_availability import DESKTOP, screenshots
+from tests.browser.test_desk import sign_in
 from tests.browser.test_desk_workspace import PHONE, agent_page, shoot
 from tests.browser.test_widget import send
 from tests.live import LiveServer
@@ -112,5 +113,37 @@ def test_a_customer_confirms_a_change_on_the_card_and_the_agent_sees_the_call(
             assert "Succeeded" in text and "Confirmed by the customer (Anna de Vries)" in text
             call.scroll_into_view_if_needed()
             shoot(desk, f"action-desk-{name}")
+        finally:
+            context.close()
+
+
+def test_a_manager_defines_and_tests_an_action_in_the_settings(
+    browser: Any, actions_server: LiveServer
+) -> None:
+    load_demo_data(port=actions_server.port)
+    demo_orders.reset()
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        context = browser.new_context(viewport=viewport)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        try:
+            sign_in(page, actions_server, "manager")
+            page.goto(f"{actions_server.url}/desk/settings/actions/")
+            listed = page.get_by_test_id("action-list").inner_text()
+            for action in ("order_status", "change_delivery_address", "start_return"):
+                assert listed.count(action) == 1
+            shoot(page, f"action-settings-list-{name}")
+            page.get_by_role("link", name="order_status").click()
+            assert page.get_by_test_id("secret-set").inner_text() == "A secret is stored."
+            assert demo_orders.demo_api_key() not in page.content()
+            test = page.get_by_test_id("action-test")
+            test.get_by_label("Sample arguments (JSON)").fill('{"order_id": "NW-1042"}')
+            test.get_by_label("Sample customer id").fill("nw-anna")
+            test.get_by_role("button", name="Send a test request").click()
+            tried = page.get_by_test_id("action-tried")
+            tried.wait_for()
+            assert "It worked." in tried.inner_text() and "PostNL" in tried.inner_text()
+            tried.scroll_into_view_if_needed()
+            shoot(page, f"action-settings-test-{name}")
         finally:
             context.close()
