@@ -17,8 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from assistant.actions import execution, schema, selectors, services
 from assistant.actions.models import ActionCall
@@ -204,30 +204,30 @@ def answered(call: ToolCall, executed: execution.Executed, *, language: str) -> 
 
 
 # --- what the customer is told -----------------------------------------------------------------
-# Marked here and translated in the conversation's language when said.
+# Marked here (lazily, so `make messages` finds them) and said in the conversation's language.
 
 
-SIGN_IN = gettext_noop(
+SIGN_IN = _(
     "I can only look into your own orders when you're signed in. Please sign in to your "
     "account on our website, or I can connect you with a person from our team. Would you "
     "like that?"
 )
-TOO_MANY = gettext_noop(
+TOO_MANY = _(
     "I've made too many requests to our systems in this conversation. A person from our team "
     "will take over from here."
 )
-FAILED = gettext_noop(
+FAILED = _(
     "Sorry, I couldn't reach our systems just now, so nothing was looked up or changed. "
     "A person from our team will take over from here."
 )
-CANCELLED = gettext_noop("All right, I've cancelled that. Nothing was changed.")
-NO_TOOLS = gettext_noop(
+CANCELLED = _("All right, I've cancelled that. Nothing was changed.")
+NO_TOOLS = _(
     "I can't look up or change your orders or account here. Would you like me to connect you "
     "with a person from our team?"
 )
 
 
-def in_language(language: str, text: str) -> str:
+def in_language(language: str, text: Promise) -> str:
     """One of the texts above, in the customer's language."""
     with translation.override(language):
-        return _(text)
+        return str(text)

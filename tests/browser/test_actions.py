@@ -38,6 +38,12 @@ RULES = [
 ]
 
 
+OPENAPI = """{"openapi": "3.0.3", "servers": [{"url": "https://billing.northwind.example"}],
+ "paths": {"/invoices": {"get": {"operationId": "listInvoices",
+   "summary": "The signed-in customer's invoices.",
+   "parameters": [{"name": "year", "in": "query", "schema": {"type": "integer"}}]}}}}"""
+
+
 @pytest.fixture(scope="module")
 def actions_server(
     live_server_environment: dict[str, str], model_simulator: Any
@@ -132,6 +138,19 @@ def test_a_manager_defines_and_tests_an_action_in_the_settings(
             listed = page.get_by_test_id("action-list").inner_text()
             for action in ("order_status", "change_delivery_address", "start_return"):
                 assert listed.count(action) == 1
+            # An OpenAPI operation fills in the new action, for review before it is created.
+            importer = page.get_by_test_id("action-import")
+            importer.get_by_label("OpenAPI document (JSON or YAML)").fill(OPENAPI)
+            importer.get_by_label("Operation").fill("listInvoices")
+            importer.get_by_role("button", name="Fill in the new action").click()
+            new = page.get_by_test_id("action-new")
+            assert new.get_by_label("Name", exact=True).input_value() == "list_invoices"
+            assert new.get_by_label("Endpoint URL").input_value() == (
+                "https://billing.northwind.example/invoices"
+            )
+            new.scroll_into_view_if_needed()
+            shoot(page, f"action-settings-import-{name}")
+            page.goto(f"{actions_server.url}/desk/settings/actions/")
             shoot(page, f"action-settings-list-{name}")
             page.get_by_role("link", name="order_status").click()
             assert page.get_by_test_id("secret-set").inner_text() == "A secret is stored."

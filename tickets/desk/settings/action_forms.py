@@ -107,3 +107,28 @@ class ActionTestForm(forms.Form):
     customer_id = TextField(
         label=_("Sample customer id"), max_length=200, single_line=True, strip=True, required=False
     )
+
+
+class OpenAPIImportForm(forms.Form):
+    """One operation of a pasted OpenAPI document, to fill in a new action."""
+
+    document = forms.CharField(
+        label=_("OpenAPI document (JSON or YAML)"),
+        max_length=500_000,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+    )
+    operation = TextField(
+        label=_("Operation"),
+        max_length=300,
+        single_line=True,
+        strip=True,
+        help_text=_("Its operationId, or the method and path, such as GET /orders/{id}."),
+    )
+    base_url = TextField(
+        label=_("Base URL"),
+        max_length=2000,
+        single_line=True,
+        strip=True,
+        required=False,
+        help_text=_("Leave empty to use the document's first server."),
+    )

@@ -60,6 +60,7 @@ urlpatterns = [
     ),
     path("desk/settings/audit/", audit.audit_log, name="desk-settings-audit"),
     path("desk/settings/actions/", actions.action_list, name="desk-settings-actions"),
+    path("desk/settings/actions/import", actions.action_import, name="desk-settings-action-import"),
     path(
         "desk/settings/actions/<int:action_id>/",
         actions.action_detail,
