@@ -167,6 +167,8 @@ class ActionCall(models.Model):
         indexes = [
             models.Index(fields=["conversation", "created_at"], name="actioncall_conversation"),
             models.Index(fields=["action_name", "status"], name="actioncall_name_status"),
+            # Analytics reads the calls of a range.
+            models.Index(fields=["created_at"], name="actioncall_created"),
         ]
 
     def __str__(self) -> str:

@@ -122,6 +122,23 @@ def test_a_customer_confirms_a_change_on_the_card_and_the_agent_sees_the_call(
         finally:
             context.close()
 
+    # The manager's analytics count the call by action and outcome.
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        context = browser.new_context(viewport=viewport)
+        context.set_default_timeout(15_000)
+        analytics = context.new_page()
+        try:
+            sign_in(analytics, actions_server, "manager")
+            analytics.goto(f"{actions_server.url}/analytics/?range=7d")
+            table = analytics.get_by_test_id("table-actions")
+            row = table.locator("tr", has_text="change_delivery_address")
+            assert row.count() == 1
+            assert row.locator("td").all_inner_texts()[:3] == ["change_delivery_address", "1", "1"]
+            table.scroll_into_view_if_needed()
+            shoot(analytics, f"action-analytics-{name}")
+        finally:
+            context.close()
+
 
 def test_a_manager_defines_and_tests_an_action_in_the_settings(
     browser: Any, actions_server: LiveServer
