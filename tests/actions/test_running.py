@@ -351,3 +351,31 @@ async def test_the_desk_shows_each_action_call_under_its_message(
     assert "Succeeded" in page and "HTTP 200" in page
     assert "Confirmed by the customer" in page
     assert API_KEY not in page
+
+
+async def test_retention_and_erasure_reach_the_calls(shop, new_session, action_llm, orders) -> None:
+    from assistant.compliance import retention, rights
+    from assistant.compliance.action_calls import ActionCallData
+    from assistant.compliance.holders import registered
+
+    assert any(isinstance(holder, ActionCallData) for holder in registered())
+    tab = await signed_in(shop, new_session)
+    await tab.say("Please send order 1042 to Keizersgracht 1, Amsterdam", client_id="q1")
+    await tab.receive_until("action_confirm")
+    await tab.close()
+    (call,) = await calls()
+
+    @db_async
+    def export_anonymise_erase() -> tuple[dict, ActionCall, int]:
+        contact = call.contact
+        exported = rights.export_contact(contact=contact, by=None, channel="test")
+        retention.expire_conversations([call.conversation_id], delete=False)
+        anonymised = ActionCall.objects.get(pk=call.pk)
+        rights.erase_contact(contact=contact, by=None, channel="test", reason="asked")
+        return exported, anonymised, ActionCall.objects.count()
+
+    exported, anonymised, left = await export_anonymise_erase()
+    assert "Keizersgracht 1, Amsterdam" in json.dumps(exported, default=str)
+    assert anonymised.arguments == {} and anonymised.summary == "" and anonymised.result == ""
+    assert anonymised.action_name == "change_delivery_address"
+    assert left == 0
