@@ -9,6 +9,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from assistant.actions.schema import validate_parameters_schema
+from assistant.actions.validators import (
+    validate_action_url,
+    validate_identity_fields,
+    validate_tool_name,
+)
 from assistant.netguard import validate_url_shape
 
 # The tool name the model sees: what the OpenAI-compatible tools API accepts, in lower case.
@@ -41,7 +46,8 @@ class Action(models.Model):
             RegexValidator(
                 NAME_PATTERN,
                 _("Lower-case letters, digits and underscores, starting with a letter."),
-            )
+            ),
+            validate_tool_name,
         ],
         help_text=_("The tool name the model sees, such as order_status."),
     )
@@ -60,7 +66,7 @@ class Action(models.Model):
     url = models.CharField(
         _("endpoint URL"),
         max_length=2000,
-        validators=[validate_url_shape],
+        validators=[validate_url_shape, validate_action_url],
         help_text=_("HTTPS. {name} in the path is filled with that argument."),
     )
     secret_header_name = models.CharField(
@@ -72,6 +78,7 @@ class Action(models.Model):
         _("identity sent"),
         default=list,
         blank=True,
+        validators=[validate_identity_fields],
         help_text=_("Verified identity sent as X-Customer-* headers, never chosen by the model."),
     )
     changes_data = models.BooleanField(

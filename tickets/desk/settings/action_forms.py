@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -15,9 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from assistant.actions.models import Action, IdentityField
 from assistant.chat.models import Inbox
 from assistant.formfields import TextField
-
-# The reply turn's own tool (assistant/chat/reply.py HANDOFF_TOOL): no action may take its name.
-RESERVED_NAMES = frozenset({"handoff"})
 
 
 class JSONObjectField(forms.CharField):
@@ -85,19 +81,6 @@ class ActionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["inbox"].queryset = inboxes
         self.fields["inbox"].empty_label = None
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
-        if name in RESERVED_NAMES:
-            raise ValidationError(_("This name is the assistant's own; choose another."))
-        return name
-
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"].strip()
-        # Plain HTTP only where the test allowance lets actions reach this machine (the demo).
-        if not url.lower().startswith("https://") and not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
-            raise ValidationError(_("Actions are called over HTTPS only."))
-        return url
 
 
 class ActionTestForm(forms.Form):
