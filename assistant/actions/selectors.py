@@ -16,6 +16,9 @@ from assistant.actions.spec import ActionSpec
 RATE_WINDOW = timedelta(minutes=10)
 # A confirmation card older than this does nothing when clicked: the customer asks again.
 CONFIRMATION_WINDOW = timedelta(minutes=15)
+# The conversation states in which the assistant may still act (chat's Conversation.State
+# values: with the assistant, or waiting for a person while it keeps answering).
+WITH_THE_ASSISTANT = ("bot", "waiting")
 
 
 def enabled_actions(inbox_id: int) -> tuple[ActionSpec, ...]:
@@ -51,6 +54,7 @@ def awaiting_confirmation(*, contact_id: uuid.UUID, conversation_id: uuid.UUID) 
         conversation_id=conversation_id,
         status=ActionCall.Status.AWAITING_CONFIRMATION,
         created_at__gte=since,
+        conversation__state__in=WITH_THE_ASSISTANT,
     ).order_by("created_at")
     return [card(call) for call in calls]
 

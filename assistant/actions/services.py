@@ -14,7 +14,7 @@ from django.utils import timezone
 from assistant.actions import secrets
 from assistant.actions.execution import Executed
 from assistant.actions.models import Action, ActionCall
-from assistant.actions.selectors import CONFIRMATION_WINDOW
+from assistant.actions.selectors import CONFIRMATION_WINDOW, WITH_THE_ASSISTANT
 from assistant.actions.spec import ActionSpec
 from assistant.llm.types import Message
 from assistant.privacy.outbound import CallScope
@@ -113,13 +113,15 @@ def decision_claim(
 ) -> ActionCall | None:
     """The customer's click on a confirmation card: the call waiting for it, moved on once.
     None for a call that is not this contact's, was decided already (a double click, a replayed
-    frame) or waited too long; nothing happens then."""
+    frame) or waited too long, or whose conversation a person took over meanwhile (the agent
+    decides now); nothing happens then."""
     now = timezone.now()
     claimed = ActionCall.objects.filter(
         pk=call_id,
         contact_id=contact_id,
         status=Status.AWAITING_CONFIRMATION,
         created_at__gte=now - CONFIRMATION_WINDOW,
+        conversation__state__in=WITH_THE_ASSISTANT,
     ).update(
         status=Status.CONFIRMED if confirm else Status.CANCELLED,
         confirmed_at=now if confirm else None,

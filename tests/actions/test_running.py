@@ -12,6 +12,7 @@ from assistant.actions.models import ActionCall
 from assistant.chat.models import Conversation
 from assistant.db_async import db_async
 from assistant.privacy.models import InboxPrivacy, OutboundCallAudit
+from tests import factories
 from tests.actions.conftest import ANNA, API_KEY, BEN, identity
 from tests.chat.conftest import Widget, turns_finished
 
@@ -379,3 +380,28 @@ async def test_retention_and_erasure_reach_the_calls(shop, new_session, action_l
     assert anonymised.arguments == {} and anonymised.summary == "" and anonymised.result == ""
     assert anonymised.action_name == "change_delivery_address"
     assert left == 0
+
+
+async def test_a_card_does_nothing_once_a_person_took_the_conversation_over(
+    shop, new_session, action_llm, orders
+) -> None:
+    tab = await signed_in(shop, new_session)
+    ack = await tab.say("Please send order 1042 to Keizersgracht 1, Amsterdam", client_id="q1")
+    card, _ = await tab.receive_until("action_confirm")
+    await turns_finished(ack["conversation_id"])
+
+    @db_async
+    def take_over() -> None:
+        from assistant.chat import services
+
+        agent = factories.make_agent("taker")
+        services.conversation_takeover(conversation_id=ack["conversation_id"], agent=agent)
+
+    await take_over()
+    await tab.send({"type": "action_decision", "call_id": card["call_id"], "decision": "confirm"})
+    refused, _ = await tab.receive_until("error")
+    await tab.close()
+    assert refused["code"] == "action_unavailable"
+    assert orders.requests == []
+    (call,) = await calls()
+    assert call.status == "awaiting"
