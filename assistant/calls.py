@@ -50,6 +50,7 @@ from assistant.llm.types import (
     ProviderInfo,
     StreamEvent,
     TextDelta,
+    ToolCallEvent,
     ToolSpec,
 )
 from assistant.offline_texts import offline_texts
@@ -206,11 +207,12 @@ def stream(
 
 
 class AuditedStream:
-    """The events of one streaming call, with each text delta's placeholders given their real
-    values back (a placeholder split across deltas is held until it is whole, and what is held
-    at the end comes as a last delta). However the block is left (the answer finished, the
-    caller broke off, every provider failed, or the task was cancelled) the call's records are
-    written on the way out. ``result`` is the router's result once the call ended.
+    """The events of one streaming call, with each text delta's and tool call's placeholders
+    given their real values back (a placeholder split across deltas is held until it is whole,
+    and what is held at the end comes as a last delta). However the block is left (the answer
+    finished, the caller broke off, every provider failed, or the task was cancelled) the
+    call's records are written on the way out.
+    ``result`` is the router's result once the call ended.
 
     A caller that stores what the call produced says how with `finish_with` before leaving the
     block: that storing runs on the way out too, in the same transaction as the records, and
@@ -274,6 +276,8 @@ class AuditedStream:
                 text = self._restorer.feed(event.text)
                 if text:
                     yield TextDelta(text)
+            elif isinstance(event, ToolCallEvent):
+                yield ToolCallEvent(self._restorer.restore_call(event.call))
             else:
                 yield event
         if tail := self._restorer.flush():

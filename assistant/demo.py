@@ -14,7 +14,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from assistant.actions.models import Action
+from assistant.actions.services import secret_set
 from assistant.chat.models import Inbox
+from assistant.demo_orders import demo_api_key
 from assistant.knowledge.demo import load_demo_articles
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -62,6 +65,80 @@ DEMO_TEAM_HOURS = {
     **{day: [["09:00", "17:30"]] for day in ("mon", "tue", "wed", "thu", "fri")},
     "sat": [["10:00", "16:00"]],
 }
+
+
+ORDER_ID = {"type": "string", "description": "The order number, such as NW-1042."}
+# The demo inbox's actions, calling the demo order API (assistant/demo_orders.py) on this
+# server: order status (a read), change the delivery address and start a return (changes, which
+# the customer confirms in the chat).
+DEMO_ACTIONS: tuple[dict, ...] = (
+    {
+        "name": "order_status",
+        "description": "Look up the signed-in customer's orders: status, carrier, expected "
+        "delivery and delivery address. Without an order number it lists all their orders.",
+        "parameters": {"type": "object", "properties": {"order_id": ORDER_ID}},
+        "method": "GET",
+        "path": "/demo/api/orders",
+    },
+    {
+        "name": "change_delivery_address",
+        "description": "Change the delivery address of one of the signed-in customer's orders "
+        "that has not shipped yet.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "order_id": ORDER_ID,
+                "address": {"type": "string", "description": "The new address, in full."},
+            },
+            "required": ["order_id", "address"],
+        },
+        "method": "POST",
+        "path": "/demo/api/orders/{order_id}/address",
+        "changes_data": True,
+        "confirmation_text": "Change the delivery address of order {order_id} to {address}?",
+    },
+    {
+        "name": "start_return",
+        "description": "Start a return for one of the signed-in customer's delivered orders; "
+        "a return label is e-mailed to them.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "order_id": ORDER_ID,
+                "reason": {"type": "string", "description": "Why, in the customer's words."},
+            },
+            "required": ["order_id", "reason"],
+        },
+        "method": "POST",
+        "path": "/demo/api/orders/{order_id}/return",
+        "changes_data": True,
+        "confirmation_text": "Start a return for order {order_id} (reason: {reason})?",
+    },
+)
+
+
+def _load_demo_actions(inbox: Inbox, port: int) -> None:
+    """The three actions, pointed at this server; kept as an admin left them once created."""
+    for definition in DEMO_ACTIONS:
+        fields = {k: v for k, v in definition.items() if k not in ("name", "path")}
+        url = f"http://127.0.0.1:{port}{definition['path']}"
+        action = Action.objects.filter(inbox=inbox, name=definition["name"]).first()
+        if action is not None:
+            if action.url.startswith("http://127.0.0.1:") and action.url != url:
+                # Served on another port this time: follow it, keep everything else.
+                Action.objects.filter(pk=action.pk).update(url=url)
+            continue
+        action = Action(
+            inbox=inbox,
+            name=definition["name"],
+            url=url,
+            secret_header_name="X-Demo-Key",
+            identity_fields=["customer_id"],
+            timeout_seconds=5,
+            **fields,
+        )
+        secret_set(action=action, value=demo_api_key())
+        action.save()
 
 
 def dutch_public_holidays(year: int) -> dict[date, str]:
@@ -129,6 +206,7 @@ def load_demo_data(*, port: int = 8000) -> Inbox:
     )
     team.inboxes.add(inbox)
     _load_team_calendar(team)
+    _load_demo_actions(inbox, port)
     load_demo_articles()
     for title, text in DEMO_CANNED_REPLIES:
         CannedReply.objects.get_or_create(title=title, defaults={"text": text})

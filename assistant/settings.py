@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "assistant.chat",
     "assistant.usage",
     "assistant.knowledge",
+    "assistant.actions",
     "tickets",
     # Staff sign-in: password reset, two-factor (django-otp's TOTP and static-code devices for
     # the authenticator and the recovery codes) and the sign-in event log (docs/accounts.md).
@@ -524,8 +525,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 # Webhooks (tickets/webhooks): see docs/api.md, "Webhooks".
-# Tests only: deliver to loopback/private addresses (the local test receiver). Never in production.
+# Tests only: deliver to loopback/private addresses (the local test receiver), and let the
+# assistant's actions (assistant/actions) reach the local demo order API. Never in production.
 WEBHOOK_ALLOW_PRIVATE_TARGETS: bool = _typed("bool", "WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+# Actions (assistant/actions, docs/actions.md): the most of an endpoint's answer read, and
+# how many action calls one conversation may make in ten minutes.
+ACTION_MAX_RESPONSE_BYTES: int = _typed("int", "ACTION_MAX_RESPONSE_BYTES", default=16_384)
+ACTION_CALLS_PER_CONVERSATION: int = _typed("int", "ACTION_CALLS_PER_CONVERSATION", default=10)
 WEBHOOK_MAX_ATTEMPTS: int = _typed("int", "WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_RETRY_BASE_SECONDS: float = _typed("float", "WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
 WEBHOOK_RETRY_MAX_SECONDS: float = _typed("float", "WEBHOOK_RETRY_MAX_SECONDS", default=1800.0)

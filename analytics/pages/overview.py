@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from analytics import sources
+from analytics.actions import actions_table
 from analytics.drill import drill_value
 from analytics.forms import Selection
 from analytics.metrics import ConversationSummary
@@ -89,6 +90,7 @@ def overview(selection: Selection) -> Page:
             horizontal=True,
         )
     )
+    page.tables.append(actions_table(selection.scope))
     page.extra["total"] = total
     return page
 

@@ -15,7 +15,7 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from assistant.chat import events, frames, ratelimit, services, tokens, turns
+from assistant.chat import acting, confirmations, events, frames, ratelimit, services, tokens, turns
 from assistant.chat.models import Contact, Conversation
 from assistant.chat.reply import answer_conversation
 from assistant.db_async import db_async
@@ -65,6 +65,10 @@ def _welcome(contact_id: uuid.UUID, last_seq: int, conversation_id: str | None) 
         "conversation": events.conversation_payload(conversation, agent),
         "messages": [events.message_payload(m) for m in messages],
         "agent": agent,
+        # Action confirmation cards still waiting for a click (docs/widget-protocol.md).
+        "action_cards": acting.pending_cards(
+            contact_id=contact_id, conversation_id=conversation.id
+        ),
     }
 
 
@@ -154,6 +158,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
                 await self.send(text_data='{"type":"pong"}')
             case frames.Email():
                 await self.on_email(frame)
+            case frames.ActionDecision():
+                await self.on_action_decision(frame)
             case frames.Hello():
                 await self._error("invalid", "Already authenticated.")
 
@@ -253,6 +259,19 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             )
         except services.ChatError as error:
             await self._error(error.code, error.message)
+
+    async def on_action_decision(self, frame: frames.ActionDecision) -> None:
+        assert self.contact is not None
+        try:
+            call_id = uuid.UUID(frame.call_id)
+        except ValueError:
+            call_id = None
+        # A card that is not this contact's, was decided already or is too old: said once, and
+        # nothing runs (assistant/chat/confirmations.py).
+        if call_id is None or not await confirmations.decide(
+            contact_id=self.contact.id, call_id=call_id, confirm=frame.decision == "confirm"
+        ):
+            await self._error("action_unavailable", "This request can no longer be confirmed.")
 
     async def on_rate(self, frame: frames.Rate) -> None:
         assert self.contact is not None

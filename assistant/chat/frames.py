@@ -76,7 +76,15 @@ class Email(_Frame):
     email: Annotated[Line, Field(max_length=254)]
 
 
-ClientFrame = Hello | Resume | ChatMessage | Typing | Handoff | Rate | Ping | Email
+class ActionDecision(_Frame):
+    """The customer's click on an action's confirmation card (docs/widget-protocol.md)."""
+
+    type: Literal["action_decision"]
+    call_id: Annotated[Line, Field(min_length=1, max_length=64)]
+    decision: Literal["confirm", "cancel"]
+
+
+ClientFrame = Hello | Resume | ChatMessage | Typing | Handoff | Rate | Ping | Email | ActionDecision
 _frame = TypeAdapter(Annotated[ClientFrame, Field(discriminator="type")])
 _client_id = TypeAdapter(ClientId)
 

@@ -19,6 +19,7 @@ REASONS = {
     "commitment": _("Answer would make a commitment"),
     "guardrail": _("Unsafe answer replaced"),
     "residency": _("No model allowed for this inbox's data"),
+    "action_failed": _("An action could not be completed"),
 }
 
 

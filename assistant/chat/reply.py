@@ -23,7 +23,7 @@ import asyncio
 import functools
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -32,9 +32,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assistant import calls
-from assistant.chat import classifier, consent, events, services, turns
+from assistant.actions import tools as actions
+from assistant.chat import acting, classifier, consent, events, services, turns
 from assistant.chat.handoff_rules import HistoryEntry, rule_based_reason
-from assistant.chat.models import Conversation, Message
+from assistant.chat.models import Contact, Conversation, Message
 from assistant.chat.prompting import HistoryItem, build_prompt, cited_passages
 from assistant.chat.retrieval import aknowledge_for
 from assistant.db_async import db_async
@@ -48,9 +49,11 @@ from assistant.llm.types import (
     ChatOptions,
     Passage,
     TextDelta,
+    ToolCall,
     ToolCallEvent,
     ToolSpec,
 )
+from assistant.llm.types import Message as ModelMessage
 from assistant.privacy.guardrails import GuardrailResult, check_answer
 from assistant.privacy.outbound import CallScope
 from assistant.privacy.policy import PrivacySettings, ResidencyError
@@ -106,6 +109,10 @@ class TurnContext:
     answer_while_waiting: bool = True
     # The sequence number of the customer's latest message, the one this turn answers.
     question_seq: int = 0
+    # The inbox's enabled actions, offered to the model as tools (assistant/actions), and what
+    # the widget's verified identity says about the customer (empty when anonymous).
+    toolbox: actions.Toolbox = field(default_factory=actions.Toolbox)
+    identity: tuple[tuple[str, str], ...] = ()
 
     @property
     def question(self) -> str:
@@ -120,6 +127,16 @@ class TurnContext:
     def call_scope(self) -> CallScope:
         """Whose data this turn's model calls carry (the inbox's rules, the audit log)."""
         return CallScope(self.inbox_id, self.conversation_id, self.privacy)
+
+    @property
+    def caller(self) -> actions.Caller:
+        """Whom an action call of this turn is for."""
+        return actions.Caller(
+            scope=self.call_scope,
+            contact_id=self.contact_id,
+            language=self.language,
+            identity=dict(self.identity),
+        )
 
     def needs_answer(self, answered_up_to: int | None = None) -> bool:
         """The assistant has the turn and a customer message is waiting for it: the last one,
@@ -191,7 +208,18 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         handoff_reason=conversation.handoff_reason,
         answer_while_waiting=conversation.inbox.answer_while_waiting,
         question_seq=question_seq,
+        toolbox=actions.toolbox_for(conversation.inbox_id),
+        identity=_verified_identity(contact),
     )
+
+
+def _verified_identity(contact: Contact) -> tuple[tuple[str, str], ...]:
+    """Only a contact with a verified customer id (set by the HMAC identity check alone) has
+    an identity to send; the name and e-mail came with that signed id."""
+    if not contact.external_id:
+        return ()
+    fields = {"customer_id": contact.external_id, "email": contact.email, "name": contact.name}
+    return tuple((key, value) for key, value in fields.items() if value)
 
 
 def _translated(language: str, text: str) -> str:
@@ -283,6 +311,8 @@ class Streamed:
     result: CallResult | None
     # Set when the model called the handoff tool instead of answering.
     handoff_reason: str | None = None
+    # Set when the model called one of the inbox's actions (arguments restored).
+    action_call: ToolCall | None = None
     # What the output checks made of the whole answer, and how it was stored (when answered).
     checked: GuardrailResult | None = None
     stored: Stored | None = None
@@ -305,6 +335,10 @@ class ReplyTurn:
         # The answer stored said "don't know": the knowledge base did not support one.
         self.unsupported = False
         self._watchers = True
+        # The turn's action calls and their results, sent to the model after the history, and
+        # the results' texts, which support what the answer says (an order's date, its total).
+        self.exchange: list[ModelMessage] = []
+        self.action_results: list[str] = []
 
     async def run(self) -> None:
         if self.context.waiting:
@@ -388,6 +422,8 @@ class ReplyTurn:
         await _publish(context, {"type": "typing", "author": self.author, "active": True})
         retrieved = await self.retrieve()
         passages = retrieved.passages
+        if not self.exchange and await self.cannot_act(passages):
+            return False
         try:
             call = self.open_call(retrieved)
         except ResidencyError as error:
@@ -399,7 +435,7 @@ class ReplyTurn:
         guard = StreamGuard(
             passages=passages,
             allowed_domains=context.link_domains,
-            customer_text=context.customer_texts,
+            customer_text=[*context.customer_texts, *self.action_results],
             confidential=[context.instructions],
             holdback=settings.STREAM_GUARD_HOLDBACK,
         )
@@ -410,7 +446,59 @@ class ReplyTurn:
             await _withdraw(context, self.stream_id, started=bool(self.shown))
             await _handoff(context, streamed.handoff_reason)
             return False
+        if streamed.action_call is not None:
+            await _withdraw(context, self.stream_id, started=bool(self.shown))
+            outcome = await actions.handle(
+                streamed.action_call, toolbox=context.toolbox, caller=context.caller
+            )
+            return await self.follow(outcome)
         return await self.end(streamed)
+
+    async def follow(self, outcome: actions.Outcome) -> bool:
+        """After an action call: give its result to the model to phrase (streamed like any
+        answer), or show the confirmation card, or tell the customer why it did not run."""
+        if not isinstance(outcome, actions.ForTheModel):
+            return await acting.show(
+                conversation_id=self.context.conversation_id,
+                contact_id=self.context.contact_id,
+                outcome=outcome,
+            )
+        if len(self.exchange) >= 2 * acting.MAX_ACTION_ROUNDS:
+            failed = actions.TellTheCustomer(
+                actions.in_language(self.context.language, actions.FAILED), handoff=True
+            )
+            return await acting.show(
+                conversation_id=self.context.conversation_id,
+                contact_id=self.context.contact_id,
+                outcome=failed,
+            )
+        self.exchange += [
+            ModelMessage.assistant(tool_calls=(outcome.call,)),
+            ModelMessage.tool(outcome.call.id, outcome.content),
+        ]
+        self.action_results.append(outcome.content)
+        self.stream_id = uuid.uuid4().hex[:16]
+        self.shown = []
+        return await self.answer()
+
+    async def cannot_act(self, passages: list[Passage]) -> bool:
+        """With no model that can call tools, a question for one of the inbox's actions (where
+        is my order?) is not answered from an article: the customer is told plainly that it
+        cannot be done here, and offered a person."""
+        context = self.context
+        if not context.toolbox.actions or calls.real_model_first(context.route):
+            return False
+        if not actions.asks_for_an_action(
+            context.question, toolbox=context.toolbox, passages=passages
+        ):
+            return False
+        text = actions.in_language(context.language, actions.NO_TOOLS)
+        await acting.show(
+            conversation_id=context.conversation_id,
+            contact_id=context.contact_id,
+            outcome=actions.TellTheCustomer(text),
+        )
+        return True
 
     async def retrieve(self) -> Retrieved:
         context = self.context
@@ -433,11 +521,11 @@ class ReplyTurn:
             waiting=context.waiting,
         )
         return calls.stream(
-            prompt,
+            [*prompt, *self.exchange],
             purpose="reply",
             route=context.route,
             scope=context.call_scope,
-            tools=[HANDOFF_TOOL],
+            tools=[HANDOFF_TOOL, *context.toolbox.tools()],
             passages=passages,
             options=ChatOptions(
                 max_output_tokens=MAX_OUTPUT_TOKENS,
@@ -455,6 +543,7 @@ class ReplyTurn:
         person takes over."""
         context = self.context
         handoff_reason: str | None = None
+        action_call: ToolCall | None = None
         checked: GuardrailResult | None = None
         try:
             # The call's records are written however this block is left (with the answer, in
@@ -466,10 +555,13 @@ class ReplyTurn:
                     if isinstance(event, ToolCallEvent) and event.call.name == HANDOFF_TOOL.name:
                         handoff_reason = "model_tool"
                         break
+                    if isinstance(event, ToolCallEvent) and context.toolbox.offers(event.call.name):
+                        action_call = event.call
+                        break
                     if isinstance(event, TextDelta) and event.text:
                         # Placeholders ([EMAIL_1]) come back already restored by the call.
                         await self.forward(guard.feed(event.text))
-                if handoff_reason is None:
+                if handoff_reason is None and action_call is None:
                     checked = await self.settle(call, guard, passages)
         except ModelError as error:
             logger.warning(
@@ -486,7 +578,7 @@ class ReplyTurn:
             await asyncio.shield(_withdraw(context, self.stream_id, started=bool(self.shown)))
             raise
         # Read after the block: the router reports its result as the call is closed.
-        return Streamed(call.result, handoff_reason, checked, call.stored)
+        return Streamed(call.result, handoff_reason, action_call, checked, call.stored)
 
     async def settle(
         self, call: calls.AuditedStream, guard: StreamGuard, passages: list[Passage]
@@ -494,14 +586,19 @@ class ReplyTurn:
         """The whole answer is in: check it, show the rest of it if the checks let it through
         unchanged, and have the call store it on its way out."""
         context = self.context
-        checked = await _check(context, guard.text.strip(), passages)
+        checked = await _check(context, guard.text.strip(), passages, self.action_results)
         if checked.action == "replace":
             logger.warning("Replaced an unsafe answer in conversation %s", context.conversation_id)
         elif checked.action != "handoff" and checked.shown_unchanged:
             await self.forward(guard.rest())
         call.finish_with(
             functools.partial(
-                _store_answer, context.conversation_id, checked.text.strip(), passages, checked
+                _store_answer,
+                context.conversation_id,
+                checked.text.strip(),
+                passages,
+                checked,
+                grounded_by_action=bool(self.action_results),
             )
         )
         return checked
@@ -556,10 +653,15 @@ def _store_answer(
     passages: list[Passage],
     checked: GuardrailResult,
     result: CallResult | None,
+    *,
+    grounded_by_action: bool = False,
 ) -> tuple[calls.Settled, Stored]:
     """Store the checked answer (on a database thread, in the transaction that records the
-    call which wrote it: `calls.AuditedStream.finish_with`)."""
-    dont_know = not passages or (result is not None and result.finish_reason == NO_ANSWER)
+    call which wrote it: `calls.AuditedStream.finish_with`). An answer phrased from an
+    action's result is supported by it, with or without passages."""
+    dont_know = not grounded_by_action and (
+        not passages or (result is not None and result.finish_reason == NO_ANSWER)
+    )
     citations = [] if dont_know else _citations(text, passages)
     message = services.assistant_message_store(
         conversation_id=conversation_id,
@@ -604,15 +706,17 @@ def _citations(text: str, passages: list[Passage]) -> list[dict[str, str]]:
     return list(links.values())
 
 
-async def _check(context: TurnContext, text: str, passages: list[Passage]) -> GuardrailResult:
+async def _check(
+    context: TurnContext, text: str, passages: list[Passage], action_results: list[str]
+) -> GuardrailResult:
     """Output checks before the answer is stored for good: links only to allowed hosts, no
-    commitments the knowledge base does not support, nothing abusive."""
+    commitments the knowledge base (or an action's result) does not support, nothing abusive."""
     domains = context.link_domains
     return check_answer(
         text,
         passages=passages,
         allowed_domains=domains,
-        customer_text=context.customer_texts,
+        customer_text=[*context.customer_texts, *action_results],
         confidential=[context.instructions],
         safe_message=_translated(
             context.language,

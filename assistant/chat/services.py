@@ -797,6 +797,28 @@ def assistant_message_store(
 
 
 @transaction.atomic
+def assistant_notice_store(
+    *, conversation_id: uuid.UUID, text: str, offer_person: bool = False
+) -> Message | None:
+    """A message of the assistant's own that no model wrote (an action's confirmation request,
+    or why it could not run), announced like any message. ``offer_person``: the text offers a
+    person, so the customer's yes hands over (`reply.ReplyTurn.took_the_offers_answer`)."""
+    conversation = _locked_conversation(conversation_id)
+    if conversation.state not in (Conversation.State.BOT, Conversation.State.WAITING):
+        return None
+    conversation.dont_know_streak = 1 if offer_person else 0
+    with translation.override(conversation.language):
+        name = _("Assistant")
+    return _append_message(
+        conversation=conversation,
+        author_kind=Message.Author.ASSISTANT,
+        author_name=name,
+        text=text,
+        also_save=["dont_know_streak"],
+    )
+
+
+@transaction.atomic
 def assistant_failure_handoff(*, conversation_id: uuid.UUID) -> None:
     """Every provider failed (the audited call recorded the attempt): apologise, and hand over
     to a human."""

@@ -7,3 +7,10 @@ class ComplianceConfig(AppConfig):
     name = "assistant.compliance"
     label = "compliance"
     verbose_name = "Data protection: rights and retention"
+
+    def ready(self) -> None:
+        from assistant.compliance import holders
+        from assistant.compliance.action_calls import ActionCallData
+
+        # The assistant's action calls hold the customer's case too (docs/actions.md).
+        holders.register(ActionCallData())

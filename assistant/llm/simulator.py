@@ -12,9 +12,10 @@ compatible mode, vLLM or OpenAI:
 - GET /v1/models.
 
 Replies come from rules (a JSON file: regex pattern -> reply text and/or tool calls) or, by
-default, from the passages found in the system prompt. Usage numbers are realistic estimates
-(repeated system prompts are reported as cached input). Time to first token and tokens per
-second are configurable, per server or per request.
+default, from the passages found in the system prompt. After a tool's result (the last message
+has the role "tool") the reply states the result's fields, as a model phrasing it would. Usage
+numbers are realistic estimates (repeated system prompts are reported as cached input). Time
+to first token and tokens per second are configurable, per server or per request.
 
 Faults on demand, per request, via the `X-Simulator-Fault` header or a `[[fault:NAME]]` marker in
 the last user message, or queued with POST /_simulator/faults {"fault": NAME, "count": N}:
@@ -326,6 +327,10 @@ class Simulator:
         return fault
 
     def _reply(self, messages: list[dict[str, Any]], question: str, body: dict[str, Any]) -> _Reply:
+        if messages[-1].get("role") == "tool":
+            # A tool's result came back: phrase it, as a model would, instead of calling the
+            # same tool again for the same question.
+            return _Reply(after_tool(_text(messages[-1].get("content"))), (), False)
         for rule in self.config.rules:
             if rule.pattern.search(question):
                 calls = tuple(
@@ -337,8 +342,6 @@ class Simulator:
                     for call in rule.tool_calls
                 )
                 return _Reply(rule.reply, calls, rule.interleave)
-        if messages[-1].get("role") == "tool":
-            return _Reply("Thank you, that is done.", (), False)
         return _Reply(answer_from_prompt(messages, question), (), False)
 
     def _usage(
@@ -601,6 +604,34 @@ def answer_from_prompt(messages: Sequence[Mapping[str, Any]], question: str) -> 
     if not matches or matches[0].score <= 0 or matches[0].coverage < 0.3:
         return ASK_FOR_DETAILS if _ASKS_FOR_DETAILS.search(system) else DONT_KNOW
     return quote(question, parts[matches[0].index])
+
+
+def after_tool(result: str) -> str:
+    """The answer after a tool call: its result's fields in a sentence ("status: shipped,
+    carrier: PostNL"), or what went wrong when the result is an error."""
+    try:
+        data = json.loads(result)
+    except ValueError:
+        return f"Here is what I found: {result}" if result else "Thank you, that is done."
+    if isinstance(data, Mapping) and "error" in data:
+        detail = data.get("detail") or data["error"]
+        return f"Sorry, that did not work: {_fields(detail)}"
+    return f"Here is what I found: {_fields(data)}" if data else "Thank you, that is done."
+
+
+def _fields(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            return _fields(json.loads(value))
+        except ValueError:
+            return value
+    if isinstance(value, Mapping):
+        # Empty fields are left out, as a model phrasing the result would.
+        shown = {key: item for key, item in value.items() if item not in (None, "", [], {})}
+        return ", ".join(f"{key}: {_fields(item)}" for key, item in shown.items())
+    if isinstance(value, list):
+        return "; ".join(_fields(item) for item in value)
+    return json.dumps(value)
 
 
 def embed_text(text: str, dimensions: int) -> list[float]:

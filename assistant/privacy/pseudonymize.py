@@ -219,6 +219,20 @@ class StreamRestorer:
         text, self._held = self._held, ""
         return self._pseudonymizer.restore(text)
 
+    def restore_call(self, call: ToolCall) -> ToolCall:
+        """A tool call with the placeholders in its arguments given their values back: an
+        action is sent the customer's real address, not "[ADDRESS_1]"."""
+        return ToolCall(call.id, call.name, self._restore_value(call.arguments))
+
+    def _restore_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._pseudonymizer.restore(value)
+        if isinstance(value, Mapping):
+            return {key: self._restore_value(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._restore_value(item) for item in value]
+        return value
+
     def _cut(self, text: str) -> int:
         """Where the forwardable part ends: before a trailing possible placeholder start."""
         bracket = text.rfind("[")

@@ -19,6 +19,7 @@ from .models import InboxPrivacy, OutboundCallAudit
 from .outbound import CallScope, PreparedCall, ProtectedEmbedder
 from .payload import canonical_payload, payload_sha256
 from .policy import AuditPayloadMode, PrivacySettings
+from .pseudonymize import Pseudonymizer
 
 
 def privacy_settings_for(inbox_id: int) -> PrivacySettings:
@@ -163,6 +164,31 @@ def record_embedding_call(
         mode=scope.privacy.audit_payload_mode,
         redacted=embedder.redacted,
         outcome=embedder.outcome,
+    )
+
+
+def record_action_call(
+    *, scope: CallScope, action_name: str, sent: Sequence[Message], outcome: str
+) -> OutboundCallAudit:
+    """Log one call of an action to the company's own endpoint (assistant/actions) beside the
+    model calls. The request and the endpoint's answer are the customer's own case, so what is
+    kept is always pseudonymised first, whatever the endpoint's hosting."""
+    pseudonymizer = Pseudonymizer(scope.privacy.detector)
+    redacted = pseudonymizer.redact_messages(sent)
+    payload = canonical_payload(redacted)
+    return OutboundCallAudit.objects.create(
+        inbox_id=scope.inbox_id,
+        conversation_id=scope.conversation_id,
+        provider=f"action:{action_name}"[:64],
+        hosting="company",
+        model=action_name[:128],
+        purpose="action",
+        outcome=outcome[:32],
+        redacted=True,
+        payload_sha256=payload_sha256(redacted),
+        payload_chars=len(payload),
+        redacted_payload=payload if scope.privacy.audit_payload_mode == "redacted" else "",
+        redaction_counts={k: int(n) for k, n in pseudonymizer.take_counts().items() if n},
     )
 
 

@@ -202,6 +202,31 @@
     }
   };
 
+  // The action confirmation card's words (docs/actions.md), kept apart from the rest.
+  var ACTION_STR = {
+    en: { action_confirm: "Confirm", action_cancel: "Cancel", action_label: "Confirm this change",
+      action_confirmed: "Confirmed", action_cancelled: "Cancelled",
+      action_unavailable: "That request can no longer be confirmed. Please ask again." },
+    zh: { action_confirm: "确认", action_cancel: "取消", action_label: "确认此更改",
+      action_confirmed: "已确认", action_cancelled: "已取消",
+      action_unavailable: "此请求已无法确认，请重新提出。" },
+    es: { action_confirm: "Confirmar", action_cancel: "Cancelar", action_label: "Confirma este cambio",
+      action_confirmed: "Confirmado", action_cancelled: "Cancelado",
+      action_unavailable: "Esa solicitud ya no se puede confirmar. Vuelve a pedirlo, por favor." },
+    de: { action_confirm: "Bestätigen", action_cancel: "Abbrechen", action_label: "Diese Änderung bestätigen",
+      action_confirmed: "Bestätigt", action_cancelled: "Abgebrochen",
+      action_unavailable: "Diese Anfrage kann nicht mehr bestätigt werden. Bitte frag noch einmal." },
+    fr: { action_confirm: "Confirmer", action_cancel: "Annuler", action_label: "Confirmer ce changement",
+      action_confirmed: "Confirmé", action_cancelled: "Annulé",
+      action_unavailable: "Cette demande ne peut plus être confirmée. Merci de la refaire." },
+    ja: { action_confirm: "確定する", action_cancel: "キャンセル", action_label: "この変更を確定",
+      action_confirmed: "確定しました", action_cancelled: "キャンセルしました",
+      action_unavailable: "このリクエストはもう確定できません。もう一度お尋ねください。" }
+  };
+  Object.keys(ACTION_STR).forEach(function (l) {
+    if (STR[l]) Object.keys(ACTION_STR[l]).forEach(function (k) { STR[l][k] = ACTION_STR[l][k]; });
+  });
+
   /* -------------------------------------------------------------------- state */
 
   var S = {
@@ -212,7 +237,7 @@
     token: null, tokenAt: 0, expiresIn: 3600, wsPath: "/ws/widget/",
     inbox: null, conv: null, agent: null,
     seqs: {}, maxSeq: 0, resumeFor: -1, seen: 0, unread: 0,
-    pending: {}, streams: {},
+    pending: {}, streams: {}, cards: {},
     ws: null, gen: 0, attempt: 0, authFails: 0, connecting: false,
     timer: 0, pingTimer: 0, lastRx: 0, statusTimer: 0,
     typingOn: false, typingAt: 0, typingIdle: 0, typingHide: 0,
@@ -582,6 +607,10 @@
     ".meta{font-size:12px;color:var(--mu);margin:3px 6px 0;display:flex;gap:8px;align-items:center}",
     ".meta button{color:var(--lk);text-decoration:underline;font-size:12px}",
     ".cites{margin:6px 4px 0;font-size:12.5px;color:var(--mu)}",
+    ".act{display:flex;flex-wrap:wrap;gap:8px;margin:8px 2px 0;align-items:center}",
+    ".act button{font-size:14px;padding:7px 16px;border-radius:999px;border:1px solid var(--b);min-height:36px}",
+    ".act .ok{background:var(--b);color:var(--ob)}.act .no{background:var(--bg);color:var(--b)}",
+    ".act button:disabled{opacity:.5;cursor:default}.act .done{font-size:12.5px;color:var(--mu)}",
     ".cites ol{margin:2px 0 0;padding-left:18px}.cites a{color:var(--lk)}",
     ".typing{display:flex;align-items:center;gap:8px;padding:2px 18px 8px;font-size:13px;color:var(--mu);flex:none}",
     ".dots{display:inline-flex;gap:3px}.dots i{width:6px;height:6px;border-radius:50%;background:currentColor;",
@@ -1111,6 +1140,7 @@
       fillMessage(el, m, kind);
       if (seq != null) { el.setAttribute("data-seq", String(seq)); noteSeq(seq, live); }
       place(el, seq);
+      if (seq != null) attachActionCard(seq);
     }, kind === "customer" && live);
     if (kind !== "customer" && S.typingKind === kind) hideTyping();
     if (live && kind !== "customer") {
@@ -1560,6 +1590,7 @@
         }
         return;
       case "error": return onError(m);
+      case "action_confirm": return showActionCard(m);
       default: return; // pong, and types added later
     }
   }
@@ -1572,6 +1603,7 @@
     if (c) setConversation(c, S.everOpen);
     var list = Array.isArray(m.messages) ? m.messages : [];
     list.forEach(function (x) { addMessage(x, false); });
+    (Array.isArray(m.action_cards) ? m.action_cards : []).forEach(showActionCard);
     if (typeof m.agent === "string" && m.agent && S.conv) { S.agent = S.conv.agent = m.agent.slice(0, 80); renderHeader(); }
     S.welcomed = true;
     S.everOpen = true;
@@ -1603,6 +1635,7 @@
       return notice("too_long");
     }
     if (code === "budget_exhausted") return notice("budget_exhausted");
+    if (code === "action_unavailable") return notice("action_unavailable");
     if (code === "invalid_email") { S.email = ""; renderEmail(); return notice("email_invalid"); }
     if (code === "conversation_resolved") { dropCsat(); return notice("conversation_resolved"); }
     if (p) { failPending(cid); return notice("invalid"); }
@@ -1673,6 +1706,44 @@
     if (s) { if (s.raf) cancelAnimationFrame(s.raf); s.el.remove(); }
   }
 
+  /* ---------------------------------------------------- action confirmation card */
+
+  // A change the assistant would make for the customer (a new delivery address, a return) runs
+  // only after their click here. The card's buttons go under the message that states the change
+  // (its seq); the server runs the call once, whatever is clicked twice (docs/widget-protocol.md).
+  function showActionCard(m) {
+    if (!m || typeof m.call_id !== "string" || typeof m.seq !== "number") return;
+    if (S.cards[m.call_id]) return;
+    S.cards[m.call_id] = { seq: m.seq, el: null };
+    attachActionCard(m.seq);
+  }
+
+  function attachActionCard(seq) {
+    for (var id in S.cards) {
+      if (!S.cards.hasOwnProperty(id) || S.cards[id].seq !== seq || S.cards[id].el) continue;
+      var host = E.box.querySelector('.msg[data-seq="' + seq + '"]');
+      if (!host) return; // the message arrives later (or by resume); attached then
+      S.cards[id].el = actionButtons(id);
+      changeList(function () { host.appendChild(S.cards[id].el); });
+    }
+  }
+
+  function actionButtons(callId) {
+    var ok = bind(h("button", "ok", { type: "button", "data-testid": "action-confirm" }), "action_confirm");
+    var no = bind(h("button", "no", { type: "button", "data-testid": "action-cancel" }), "action_cancel");
+    var box = h("div", "act", { role: "group", "data-testid": "action-card" }, [ok, no]);
+    bind(box, "action_label", "aria-label");
+    function decide(decision) {
+      if (!frame({ type: "action_decision", call_id: callId, decision: decision })) return notice("error");
+      box.textContent = "";
+      box.appendChild(bind(h("span", "done", { "data-testid": "action-decided" }),
+        decision === "confirm" ? "action_confirmed" : "action_cancelled"));
+    }
+    ok.addEventListener("click", function () { decide("confirm"); });
+    no.addEventListener("click", function () { decide("cancel"); });
+    return box;
+  }
+
   /* ------------------------------------------------------------ identity, reset */
 
   function resetConversationUI() {
@@ -1689,6 +1760,7 @@
     S.seen = 0;
     S.unread = 0;
     S.pending = {};
+    S.cards = {};
     S.handoffSent = false;
     hideTyping();
     renderBadge();

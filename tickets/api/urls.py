@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from tickets.api import views
+from tickets.api import actions, views
 
 # No trailing slashes, like the widget's and the desk's own endpoints; path converters (int,
 # uuid) keep malformed ids out of the views altogether.
@@ -12,6 +12,7 @@ router = SimpleRouter(trailing_slash=False, use_regex_path=False)
 router.register("tickets", views.TicketViewSet, basename="api-ticket")
 router.register("conversations", views.ConversationViewSet, basename="api-conversation")
 router.register("contacts", views.ContactViewSet, basename="api-contact")
+router.register("actions", actions.ActionViewSet, basename="api-action")
 
 urlpatterns = [
     path("api/v1/", include(router.urls)),

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from assistant.actions import selectors as action_selectors
 from assistant.chat import services as chat
 from assistant.chat.models import Conversation
 from assistant.chat.suggestions import NoGroundedDraft, draft_reply
@@ -182,8 +183,12 @@ def conversation_page(request: HttpRequest, conversation_id: str) -> HttpRespons
         .exclude(guardrail="")
         .values_list("message_id", "guardrail_findings")
     )
+    # The assistant's action calls, each under the message it belongs to (what, arguments,
+    # outcome, who confirmed).
+    action_calls = action_selectors.calls_by_message(conversation.pk, messages)
     for message in messages:
         message.guardrail_findings = flagged.get(message.pk)  # type: ignore[attr-defined]
+        message.action_calls = action_calls.get(message.seq, [])  # type: ignore[attr-defined]
     earlier = (
         Conversation.objects.filter(contact=conversation.contact)
         .exclude(pk=conversation.pk)

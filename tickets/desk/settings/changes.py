@@ -35,6 +35,9 @@ ACTIONS = {
     "avatar_changed": _("avatar changed"),
     "avatar_removed": _("avatar removed"),
     "privacy_changed": _("privacy and retention changed"),
+    "action_created": _("action created"),
+    "action_updated": _("action changed"),
+    "action_deleted": _("action deleted"),
 }
 # Long lists (a year of public holidays) are summed up rather than printed in full.
 MAX_LIST_ITEMS = 4

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.desk.settings import agents, audit, language, notifications, replies, teams
+from tickets.desk.settings import actions, agents, audit, language, notifications, replies, teams
 from tickets.desk.settings.inbox_urls import urlpatterns as inbox_urlpatterns
 from tickets.desk.settings.integration_urls import urlpatterns as integration_urlpatterns
 
@@ -67,6 +67,23 @@ urlpatterns = [
         "desk/settings/notifications/",
         notifications.notifications,
         name="desk-settings-notifications",
+    ),
+    path("desk/settings/actions/", actions.action_list, name="desk-settings-actions"),
+    path("desk/settings/actions/import", actions.action_import, name="desk-settings-action-import"),
+    path(
+        "desk/settings/actions/<int:action_id>/",
+        actions.action_detail,
+        name="desk-settings-action",
+    ),
+    path(
+        "desk/settings/actions/<int:action_id>/test",
+        actions.action_test,
+        name="desk-settings-action-test",
+    ),
+    path(
+        "desk/settings/actions/<int:action_id>/delete",
+        actions.action_delete,
+        name="desk-settings-action-delete",
     ),
     path(
         "accounts/invitation/<uidb64>/<token>/",
