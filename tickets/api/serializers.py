@@ -27,6 +27,13 @@ from tickets import access
 from tickets.api.fields import Text, object_id
 from tickets.models import Note, Team, Ticket, TicketEvent
 
+# The API's output representations, re-exported: views and the schema name them from here.
+from tickets.representations import ContactSummarySerializer as ContactSummarySerializer
+from tickets.representations import ConversationSerializer as ConversationSerializer
+from tickets.representations import TeamSummarySerializer as TeamSummarySerializer
+from tickets.representations import TicketSerializer as TicketSerializer
+from tickets.representations import UserSummarySerializer
+
 User = get_user_model()
 MAX_TAGS = 20
 MAX_NOTE_CHARS = 10_000
@@ -35,27 +42,6 @@ MAX_NOTE_CHARS = 10_000
 # ---------------------------------------------------------------------------------------------
 # Small nested representations
 # ---------------------------------------------------------------------------------------------
-
-
-class UserSummarySerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    username = serializers.CharField(read_only=True)
-    name = serializers.SerializerMethodField()
-
-    def get_name(self, user: AbstractBaseUser) -> str:
-        return user.get_full_name() or user.get_username()
-
-
-class TeamSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Team
-        fields = ["id", "name"]
-
-
-class ContactSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Contact
-        fields = ["id", "name", "email", "external_id"]
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -101,24 +87,6 @@ class ContactExportSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------
 # Tickets
 # ---------------------------------------------------------------------------------------------
-
-
-class TicketSerializer(serializers.ModelSerializer):
-    contact = ContactSummarySerializer(read_only=True)
-    conversation = serializers.PrimaryKeyRelatedField(
-        read_only=True, allow_null=True, pk_field=serializers.UUIDField()
-    )
-    assignee = UserSummarySerializer(read_only=True, allow_null=True)
-    team = TeamSummarySerializer(read_only=True, allow_null=True)
-
-    class Meta:
-        model = Ticket
-        fields = [
-            "id", "subject", "status", "priority", "channel", "inbox", "contact", "conversation",
-            "assignee", "team", "tags", "summary", "handoff_reason", "created_at", "updated_at",
-            "solved_at", "first_response_due_at", "next_response_due_at", "resolution_due_at",
-        ]  # fmt: skip
-        read_only_fields = fields
 
 
 class _TicketFieldsMixin(serializers.Serializer):
@@ -255,28 +223,6 @@ class TicketEventSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------------------------------------
 # Conversations and messages
 # ---------------------------------------------------------------------------------------------
-
-
-class ConversationSerializer(serializers.ModelSerializer):
-    contact = ContactSummarySerializer(read_only=True)
-    assigned_agent = UserSummarySerializer(read_only=True, allow_null=True)
-    ticket = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Conversation
-        fields = [
-            "id", "inbox", "contact", "state", "language", "assigned_agent", "handoff_reason",
-            "ticket", "last_seq", "csat_score", "csat_comment", "created_at", "updated_at",
-            "first_response_at", "first_human_response_at", "handoff_at", "resolved_at",
-        ]  # fmt: skip
-        read_only_fields = fields
-
-    @extend_schema_field({"type": "integer", "nullable": True})
-    def get_ticket(self, conversation: Conversation) -> int | None:
-        # List views annotate ticket_pk (one query for the page); single objects look it up.
-        if hasattr(conversation, "ticket_pk"):
-            return conversation.ticket_pk
-        return Ticket.objects.filter(conversation=conversation).values_list("pk", flat=True).first()
 
 
 class MessageAuthorSerializer(serializers.Serializer):

@@ -17,8 +17,8 @@ from typing import Any
 from django.db.models.signals import post_save, pre_save
 
 from assistant.chat.models import Conversation
-from tickets.api.serializers import ConversationSerializer, TicketSerializer
 from tickets.models import Ticket
+from tickets.representations import ConversationSerializer, TicketSerializer
 from tickets.webhooks import dispatch
 from tickets.webhooks.models import Event
 
