@@ -66,19 +66,33 @@ class Toolbox:
 
 def asks_for_an_action(question: str, *, toolbox: Toolbox, passages: list[Passage]) -> bool:
     """Without a model that can call tools (the offline responder), whether the question is
-    about what an action does rather than what an article says: its words match an action's
-    name and description at least as well as any passage (plain term ranking, as the offline
-    responder ranks passages)."""
+    about what an action does rather than what an article says.
+
+    Judged by how many of the question's words each side covers (plain term ranking, as the
+    offline responder ranks passages), not by the ranking score alone: an action's description
+    is short, and length normalisation let "How long does delivery take?" score higher on
+    "order status ... expected delivery" than on the delivery article that answers it. The
+    action wins when it covers more of the question than any passage, or as much where the
+    question names a particular thing of the customer's (a token with a digit: "order 1042",
+    "NW-1042"), which no article is about."""
     if not toolbox.actions:
         return False
     described = [
         f"{spec.name.replace('_', ' ')}\n{spec.description}" for spec in toolbox.actions.values()
     ]
     documents = [*described, *(f"{p.title}\n{p.text}" for p in passages)]
-    matches = rank(question, documents)
-    if not matches or matches[0].score <= 0 or matches[0].coverage < MIN_COVERAGE:
+    matches = [m for m in rank(question, documents) if m.score > 0]
+    action = next((m for m in matches if m.index < len(described)), None)
+    if action is None or action.coverage < MIN_COVERAGE:
         return False
-    return matches[0].index < len(described)
+    passage_coverage = max((m.coverage for m in matches if m.index >= len(described)), default=0.0)
+    if action.coverage > passage_coverage:
+        return True
+    return action.coverage == passage_coverage and _names_a_particular_thing(question)
+
+
+def _names_a_particular_thing(question: str) -> bool:
+    return any(any(ch.isdigit() for ch in word) for word in question.split())
 
 
 def toolbox_for(inbox_id: int) -> Toolbox:
