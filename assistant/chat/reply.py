@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assistant import calls
-from assistant.chat import classifier, consent, events, services, turns
+from assistant.chat import classifier, consent, events, selectors, services, turns
 from assistant.chat.handoff_rules import HistoryEntry, rule_based_reason
 from assistant.chat.models import Conversation, Message
 from assistant.chat.prompting import HistoryItem, build_prompt, cited_passages
@@ -53,7 +54,7 @@ from assistant.llm.types import (
 from assistant.privacy.guardrails import GuardrailResult, check_answer
 from assistant.privacy.outbound import CallScope
 from assistant.privacy.policy import PrivacySettings, ResidencyError
-from assistant.privacy.services import turn_rules
+from assistant.privacy.services import turn_rules_of
 from assistant.privacy.stream_guard import StreamGuard
 
 logger = logging.getLogger(__name__)
@@ -147,17 +148,16 @@ class TurnContext:
 
 @db_async
 def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
-    conversation = (
-        Conversation.objects.select_related("inbox", "contact").filter(pk=conversation_id).first()
-    )
+    conversation = selectors.turn_conversation(conversation_id, history=HISTORY_MESSAGES)
     if conversation is None:
         return None
-    privacy, link_domains = turn_rules(
-        inbox_id=conversation.inbox_id, allowed_origins=conversation.inbox.allowed_origins or ()
-    )
-    recent = conversation.messages.order_by("-seq").values_list(
-        "author_kind", "text", "author_name"
-    )[:HISTORY_MESSAGES]
+    inbox = conversation.inbox
+    try:
+        privacy_row = inbox.privacy
+    except ObjectDoesNotExist:
+        privacy_row = None
+    privacy, link_domains = turn_rules_of(privacy_row, allowed_origins=inbox.allowed_origins or ())
+    recent = [(entry["kind"], entry["text"], entry["name"]) for entry in conversation.recent]
     # The people this conversation names, so that the detectors find them wherever they are
     # written: the contact and the agents who wrote in the history sent to the model.
     agents = {name for kind, _, name in recent if kind == Message.Author.AGENT and name}
@@ -169,12 +169,12 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         inbox_id=conversation.inbox_id,
         state=conversation.state,
         language=conversation.language,
-        company=conversation.inbox.name,
-        instructions=conversation.inbox.instructions,
+        company=inbox.name,
+        instructions=inbox.instructions,
         history=tuple(HistoryItem(kind, text) for kind, text, _ in reversed(recent)),
         budget_left=services.token_budget_left(conversation),
-        keywords=tuple(str(k) for k in conversation.inbox.handoff_keywords or ()),
-        is_vip=conversation.contact.is_vip,
+        keywords=tuple(str(k) for k in inbox.handoff_keywords or ()),
+        is_vip=contact.is_vip,
         dont_know_streak=conversation.dont_know_streak,
         privacy=privacy,
         link_domains=link_domains,
@@ -182,7 +182,7 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         if conversation.model_route in ("reply", "reply_b")
         else "reply",
         handoff_reason=conversation.handoff_reason,
-        answer_while_waiting=conversation.inbox.answer_while_waiting,
+        answer_while_waiting=inbox.answer_while_waiting,
     )
 
 
@@ -469,7 +469,12 @@ class ReplyTurn:
             await self.forward(guard.rest())
         call.finish_with(
             functools.partial(
-                _store_answer, context.conversation_id, checked.text.strip(), passages, checked
+                _store_answer,
+                context.conversation_id,
+                context.language,
+                checked.text.strip(),
+                passages,
+                checked,
             )
         )
         return checked
@@ -519,6 +524,7 @@ class ReplyTurn:
 
 def _store_answer(
     conversation_id: uuid.UUID,
+    language: str,
     text: str,
     passages: list[Passage],
     checked: GuardrailResult,
@@ -530,6 +536,7 @@ def _store_answer(
     citations = [] if dont_know else _citations(text, passages)
     message = services.assistant_message_store(
         conversation_id=conversation_id,
+        language=language,
         text=text,
         citations=citations,
         result=result,
