@@ -33,7 +33,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assistant import calls
-from assistant.chat import classifier, consent, events, selectors, services, turns
+from assistant.chat import classifier, consent, events, selectors, services, tabs, turns
 from assistant.chat.handoff_rules import HistoryEntry, rule_based_reason
 from assistant.chat.models import Conversation, Message
 from assistant.chat.prompting import HistoryItem, build_prompt, cited_passages
@@ -283,7 +283,8 @@ class ReplyTurn:
         }
         # What has been forwarded to the customer's screen, piece by piece.
         self.shown: list[str] = []
-        self._watchers = True
+        # Who sees the answer as it streams (decided as it starts; everyone until then).
+        self.audience = tabs.Audience(watchers=True, only_here=False)
 
     async def run(self) -> None:
         if self.context.waiting:
@@ -361,7 +362,10 @@ class ReplyTurn:
     async def answer(self) -> bool:
         """Stream one answer; True if an answer was stored and the assistant still has the turn."""
         context = self.context
-        await _publish(context, {"type": "typing", "author": self.author, "active": True})
+        # Decided once per answer: a desk that opens the conversation later has missed
+        # stream_start, so it ignores the deltas anyway and shows the answer at stream_end.
+        self.audience = await tabs.audience(context.contact_id, context.conversation_id)
+        await self.publish_streaming({"type": "typing", "author": self.author, "active": True})
         passages = await self.retrieve()
         try:
             call = self.open_call(passages)
@@ -483,18 +487,26 @@ class ReplyTurn:
         """One piece of the answer to the customer's tabs (and desks that watch)."""
         if not piece:
             return
-        context = self.context
         if not self.shown:
-            # Decided once per answer: a desk that opens the conversation later has missed
-            # stream_start, so it ignores the deltas anyway and shows the answer at stream_end.
-            self._watchers = await events.watched(context.conversation_id)
-            await _publish(
-                context,
-                {"type": "stream_start", "stream_id": self.stream_id, "author": self.author},
+            await self.publish_streaming(
+                {"type": "stream_start", "stream_id": self.stream_id, "author": self.author}
             )
         self.shown.append(piece)
-        delta = {"type": "stream_delta", "stream_id": self.stream_id, "text": piece}
-        await _publish(context, delta, to_watchers=self._watchers)
+        await self.publish_streaming(
+            {"type": "stream_delta", "stream_id": self.stream_id, "text": piece}
+        )
+
+    async def publish_streaming(self, event: dict[str, Any]) -> None:
+        """An event of the answer while it streams (typing, stream_start, the deltas). When
+        every tab of the contact is in this process and no desk watches, straight to its
+        sockets, in order; else through the channel layer, to desks only while one watches
+        (typing always). stream_end always goes through the layer, after these."""
+        context = self.context
+        if self.audience.only_here:
+            await tabs.send_here(context.contact_id, events.encode(event))
+            return
+        to_watchers = self.audience.watchers or event["type"] == "typing"
+        await _publish(context, event, to_watchers=to_watchers)
 
     async def end(self, streamed: Streamed) -> bool:
         """End the stream with the stored answer; then hand over when the checks say a person
