@@ -57,8 +57,8 @@ async def left(contact_id: uuid.UUID | str, send: Send) -> None:
     sends.discard(send)
     if not sends:
         del _here[str(contact_id)]
-    if await async_redis().hincrby(tabs_key(contact_id), PROCESS, -1) <= 0:
-        await async_redis().hdel(tabs_key(contact_id), PROCESS)
+    # One round trip: a count of 0 reads as no tab (`audience`); the field goes with the hash.
+    await async_redis().hincrby(tabs_key(contact_id), PROCESS, -1)
 
 
 @dataclass(frozen=True)
