@@ -12,12 +12,13 @@ model is written by them too; the services that own the data put the parts toget
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.db.models.sql import InsertQuery, UpdateQuery
 
 # SQL and its parameters.
@@ -56,7 +57,7 @@ def insert_select(
             values.append(computed[field.column])
             continue
         value = field.get_db_prep_save(field.pre_save(obj, add=True), connection)
-        values.append(f"CAST(%s AS {field.db_type(connection)})")
+        values.append(f"CAST(%s AS {_cast_type(field)})")
         params.append(value)
     where_sql, where_params = where
     sql = (
@@ -66,6 +67,12 @@ def insert_select(
     if where_sql:
         sql += f" WHERE {where_sql}"
     return sql, params + list(where_params)
+
+
+def _cast_type(field: Field[Any, Any]) -> str:
+    """The column's type without its length or precision: an explicit cast to varchar(16) would
+    cut a longer value silently, where the INSERT itself refuses it, as an ORM save does."""
+    return re.sub(r"\([^)]*\)", "", field.db_type(connection) or "")
 
 
 def insert_rows(rows: Sequence[Model]) -> None:
