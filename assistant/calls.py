@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 
 from assistant.db_async import db_async
 from assistant.llm.base import ModelError
@@ -63,11 +64,12 @@ from assistant.privacy.outbound import (
 )
 from assistant.privacy.pseudonymize import StreamRestorer
 from assistant.privacy.services import (
+    prepared_call_rows,
     record_embedding_call,
     record_outbound_call,
-    record_prepared_call,
 )
-from assistant.usage.services import NOTHING_SETTLED, Settled, model_call_create
+from assistant.sqlcompose import insert_rows
+from assistant.usage.services import NOTHING_SETTLED, Settled, count_call_tokens, model_call_row
 
 T = TypeVar("T")
 
@@ -303,17 +305,24 @@ def _record(
     """The call's records, in one transaction (within the caller's, when it has one): the
     outbound-call audit and, when a provider was reached, the ModelCall row."""
     with transaction.atomic(savepoint=False):
-        record_prepared_call(
-            scope=scope, result=result, chain=route.chain, purpose=purpose, prepared=prepared
+        rows: list[Model] = list(
+            prepared_call_rows(
+                scope=scope, result=result, chain=route.chain, purpose=purpose, prepared=prepared
+            )
         )
         if result is not None:
-            model_call_create(
-                result,
-                purpose=purpose,
-                inbox_id=scope.inbox_id,
-                conversation_id=scope.conversation_id,
-                settled=settled,
+            count_call_tokens(result, conversation_id=scope.conversation_id, settled=settled)
+            rows.append(
+                model_call_row(
+                    result,
+                    purpose=purpose,
+                    inbox_id=scope.inbox_id,
+                    conversation_id=scope.conversation_id,
+                    settled=settled,
+                )
             )
+        # One statement for all of them: this runs for every answer (issue 23).
+        insert_rows(rows)
 
 
 def _run(call: Callable[[], Awaitable[T]], *, own_loop: bool) -> T:

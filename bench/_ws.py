@@ -189,7 +189,8 @@ def simulator(ttft_ms: float, tokens_per_second: float, reply: str) -> Iterator[
     port = free_port()
     with tempfile.TemporaryDirectory() as directory:
         rules = Path(directory) / "rules.json"
-        rules.write_text(json.dumps([{"pattern": "benchmark", "reply": reply}]))
+        # Questions of both kinds (bench_question) get the benchmark's reply.
+        rules.write_text(json.dumps([{"pattern": REPLY_PATTERN, "reply": reply}]))
         process = subprocess.Popen(
             [sys.executable, "-m", "assistant.llm.simulator", "--port", str(port),
              "--ttft-ms", str(ttft_ms), "--tokens-per-second", str(tokens_per_second),
@@ -210,6 +211,43 @@ def simulator(ttft_ms: float, tokens_per_second: float, reply: str) -> Iterator[
             yield base_url
         finally:
             _stop(process)
+
+
+# B1 with the demo knowledge base: a customer question its articles answer, so that every turn
+# retrieves passages, and an answer that cites the first of them, so that every turn builds a
+# citation (issue 23: the turn as customers get it, beside the empty-base turn).
+KNOWLEDGE_CHOICES = ("none", "demo")
+KNOWLEDGE_QUESTION = "How much does delivery cost, and how long does it take?"
+
+
+def knowledge_base(kind: str) -> int:
+    """Make the benchmark database's knowledge base empty ("none") or the demo articles, indexed
+    as `make demo` loads them ("demo"); returns how many chunks it holds."""
+    from assistant.knowledge.demo import load_demo_articles
+    from assistant.knowledge.models import Article, Chunk
+
+    if kind == "demo":
+        load_demo_articles()
+    else:
+        Article.objects.all().delete()
+    return Chunk.objects.count()
+
+
+# The simulator's rule: what both kinds of question contain.
+REPLY_PATTERN = "benchmark|delivery"
+
+
+def bench_question(knowledge: str) -> str:
+    """The text every client sends. The knowledge question is sent as customers write it:
+    full-text search wants every word of it in a passage, so nothing is added to it."""
+    if knowledge == "demo":
+        return KNOWLEDGE_QUESTION
+    return f"benchmark question {time.time_ns()}"
+
+
+def bench_reply(words: int, knowledge: str) -> str:
+    reply = " ".join(f"word{i}" for i in range(words))
+    return f"{reply} [1]" if knowledge == "demo" else reply
 
 
 @contextmanager

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +26,16 @@ from typing import Any
 
 from _django import setup
 from _harness import RESULTS, Report, summarize
-from _ws import ORIGIN, UNLIMITED, bench_inbox
+from _ws import (
+    KNOWLEDGE_CHOICES,
+    ORIGIN,
+    REPLY_PATTERN,
+    UNLIMITED,
+    bench_inbox,
+    bench_question,
+    bench_reply,
+    knowledge_base,
+)
 
 REPLY_WORDS = 30
 # The SQL of the message being counted (--show-sql prints the last message's).
@@ -41,8 +51,12 @@ def counting() -> Iterator[Counter[str]]:
     from django.db.backends.utils import CursorWrapper
 
     from assistant import db_async
+    from assistant.chat import retrieval
 
     counts: Counter[str] = Counter()
+    # Statements run inside the knowledge search are also counted apart: the issue 23 budget
+    # (8 per message) is for the turn's own statements, besides the search's.
+    in_search = threading.local()
     patched = [
         (SyncToAsync, "__call__", "sync_to_async hops"),
         (AsyncToSync, "__call__", "async_to_sync hops"),
@@ -59,6 +73,8 @@ def counting() -> Iterator[Counter[str]]:
             counts[label] += 1
             if label == "SQL statements":
                 statements.append(str(args[1])[:160])
+                if getattr(in_search, "active", False):
+                    counts["of which the knowledge search"] += 1
             return original(*args, **kwargs)
 
         return counted
@@ -76,13 +92,24 @@ def counting() -> Iterator[Counter[str]]:
         finally:
             cpu_ns.append(time.thread_time_ns() - started)
 
+    search = retrieval.retrieve_passages
+
+    def searching(*args: Any, **kwargs: Any) -> Any:
+        in_search.active = True
+        try:
+            return search(*args, **kwargs)
+        finally:
+            in_search.active = False
+
     db_async._closing = timed_call
+    retrieval.retrieve_passages = searching
     try:
         yield counts
     finally:
         for owner, name, original in originals:
             setattr(owner, name, original)
         db_async._closing = run_call
+        retrieval.retrieve_passages = search
         counts["database CPU ms"] = round(sum(cpu_ns) / 1e6, 2)
 
 
@@ -97,7 +124,7 @@ async def _frames_until(socket: Any, kind: str) -> list[dict[str, Any]]:
             return frames
 
 
-async def one_message(inbox_key: str, index: int) -> dict[str, Any]:
+async def one_message(inbox_key: str, index: int, knowledge: str) -> dict[str, Any]:
     """A new visitor says hello and sends its first message, as every B1 client does."""
     from channels.db import database_sync_to_async
     from channels.testing.websocket import WebsocketCommunicator
@@ -114,7 +141,7 @@ async def one_message(inbox_key: str, index: int) -> dict[str, Any]:
     await socket.connect()
     await socket.send_to(text_data=json.dumps({"type": "hello", "token": session.token}))
     await _frames_until(socket, "welcome")
-    frame = {"type": "message", "client_id": f"h{index}", "text": f"benchmark question {index}"}
+    frame = {"type": "message", "client_id": f"h{index}", "text": bench_question(knowledge)}
     statements.clear()
     with counting() as counts:
         started = time.perf_counter()
@@ -124,17 +151,24 @@ async def one_message(inbox_key: str, index: int) -> dict[str, Any]:
         await asyncio.sleep(0.3)
     await socket.disconnect()
     deltas = sum(1 for f in frames if f["type"] == "stream_delta")
-    return {**counts, "deltas": deltas, "seconds": time.perf_counter() - started}
+    cited = bool(frames[-1]["message"] and frames[-1]["message"]["citations"])
+    return {**counts, "deltas": deltas, "cited": cited, "seconds": time.perf_counter() - started}
 
 
-async def measure(inbox_key: str, messages: int) -> list[dict[str, Any]]:
-    return [await one_message(inbox_key, index) for index in range(messages)]
+async def measure(inbox_key: str, messages: int, knowledge: str) -> list[dict[str, Any]]:
+    return [await one_message(inbox_key, index, knowledge) for index in range(messages)]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5)
     parser.add_argument("--show-sql", action="store_true", help="print the last message's SQL")
+    parser.add_argument(
+        "--knowledge",
+        choices=KNOWLEDGE_CHOICES,
+        default="none",
+        help="none (retrieval finds nothing) or the demo articles (passages and a citation)",
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     setup("bench_ws", redis=True)
@@ -144,8 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.llm.config import build_llm_config
     from assistant.llm.simulator import Rule, run_in_thread
 
-    reply = " ".join(f"word{i}" for i in range(REPLY_WORDS))
-    rules = [Rule.from_dict({"pattern": "benchmark", "reply": reply})]
+    reply = bench_reply(REPLY_WORDS, args.knowledge)
+    chunks = knowledge_base(args.knowledge)
+    rules = [Rule.from_dict({"pattern": REPLY_PATTERN, "reply": reply})]
     with run_in_thread(ttft=0.05, tokens_per_second=500, rules=rules) as sim, bench_inbox() as key:
         settings.LLM = build_llm_config(
             dashscope_api_key=None, openai_base_url=sim.base_url, openai_api_key="sk-bench",
@@ -155,15 +190,19 @@ def main(argv: list[str] | None = None) -> int:
         # Every message comes from 127.0.0.1, like the B1 clients just before it in run_all,
         # whose messages still count in this minute's per-IP window: lift the limits as B1 does.
         settings.WIDGET_RATE_LIMITS = {name: int(UNLIMITED) for name in settings.WIDGET_RATE_LIMITS}
-        turns = asyncio.run(measure(key, args.messages))
+        turns = asyncio.run(measure(key, args.messages, args.knowledge))
     labels = [
         "sync_to_async hops",
         "async_to_sync hops",
         "SQL statements",
+        "of which the knowledge search",
         "group_send calls",
         "database CPU ms",
     ]
-    report = Report("ws_hops", params={"messages": args.messages})
+    params: dict[str, Any] = {"messages": args.messages}
+    if args.knowledge != "none":
+        params["knowledge"] = args.knowledge
+    report = Report("ws_hops", params=params)
     rows = [[label, *(summarize(t.get(label, 0) for t in turns)[k] for k in ("p50", "max"))]
             for label in labels]  # fmt: skip
     rows.append(
@@ -175,6 +214,12 @@ def main(argv: list[str] | None = None) -> int:
         "Counted in-process with the real application, the real PostgreSQL and Redis layer."
     )
     report.note(f"Channel layer: {settings.CHANNEL_LAYERS['default']['BACKEND']}.")
+    cited = sum(1 for t in turns if t["cited"])
+    report.note(
+        f"Knowledge base: {args.knowledge} ({chunks} chunks); {cited} of {len(turns)} answers "
+        "cited a source."
+    )
+    report.data["knowledge"] = {"kind": args.knowledge, "chunks": chunks}
     report.data["turns"] = turns
     report.write(args.results_dir)
     if args.show_sql:

@@ -27,12 +27,16 @@ from _django import setup
 from _harness import RESULTS, Report, ratio, summarize
 from _ws import (
     FLOOR_APP,
+    KNOWLEDGE_CHOICES,
     PRODUCT_APP,
     Clients,
     bench_inbox,
+    bench_question,
+    bench_reply,
     client_config,
     floor_environment,
     installed,
+    knowledge_base,
     parse_list,
     parse_servers,
     product_environment,
@@ -58,6 +62,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reply-tokens", type=int, default=30, help="words in each answer")
     parser.add_argument("--ramp-s", type=float, default=2.0, help="clients send within this window")
     parser.add_argument("--client-processes", type=int, default=1)
+    parser.add_argument(
+        "--knowledge",
+        choices=KNOWLEDGE_CHOICES,
+        default="none",
+        help="the product's knowledge base: none (retrieval finds nothing, as the floor) or the "
+        "demo articles (every turn retrieves passages and cites one)",
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy the product server")
     parser.add_argument("--results-dir", type=Path, default=RESULTS)
     return parser.parse_args(argv)
@@ -71,7 +82,7 @@ def run_round(
     timeout = args.ttft_ms / 1000 + args.reply_tokens / args.tokens_per_second + 60
     config = client_config(
         server, inbox, "stream", ramp=args.ramp_s, timeout=timeout,
-        text=f"benchmark question {time.time_ns()}",
+        text=bench_question(args.knowledge),
     )  # fmt: skip
     clients = Clients(config, count, args.client_processes)
     try:
@@ -201,8 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
 
     raise_fd_limit()
-    report = Report("ws_streaming", params={"clients": args.clients, "servers": ",".join(servers)})
-    reply = " ".join(f"word{i}" for i in range(args.reply_tokens))
+    params = {"clients": args.clients, "servers": ",".join(servers)}
+    if args.knowledge != "none":
+        params["knowledge"] = args.knowledge
+    report = Report("ws_streaming", params=params)
+    reply = bench_reply(args.reply_tokens, args.knowledge)
+    chunks = knowledge_base(args.knowledge)
     ttft_rows: list[list[Any]] = []
     gap_rows: list[list[Any]] = []
     added_rows: list[list[Any]] = []
@@ -238,11 +253,18 @@ def main(argv: list[str] | None = None) -> int:
         f"after {args.ttft_ms:g} ms. Processes: simulator (1), server (1 worker), "
         f"{args.client_processes} client process(es), on {os.cpu_count()} cores."
     )
+    knowledge = (
+        "no knowledge base (so retrieval finds nothing)"
+        if args.knowledge == "none"
+        else f"the demo knowledge base ({chunks} chunks: every turn retrieves passages, and the "
+        "answer cites the first; the floor retrieves nothing)"
+    )
     report.note(
         "The product runs with DEBUG off, the simulator as its reply model, the classifier "
-        "route off (a second model call the floor does not make), and no knowledge base (so "
-        "retrieval finds nothing); widget rate limits are lifted by their settings."
+        f"route off (a second model call the floor does not make), and {knowledge}; widget "
+        "rate limits are lifted by their settings."
     )
+    report.data["knowledge"] = {"kind": args.knowledge, "chunks": chunks}
     report.data["config"] = vars(args) | {"results_dir": str(args.results_dir)}
     report.data["channel_layer"] = settings.CHANNEL_LAYERS["default"]["BACKEND"]
     report.note(f"Channel layer: {report.data['channel_layer']}.")

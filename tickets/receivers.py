@@ -18,10 +18,17 @@ def _queue_escalation(
 
 
 def _customer_wrote(
-    sender: Any, *, conversation_id: uuid.UUID, author_kind: str, **kwargs: Any
+    sender: Any,
+    *,
+    conversation_id: uuid.UUID,
+    author_kind: str,
+    new_conversation: bool = False,
+    **kwargs: Any,
 ) -> None:
-    """A customer message on a ticket an agent already answered starts the next-response clock."""
-    if author_kind != "customer":
+    """A customer message on a ticket an agent already answered starts the next-response clock.
+    A conversation this message started has no ticket to look for (one query per message
+    saved: issue 23)."""
+    if author_kind != "customer" or new_conversation:
         return
     from django.utils import timezone
 

@@ -15,7 +15,17 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from assistant.chat import acting, confirmations, events, frames, ratelimit, services, tokens, turns
+from assistant.chat import (
+    acting,
+    confirmations,
+    events,
+    frames,
+    ratelimit,
+    services,
+    tabs,
+    tokens,
+    turns,
+)
 from assistant.chat.models import Contact, Conversation
 from assistant.chat.reply import answer_conversation
 from assistant.db_async import db_async
@@ -111,9 +121,16 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         self.hello_timer.cancel()
         if self.contact is not None:
-            await self.channel_layer.group_discard(
-                events.contact_group(self.contact.id), self.channel_name
-            )
+            await self._leave(self.contact)
+
+    async def _leave(self, contact: Contact) -> None:
+        await tabs.left(contact.id, self.send_text)
+        await self.channel_layer.group_discard(events.contact_group(contact.id), self.channel_name)
+
+    async def send_text(self, text: str) -> None:
+        """One encoded event to this socket (the reply turn's, when this process holds every tab
+        of the contact: assistant/chat/tabs.py)."""
+        await self.send(text_data=text)
 
     # -- frames in -------------------------------------------------------------------------
 
@@ -181,6 +198,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         # Join before reading the gap: a message committed in between arrives twice at worst,
         # and clients drop a sequence number they already have.
         await self.channel_layer.group_add(events.contact_group(contact.id), self.channel_name)
+        await tabs.joined(contact.id, self.send_text)
         await self._send_welcome(frame.last_seq, frame.conversation_id)
 
     async def _send_welcome(self, last_seq: int, conversation_id: str | None) -> None:
@@ -295,9 +313,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         for value in envelope.get("conversations", ()):
             turns.stop(uuid.UUID(value))
         if self.contact is not None:
-            await self.channel_layer.group_discard(
-                events.contact_group(self.contact.id), self.channel_name
-            )
+            await self._leave(self.contact)
         # Nothing more is served on this socket, whatever frames are still in flight.
         self.contact = None
         await self.close(code=CLOSE_ERASED)

@@ -23,7 +23,6 @@ from django.db import transaction
 
 from assistant import outbox
 from assistant.chat.models import Conversation, Message
-from assistant.kv import async_redis
 
 # The channel-layer message type; consumers implement it as ``forward_event``.
 FORWARD = "forward.event"
@@ -39,15 +38,10 @@ def conversation_group(conversation_id: uuid.UUID | str) -> str:
 
 def watchers_key(conversation_id: uuid.UUID | str) -> str:
     """The Redis hash of the agents whose desks show this conversation (tickets.presence keeps
-    it; it is gone a few minutes after the last one leaves or stops sending heartbeats)."""
+    it; it is gone a few minutes after the last one leaves or stops sending heartbeats). While
+    it exists, the reply turn sends its stream deltas to the conversation's group too
+    (assistant/chat/tabs.py, ``audience``)."""
     return f"presence:{conversation_id}"
-
-
-async def watched(conversation_id: uuid.UUID | str) -> bool:
-    """Whether any desk may be showing the conversation: if not, its stream deltas need not go
-    to the conversation's group (one Redis publish per delta saved; stream_end, which carries
-    the whole answer, always goes)."""
-    return bool(await async_redis().exists(watchers_key(conversation_id)))
 
 
 def inbox_group(inbox_id: int) -> str:

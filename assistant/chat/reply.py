@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assistant import calls
 from assistant.actions import tools as actions
-from assistant.chat import acting, classifier, consent, events, services, turns
+from assistant.chat import acting, classifier, consent, events, selectors, services, tabs, turns
 from assistant.chat.handoff_rules import HistoryEntry, rule_based_reason
 from assistant.chat.models import Contact, Conversation, Message
 from assistant.chat.prompting import HistoryItem, build_prompt, cited_passages
@@ -57,7 +58,7 @@ from assistant.llm.types import Message as ModelMessage
 from assistant.privacy.guardrails import GuardrailResult, check_answer
 from assistant.privacy.outbound import CallScope
 from assistant.privacy.policy import PrivacySettings, ResidencyError
-from assistant.privacy.services import turn_rules
+from assistant.privacy.services import turn_rules_of
 from assistant.privacy.stream_guard import StreamGuard
 
 logger = logging.getLogger(__name__)
@@ -169,17 +170,18 @@ class TurnContext:
 
 @db_async
 def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
-    conversation = (
-        Conversation.objects.select_related("inbox", "contact").filter(pk=conversation_id).first()
-    )
+    conversation = selectors.turn_conversation(conversation_id, history=HISTORY_MESSAGES)
     if conversation is None:
         return None
-    privacy, link_domains = turn_rules(
-        inbox_id=conversation.inbox_id, allowed_origins=conversation.inbox.allowed_origins or ()
-    )
-    recent = conversation.messages.order_by("-seq").values_list(
-        "author_kind", "text", "author_name", "seq"
-    )[:HISTORY_MESSAGES]
+    inbox = conversation.inbox
+    try:
+        privacy_row = inbox.privacy
+    except ObjectDoesNotExist:
+        privacy_row = None
+    privacy, link_domains = turn_rules_of(privacy_row, allowed_origins=inbox.allowed_origins or ())
+    recent = [
+        (entry["kind"], entry["text"], entry["name"], entry["seq"]) for entry in conversation.recent
+    ]
     # The people this conversation names, so that the detectors find them wherever they are
     # written: the contact and the agents who wrote in the history sent to the model.
     agents = {name for kind, _, name, _ in recent if kind == Message.Author.AGENT and name}
@@ -192,13 +194,13 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         inbox_id=conversation.inbox_id,
         state=conversation.state,
         language=conversation.language,
-        company=conversation.inbox.public_name,
-        instructions=conversation.inbox.prompt_instructions,
+        company=inbox.public_name,
+        instructions=inbox.prompt_instructions,
         history=tuple(HistoryItem(kind, text) for kind, text, _, _ in reversed(recent)),
         budget_left=services.token_budget_left(conversation),
-        keywords=tuple(str(k) for k in conversation.inbox.handoff_keywords or ()),
+        keywords=tuple(str(k) for k in inbox.handoff_keywords or ()),
         # A VIP goes to a person first only where the inbox's rule says so.
-        is_vip=conversation.contact.is_vip and conversation.inbox.vip_to_person,
+        is_vip=contact.is_vip and inbox.vip_to_person,
         dont_know_streak=conversation.dont_know_streak,
         privacy=privacy,
         link_domains=link_domains,
@@ -206,7 +208,7 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         if conversation.model_route in ("reply", "reply_b")
         else "reply",
         handoff_reason=conversation.handoff_reason,
-        answer_while_waiting=conversation.inbox.answer_while_waiting,
+        answer_while_waiting=inbox.answer_while_waiting,
         question_seq=question_seq,
         toolbox=actions.toolbox_for(conversation.inbox_id),
         identity=_verified_identity(contact),
@@ -334,7 +336,8 @@ class ReplyTurn:
         self.shown: list[str] = []
         # The answer stored said "don't know": the knowledge base did not support one.
         self.unsupported = False
-        self._watchers = True
+        # Who sees the answer as it streams (decided as it starts; everyone until then).
+        self.audience = tabs.Audience(watchers=True, only_here=False)
         # The turn's action calls and their results, sent to the model after the history, and
         # the results' texts, which support what the answer says (an order's date, its total).
         self.exchange: list[ModelMessage] = []
@@ -419,7 +422,10 @@ class ReplyTurn:
     async def answer(self) -> bool:
         """Stream one answer; True if an answer was stored and the assistant still has the turn."""
         context = self.context
-        await _publish(context, {"type": "typing", "author": self.author, "active": True})
+        # Decided once per answer: a desk that opens the conversation later has missed
+        # stream_start, so it ignores the deltas anyway and shows the answer at stream_end.
+        self.audience = await tabs.audience(context.contact_id, context.conversation_id)
+        await self.publish_streaming({"type": "typing", "author": self.author, "active": True})
         retrieved = await self.retrieve()
         passages = retrieved.passages
         if not self.exchange and await self.cannot_act(passages):
@@ -595,6 +601,7 @@ class ReplyTurn:
             functools.partial(
                 _store_answer,
                 context.conversation_id,
+                context.language,
                 checked.text.strip(),
                 passages,
                 checked,
@@ -607,18 +614,26 @@ class ReplyTurn:
         """One piece of the answer to the customer's tabs (and desks that watch)."""
         if not piece:
             return
-        context = self.context
         if not self.shown:
-            # Decided once per answer: a desk that opens the conversation later has missed
-            # stream_start, so it ignores the deltas anyway and shows the answer at stream_end.
-            self._watchers = await events.watched(context.conversation_id)
-            await _publish(
-                context,
-                {"type": "stream_start", "stream_id": self.stream_id, "author": self.author},
+            await self.publish_streaming(
+                {"type": "stream_start", "stream_id": self.stream_id, "author": self.author}
             )
         self.shown.append(piece)
-        delta = {"type": "stream_delta", "stream_id": self.stream_id, "text": piece}
-        await _publish(context, delta, to_watchers=self._watchers)
+        await self.publish_streaming(
+            {"type": "stream_delta", "stream_id": self.stream_id, "text": piece}
+        )
+
+    async def publish_streaming(self, event: dict[str, Any]) -> None:
+        """An event of the answer while it streams (typing, stream_start, the deltas). When
+        every tab of the contact is in this process and no desk watches, straight to its
+        sockets, in order; else through the channel layer, to desks only while one watches
+        (typing always). stream_end always goes through the layer, after these."""
+        context = self.context
+        if self.audience.only_here:
+            await tabs.send_here(context.contact_id, events.encode(event))
+            return
+        to_watchers = self.audience.watchers or event["type"] == "typing"
+        await _publish(context, event, to_watchers=to_watchers)
 
     async def end(self, streamed: Streamed) -> bool:
         """End the stream with the stored answer; then hand over when the checks say a person
@@ -649,6 +664,7 @@ class ReplyTurn:
 
 def _store_answer(
     conversation_id: uuid.UUID,
+    language: str,
     text: str,
     passages: list[Passage],
     checked: GuardrailResult,
@@ -665,6 +681,7 @@ def _store_answer(
     citations = [] if dont_know else _citations(text, passages)
     message = services.assistant_message_store(
         conversation_id=conversation_id,
+        language=language,
         text=text,
         citations=citations,
         result=result,

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
+from django.db.models.functions import JSONObject
+
 from .models import Conversation, Message
 
 
@@ -17,3 +23,24 @@ def known_names(conversation: Conversation) -> tuple[str, ...]:
         .distinct()
     )
     return (contact.name, contact.email, *agents)
+
+
+def turn_conversation(conversation_id: uuid.UUID, *, history: int) -> Conversation | None:
+    """Everything a reply turn reads, in one query: the conversation with its inbox, the inbox's
+    privacy settings (``inbox.privacy``, absent when it has none) and the contact, and its last
+    ``history`` messages, newest first, as ``recent`` (a list of ``{"kind", "text", "name",
+    "seq"}``).
+    One statement instead of three: the turn runs for every customer message (issue 23)."""
+    recent = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .order_by("-seq")
+        .values(entry=JSONObject(kind="author_kind", text="text", name="author_name", seq="seq"))[
+            :history
+        ]
+    )
+    return (
+        Conversation.objects.select_related("inbox", "inbox__privacy", "contact")
+        .annotate(recent=ArraySubquery(recent))
+        .filter(pk=conversation_id)
+        .first()
+    )

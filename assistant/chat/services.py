@@ -23,13 +23,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import connection, transaction
-from django.db.models import DurationField, ExpressionWrapper, F
+from django.db.models import Case, DurationField, ExpressionWrapper, F, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from assistant.chat import availability, events, languages, tokens
+from assistant.chat import availability, events, languages, statements, tokens
 from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.chat.signals import conversation_resolved, handoff_requested, message_stored
 from assistant.errors import Refused
@@ -236,20 +235,43 @@ def _append_message(
     also_save: Sequence[str] = (),
 ) -> Message:
     """Append to a conversation whose row the caller holds locked (select_for_update).
-    ``also_save``: fields the caller changed on the conversation, saved in the same UPDATE."""
-    conversation.last_seq += 1
-    conversation.save(update_fields=["last_seq", "updated_at", *also_save])
-    message = Message.objects.create(
-        conversation=conversation,
-        seq=conversation.last_seq,
-        client_id=client_id,
+    ``also_save``: fields the caller changed on the conversation, saved in the same UPDATE,
+    which is one statement with the message's INSERT (`statements.append_message`)."""
+    message = _new_message(
+        conversation,
         author_kind=author_kind,
-        author_name=author_name,
-        author_user_id=author_user_id,
         text=text,
-        citations=citations or [],
+        author_name=author_name,
+        client_id=client_id,
+        citations=citations,
+        author_user_id=author_user_id,
         unanswered=unanswered,
     )
+    now = timezone.now()
+    changes = {name: getattr(conversation, name) for name in also_save}
+    stored = statements.append_message(
+        Conversation.objects.filter(pk=conversation.pk), {"updated_at": now, **changes}, message
+    )
+    assert stored is not None, "the caller holds the conversation's row locked"
+    conversation.last_seq, conversation.updated_at = message.seq, now
+    _announce_message(conversation, message, announce=announce)
+    return message
+
+
+def _new_message(conversation: Conversation, **fields: Any) -> Message:
+    """A message of ``conversation`` not yet stored (its seq comes from the statement that
+    stores it)."""
+    fields["citations"] = fields.get("citations") or []
+    return Message(conversation=conversation, seq=0, **fields)
+
+
+def _announce_message(
+    conversation: Conversation, message: Message, *, announce: bool, new_conversation: bool = False
+) -> None:
+    """After commit: the message to the customer's tabs and the desks (unless the caller
+    announces it its own way), and the `message_stored` signal. ``new_conversation``: the
+    message started the conversation in this transaction, so it has no ticket yet (tickets are
+    opened after a handoff is committed) and receivers need not look for one."""
     if announce:
         event = {
             "type": "message",
@@ -262,15 +284,19 @@ def _append_message(
             event=event,
             inbox_id=conversation.inbox_id,
         )
+    _signal_stored(message, new_conversation=new_conversation)
+
+
+def _signal_stored(message: Message, *, new_conversation: bool = False) -> None:
     transaction.on_commit(
         lambda: message_stored.send(
             sender=Message,
-            conversation_id=conversation.id,
+            conversation_id=message.conversation_id,
             message_seq=message.seq,
-            author_kind=author_kind,
+            author_kind=message.author_kind,
+            new_conversation=new_conversation,
         )
     )
-    return message
 
 
 def _locked_conversation(conversation_id: uuid.UUID) -> Conversation:
@@ -311,45 +337,47 @@ def customer_message_create(
         .select_related("inbox")
         .get(pk=contact_id)
     )
-    duplicate = (
-        Message.objects.filter(conversation__contact=contact, client_id=client_id)
-        .select_related("conversation")
-        .first()
-    )
-    if duplicate is not None:
-        return StoredCustomerMessage(
-            duplicate, duplicate.conversation, created=False, conversation_created=False
-        )
-
+    written_in = languages.identify(text)
+    # The open conversation, locked, and in the same statement whether this client id is stored
+    # already in any of the contact's conversations (a retried send).
+    stored_before = Message.objects.filter(conversation__contact=contact, client_id=client_id)
     conversation = (
-        Conversation.objects.select_for_update(no_key=True)
+        Conversation.objects.select_for_update(no_key=True, of=("self",))
         .filter(contact=contact, state__in=Conversation.OPEN_STATES)
+        .annotate(stored_as=Subquery(stored_before.values("pk")[:1]))
         .order_by("-created_at")
         .first()
     )
-    conversation_created = conversation is None
     if conversation is None:
-        # Read the switch under a share lock: switching the assistant off (which updates this
-        # row) waits until this conversation is committed, and then hands it over too.
-        inbox = contact.inbox
-        assistant_on = _assistant_switch_shared(inbox.pk)
-        conversation = Conversation.objects.create(
-            inbox=inbox,
-            contact=contact,
-            language=languages.from_browser(contact.language or inbox.default_language),
-            model_route=_model_arm(inbox),
-            state=Conversation.State.BOT if assistant_on else Conversation.State.WAITING,
+        started = _start_with_assistant(
+            contact=contact, text=text, client_id=client_id, written_in=written_in
         )
-        if not assistant_on:
-            _mark_handoff(conversation, reason="bot_disabled")
+        if started is not None:
+            return started
+        # The assistant is off, or the message is a retry: the general path tells them apart.
+        duplicate = stored_before.select_related("conversation").first()
+        if duplicate is not None:
+            return StoredCustomerMessage(
+                duplicate, duplicate.conversation, created=False, conversation_created=False
+            )
+        conversation = _conversation_create(contact)
+        conversation_created = True
+    elif conversation.stored_as is not None:
+        duplicate = Message.objects.select_related("conversation").get(pk=conversation.stored_as)
+        return StoredCustomerMessage(
+            duplicate, duplicate.conversation, created=False, conversation_created=False
+        )
+    else:
+        conversation_created = False
+    language_changed = _follow_language(conversation, contact, written_in)
     message = _append_message(
         conversation=conversation,
         author_kind=Message.Author.CUSTOMER,
         author_name=contact.name,
         text=text,
         client_id=client_id,
+        also_save=["language"] if language_changed else (),
     )
-    language_changed = _follow_language(conversation, contact, languages.identify(text))
     if language_changed or conversation_created:
         _publish_state(conversation, with_texts=language_changed)
     return StoredCustomerMessage(
@@ -357,13 +385,71 @@ def customer_message_create(
     )
 
 
+def _start_with_assistant(
+    *, contact: Contact, text: str, client_id: str, written_in: str | None
+) -> StoredCustomerMessage | None:
+    """The common start of a conversation, in one statement: the assistant is on and the
+    message is new (`statements.conversation_start`). None when either is not so; nothing was
+    written then."""
+    inbox = contact.inbox
+    if not inbox.bot_enabled:  # read with the contact; the statement reads it again, locked
+        return None
+    browser_language = languages.from_browser(contact.language or inbox.default_language)
+    conversation = Conversation(
+        inbox=inbox,
+        contact=contact,
+        language=written_in or browser_language,
+        model_route=_model_arm(inbox),
+        state=Conversation.State.BOT,
+        last_seq=1,
+    )
+    message = _new_message(
+        conversation,
+        author_kind=Message.Author.CUSTOMER,
+        author_name=contact.name,
+        text=text,
+        client_id=client_id,
+    )
+    message.seq = 1
+    if not statements.conversation_start(
+        conversation, message, contact_id=contact.pk, client_id=client_id
+    ):
+        return None
+    if written_in is not None and written_in != browser_language:
+        # The language identified from their words is kept over the browser's.
+        contact.language = written_in
+        contact.save(update_fields=["language"])
+    _announce_message(conversation, message, announce=True, new_conversation=True)
+    _publish_state(conversation)
+    return StoredCustomerMessage(message, conversation, created=True, conversation_created=True)
+
+
+def _conversation_create(contact: Contact) -> Conversation:
+    """A new conversation of the contact, with the assistant or, when it is switched off,
+    waiting for a person."""
+    # Read the switch under a share lock: switching the assistant off (which updates this
+    # row) waits until this conversation is committed, and then hands it over too.
+    inbox = contact.inbox
+    assistant_on = _assistant_switch_shared(inbox.pk)
+    conversation = Conversation.objects.create(
+        inbox=inbox,
+        contact=contact,
+        language=languages.from_browser(contact.language or inbox.default_language),
+        model_route=_model_arm(inbox),
+        state=Conversation.State.BOT if assistant_on else Conversation.State.WAITING,
+    )
+    if not assistant_on:
+        _mark_handoff(conversation, reason="bot_disabled")
+    return conversation
+
+
 def _follow_language(conversation: Conversation, contact: Contact, written_in: str | None) -> bool:
     """Switch the conversation (and the contact's next ones) to the language the customer
-    writes in, when it could be told; True when it changed, so the widget is told."""
+    writes in, when it could be told; True when it changed, so the widget is told. The caller
+    saves the conversation's language with the message it appends."""
     if written_in is None or written_in == conversation.language:
         return False
     conversation.language = written_in
-    conversation.save(update_fields=["language", "updated_at"])
     contact.language = written_in
     contact.save(update_fields=["language"])
     return True
@@ -435,11 +521,6 @@ def _mark_handoff(conversation: Conversation, *, reason: str) -> None:
             sender=Conversation, conversation_id=conversation_id, reason=reason
         )
     )
-
-
-def _system_text(conversation: Conversation, text: str | Promise) -> str:
-    with translation.override(conversation.language):
-        return str(text)
 
 
 @transaction.atomic
@@ -748,12 +829,10 @@ def conversation_rate(*, contact_id: uuid.UUID, score: int, comment: str = "") -
 # ---------------------------------------------------------------------------------------------
 
 
-# No savepoint: it runs inside the transaction that records the call (AuditedStream.finish_with),
-# which a failure here rolls back whole anyway; a savepoint would be two statements per answer.
-@transaction.atomic(savepoint=False)
 def assistant_message_store(
     *,
     conversation_id: uuid.UUID,
+    language: str,
     text: str,
     citations: list[dict[str, str]],
     result: CallResult | None,
@@ -763,37 +842,50 @@ def assistant_message_store(
     None if a human took the conversation over while the answer was being written (the call is
     still recorded, with its tokens, by the audited call: assistant.calls).
 
+    One statement (`statements.append_message`), run inside the transaction that records the
+    call (`AuditedStream.finish_with`): the conversation's row is updated only while the
+    assistant has it (the UPDATE takes the row lock and re-reads the state under it), and the
+    answer is inserted with the sequence number that UPDATE gave. ``language``: the
+    conversation's, as the turn read it (the author's name is written in it, as on screen).
+
     ``dont_know``: the answer had no support in the knowledge base; consecutive ones are
     counted, because after one the assistant offers a person and waits for the answer.
 
     The assistant also answers while the customer waits for a person (`Inbox.answer_while_
     waiting`), until an agent joins."""
-    conversation = _locked_conversation(conversation_id)
-    if conversation.state not in (Conversation.State.BOT, Conversation.State.WAITING):
-        return None
-    # Counted only where an unsupported answer offers a person: one who waits is not offered.
-    offered = dont_know and conversation.state == Conversation.State.BOT
-    conversation.dont_know_streak = conversation.dont_know_streak + 1 if offered else 0
-    changed = ["dont_know_streak"]
-    if conversation.first_response_at is None:
-        conversation.first_response_at = timezone.now()
-        changed.append("first_response_at")
+    now = timezone.now()
+    # Counted only where an unsupported answer offers a person (the assistant has the
+    # conversation): one who already waits for a person is not offered one again.
+    offered = Case(
+        When(state=Conversation.State.BOT, then=F("dont_know_streak") + 1), default=Value(0)
+    )
+    changes: dict[str, Any] = {
+        "updated_at": now,
+        "dont_know_streak": offered if dont_know else 0,
+        "first_response_at": Coalesce(F("first_response_at"), Value(now)),
+    }
     if result is not None:
-        # Counted in the same UPDATE: the row is locked, so the stored sum is exact.
-        conversation.tokens_used += result.input_tokens + result.output_tokens
-        changed.append("tokens_used")
-    return _append_message(
-        conversation=conversation,
+        # Counted in the same UPDATE, under the row lock, so the stored sum is exact.
+        changes["tokens_used"] = F("tokens_used") + result.input_tokens + result.output_tokens
+    with translation.override(language):
+        author_name = _("Assistant")
+    message = Message(
+        conversation_id=conversation_id,
+        seq=0,
         author_kind=Message.Author.ASSISTANT,
-        author_name=_system_text(conversation, gettext_lazy("Assistant")),
+        author_name=author_name,
         text=text,
         citations=citations,
         unanswered=dont_know,
-        # The reply turn announces it with stream_end, which carries the stored message.
-        announce=False,
-        # One UPDATE of the conversation per answer, not three (this runs for every answer).
-        also_save=changed,
     )
+    answering = Conversation.objects.filter(
+        pk=conversation_id, state__in=(Conversation.State.BOT, Conversation.State.WAITING)
+    )
+    if statements.append_message(answering, changes, message) is None:
+        return None
+    # The reply turn announces the answer with stream_end, which carries the stored message.
+    _signal_stored(message)
+    return message
 
 
 @transaction.atomic

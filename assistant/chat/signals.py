@@ -7,7 +7,8 @@ from django.dispatch import Signal
 
 # kwargs: conversation_id (UUID), reason (str)
 handoff_requested = Signal()
-# kwargs: conversation_id (UUID), message_seq (int), author_kind (str)
+# kwargs: conversation_id (UUID), message_seq (int), author_kind (str), new_conversation (bool:
+# the message started the conversation in the same transaction, so no ticket refers to it yet)
 message_stored = Signal()
 # kwargs: conversation_id (UUID), by (str: "agent", "idle", ...)
 conversation_resolved = Signal()

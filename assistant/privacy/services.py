@@ -34,6 +34,14 @@ def turn_rules(
     """The inbox's privacy settings and the hosts the assistant may link to (`link_domains`), in
     one query: the reply turn needs both for every answer."""
     row = InboxPrivacy.objects.filter(inbox_id=inbox_id).first()
+    return turn_rules_of(row, allowed_origins=allowed_origins)
+
+
+def turn_rules_of(
+    row: InboxPrivacy | None, *, allowed_origins: Sequence[str]
+) -> tuple[PrivacySettings, tuple[str, ...]]:
+    """`turn_rules` from an inbox's settings row already read (the reply turn reads it with
+    the rest of its context, in one query); None: the inbox has none, the defaults apply."""
     if row is None:
         return PrivacySettings(), link_domains(allowed_origins, ())
     return row.settings(), link_domains(allowed_origins, row.link_domains or ())
@@ -64,8 +72,39 @@ def record_outbound_call(
     an exempt self-hosted model carries raw personal data, and the audit log must not become a
     second copy of it.
     """
+    row = outbound_call_row(
+        inbox_id=inbox_id,
+        conversation_id=conversation_id,
+        provider_info=provider_info,
+        purpose=purpose,
+        messages_sent=messages_sent,
+        counts=counts,
+        mode=mode,
+        redacted=redacted,
+        outcome=outcome,
+        model=model,
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def outbound_call_row(
+    *,
+    inbox_id: int | None,
+    conversation_id: Any,
+    provider_info: ProviderInfo,
+    purpose: str,
+    messages_sent: Sequence[Message],
+    counts: Mapping[str, int],
+    mode: AuditPayloadMode,
+    redacted: bool = True,
+    outcome: str = "",
+    model: str | None = None,
+) -> OutboundCallAudit:
+    """`record_outbound_call`'s row, not yet saved (the audited call saves a call's rows
+    together: assistant.calls)."""
     payload = canonical_payload(messages_sent)
-    return OutboundCallAudit.objects.create(
+    return OutboundCallAudit(
         inbox_id=inbox_id,
         conversation_id=conversation_id,
         provider=provider_info.name,
@@ -82,7 +121,7 @@ def record_outbound_call(
     )
 
 
-def record_call_result(
+def call_result_rows(
     *,
     inbox_id: int | None,
     conversation_id: Any,
@@ -94,7 +133,8 @@ def record_call_result(
     mode: AuditPayloadMode,
     redacted: bool = True,
 ) -> list[OutboundCallAudit]:
-    """Log every provider a routed call actually tried (skipped ones sent nothing).
+    """The audit rows of every provider a routed call actually tried (skipped ones sent
+    nothing), not yet saved.
 
     Without a result (the call was cancelled before the router reported one) the first
     provider of the chain is logged: it may have received the payload, and the audit log errs
@@ -110,7 +150,7 @@ def record_call_result(
             if a.outcome != "skipped" and a.provider in by_name
         ]
     return [
-        record_outbound_call(
+        outbound_call_row(
             inbox_id=inbox_id,
             conversation_id=conversation_id,
             provider_info=info,
@@ -126,7 +166,15 @@ def record_call_result(
     ]
 
 
-def record_prepared_call(
+def record_call_result(**call: Any) -> list[OutboundCallAudit]:
+    """Log every provider a routed call actually tried (`call_result_rows`, saved)."""
+    rows = call_result_rows(**call)
+    for row in rows:
+        row.save(force_insert=True)
+    return rows
+
+
+def prepared_call_rows(
     *,
     scope: CallScope,
     result: CallResult | None,
@@ -134,8 +182,8 @@ def record_prepared_call(
     purpose: str,
     prepared: PreparedCall,
 ) -> list[OutboundCallAudit]:
-    """record_call_result for a call made with `prepare_call` on behalf of `scope`."""
-    return record_call_result(
+    """`call_result_rows` for a call made with `prepare_call` on behalf of `scope`."""
+    return call_result_rows(
         inbox_id=scope.inbox_id,
         conversation_id=scope.conversation_id,
         result=result,

@@ -42,7 +42,15 @@ class Settled:
 NOTHING_SETTLED = Settled()
 
 
-def model_call_create(
+def count_call_tokens(
+    result: CallResult, *, conversation_id: uuid.UUID | None, settled: Settled
+) -> None:
+    """Count the call's tokens against its conversation's budget, unless the caller did."""
+    if conversation_id is not None and not settled.tokens_counted and _count_tokens is not None:
+        _count_tokens(conversation_id, result.input_tokens + result.output_tokens)
+
+
+def model_call_row(
     result: CallResult,
     *,
     purpose: str,
@@ -50,11 +58,9 @@ def model_call_create(
     conversation_id: uuid.UUID | None,
     settled: Settled = NOTHING_SETTLED,
 ) -> ModelCall:
-    """Record one model call; its tokens count against the conversation's budget unless the
-    caller already counted them."""
-    if conversation_id is not None and not settled.tokens_counted and _count_tokens is not None:
-        _count_tokens(conversation_id, result.input_tokens + result.output_tokens)
-    return ModelCall.objects.create(
+    """The call's ModelCall row, not yet saved (the audited call saves it with the call's audit
+    rows, in one statement)."""
+    return ModelCall(
         inbox_id=inbox_id,
         conversation_id=conversation_id,
         message_id=settled.message_id,

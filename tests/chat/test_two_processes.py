@@ -46,5 +46,17 @@ async def test_two_tabs_on_two_web_processes_share_the_conversation(
         while echoed["message"]["text"] != "from process two":
             echoed = await _frames_until(remote, "message")
         assert echoed["message"]["seq"] > end["message"]["seq"]
+        # This process answers it; the tab on the other process gets every streamed piece in
+        # order behind stream_start (the deltas skip the channel layer only when every tab of
+        # the customer is in the answering process).
+        start = await _frames_until(remote, "stream_start")
+        pieces = []
+        while (frame := json.loads(await asyncio.wait_for(remote.recv(), 15)))["type"] != (
+            "stream_end"
+        ):
+            if frame["type"] == "stream_delta":
+                assert frame["stream_id"] == start["stream_id"]
+                pieces.append(frame["text"])
+        assert pieces and "".join(pieces).strip() == frame["message"]["text"]
         await local.close()
     await db_async(lambda: None)()
