@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model, QuerySet
+from django.db.models.expressions import DatabaseDefault
 from django.db.models.sql import InsertQuery, UpdateQuery
 
 # SQL and its parameters.
@@ -45,18 +46,23 @@ def insert_select(
     ``computed`` maps a column to the SQL giving its value there; every other column gets
     ``obj``'s value as the ORM would save it (defaults and ``auto_now_add`` are applied to
     ``obj`` too). Values are cast to their column's type: in ``INSERT ... SELECT`` PostgreSQL
-    does not take a parameter's type from the target column. Columns the database generates
-    (a serial primary key) are left out. Nothing is inserted when ``source`` has no row or
-    ``where`` is false."""
+    does not take a parameter's type from the target column. Columns the database fills
+    (a serial primary key, a database default ``obj`` does not set) are left out. Nothing is
+    inserted when ``source`` has no row or ``where`` is false."""
     columns, values, params = [], [], []
     for field in obj._meta.concrete_fields:
-        if field.db_returning:
-            continue
-        columns.append(quote(field.column))
         if field.column in computed:
+            columns.append(quote(field.column))
             values.append(computed[field.column])
             continue
-        value = field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+        raw = field.pre_save(obj, add=True)
+        # Left to the database: a serial key, and a field with a database default that ``obj``
+        # does not set. (``db_returning`` alone would also drop a db_default field that ``obj``
+        # does set, such as an answer's ``unanswered=True``, and store the default instead.)
+        if isinstance(raw, DatabaseDefault) or (field.db_returning and raw is None):
+            continue
+        columns.append(quote(field.column))
+        value = field.get_db_prep_save(raw, connection)
         values.append(f"CAST(%s AS {_cast_type(field)})")
         params.append(value)
     where_sql, where_params = where

@@ -25,21 +25,27 @@ def _customer_wrote(
     new_conversation: bool = False,
     **kwargs: Any,
 ) -> None:
-    """A customer message on a ticket an agent already answered starts the next-response clock.
-    A conversation this message started has no ticket to look for (one query per message
-    saved: issue 23)."""
+    """A customer message on a ticket: an open ticket an agent already answered starts the
+    next-response clock, and the agent who holds it is alerted. One query for both, and none
+    for a conversation this message started, which has no ticket yet (per message saved:
+    issue 23)."""
     if author_kind != "customer" or new_conversation:
         return
     from django.utils import timezone
 
     from tickets import sla
+    from tickets.alerts import emit
     from tickets.models import Ticket
 
     ticket = Ticket.objects.filter(
-        conversation_id=conversation_id, status=Ticket.Status.OPEN
+        conversation_id=conversation_id, status__in=Ticket.OPEN_STATUSES
     ).first()
-    if ticket is not None:
+    if ticket is None:
+        return
+    if ticket.status == Ticket.Status.OPEN:
         sla.customer_wrote(ticket, now=timezone.now())
+    if ticket.assignee_id is not None:
+        emit.customer_wrote(ticket=ticket)
 
 
 def _queue_resolution_summary(sender: Any, *, conversation_id: uuid.UUID, **kwargs: Any) -> None:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from assistant.actions.models import Action, ActionCall
@@ -21,9 +22,27 @@ CONFIRMATION_WINDOW = timedelta(minutes=15)
 WITH_THE_ASSISTANT = ("bot", "waiting")
 
 
-def enabled_actions(inbox_id: int) -> tuple[ActionSpec, ...]:
-    """The inbox's enabled actions, as the reply turn offers them to the model."""
-    return tuple(ActionSpec.of(a) for a in Action.objects.filter(inbox_id=inbox_id, enabled=True))
+# What an ActionSpec is built from: the columns the reply turn reads.
+_SPEC_FIELDS = (
+    "id", "name", "description", "parameters", "method", "url", "secret_header_name",
+    "secret_header_value", "identity_fields", "changes_data", "confirmation_text",
+    "timeout_seconds",
+)  # fmt: skip
+
+
+def enabled_action_rows(inbox: OuterRef) -> QuerySet[Action]:
+    """The enabled actions of ``inbox`` (an outer query's inbox column) as JSON rows, for a
+    query that reads them in the same statement as the rest of a turn's context (the reply
+    turn's hot path, issue 23); `specs_of_rows` makes them ActionSpecs again."""
+    return (
+        Action.objects.filter(inbox_id=inbox, enabled=True)
+        .order_by("pk")
+        .values(row=JSONObject(**{name: name for name in _SPEC_FIELDS}))
+    )
+
+
+def specs_of_rows(rows: Sequence[dict[str, Any]]) -> tuple[ActionSpec, ...]:
+    return tuple(ActionSpec.of(Action(**row)) for row in rows)
 
 
 def calls_of_conversation(conversation_id: uuid.UUID) -> QuerySet[ActionCall]:

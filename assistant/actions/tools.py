@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,9 +95,9 @@ def _names_a_particular_thing(question: str) -> bool:
     return any(any(ch.isdigit() for ch in word) for word in question.split())
 
 
-def toolbox_for(inbox_id: int) -> Toolbox:
-    """Synchronous (the turn's context is loaded on a database thread)."""
-    return Toolbox.of(selectors.enabled_actions(inbox_id))
+def toolbox_of_rows(rows: Sequence[dict[str, Any]]) -> Toolbox:
+    """The toolbox from the rows `selectors.enabled_action_rows` read along with the turn."""
+    return Toolbox.of(selectors.specs_of_rows(rows))
 
 
 # --- what a call comes to --------------------------------------------------------------------

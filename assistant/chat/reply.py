@@ -210,7 +210,7 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
         handoff_reason=conversation.handoff_reason,
         answer_while_waiting=inbox.answer_while_waiting,
         question_seq=question_seq,
-        toolbox=actions.toolbox_for(conversation.inbox_id),
+        toolbox=actions.toolbox_of_rows(conversation.enabled_actions),
         identity=_verified_identity(contact),
     )
 

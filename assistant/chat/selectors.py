@@ -8,6 +8,8 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef
 from django.db.models.functions import JSONObject
 
+from assistant.actions.selectors import enabled_action_rows
+
 from .models import Conversation, Message
 
 
@@ -27,7 +29,8 @@ def known_names(conversation: Conversation) -> tuple[str, ...]:
 
 def turn_conversation(conversation_id: uuid.UUID, *, history: int) -> Conversation | None:
     """Everything a reply turn reads, in one query: the conversation with its inbox, the inbox's
-    privacy settings (``inbox.privacy``, absent when it has none) and the contact, and its last
+    privacy settings (``inbox.privacy``, absent when it has none), the inbox's enabled actions
+    (``enabled_actions``, rows for `actions.toolbox_of_rows`) and the contact, and its last
     ``history`` messages, newest first, as ``recent`` (a list of ``{"kind", "text", "name",
     "seq"}``).
     One statement instead of three: the turn runs for every customer message (issue 23)."""
@@ -40,7 +43,10 @@ def turn_conversation(conversation_id: uuid.UUID, *, history: int) -> Conversati
     )
     return (
         Conversation.objects.select_related("inbox", "inbox__privacy", "contact")
-        .annotate(recent=ArraySubquery(recent))
+        .annotate(
+            recent=ArraySubquery(recent),
+            enabled_actions=ArraySubquery(enabled_action_rows(OuterRef("inbox_id"))),
+        )
         .filter(pk=conversation_id)
         .first()
     )

@@ -20,7 +20,11 @@ def answered(inbox: Any, *cited: dict[str, str], times: int = 1) -> Any:
     conversation = factories.make_conversation(inbox, text="A question")
     for _ in range(times):
         services.assistant_message_store(
-            conversation_id=conversation.id, text="An answer", citations=list(cited), result=None
+            conversation_id=conversation.id,
+            language="en",
+            text="An answer",
+            citations=list(cited),
+            result=None,
         )
     return conversation
 

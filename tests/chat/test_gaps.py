@@ -39,6 +39,7 @@ def ask_unanswered(inbox: Any, text: str) -> Conversation:
     conversation = factories.make_conversation(inbox, text=text)
     services.assistant_message_store(
         conversation_id=conversation.id,
+        language="en",
         text="I'm not sure about that. Would you like me to connect you with a person?",
         citations=[],
         result=None,
@@ -73,6 +74,7 @@ def test_only_unanswered_questions_of_the_period_and_inboxes_count() -> None:
     answered = factories.make_conversation(inbox, text="How long does delivery take?")
     services.assistant_message_store(
         conversation_id=answered.id,
+        language="en",
         text="Two days [1].",
         citations=[{"title": "Delivery", "url": "https://example.com/help/delivery/"}],
         result=None,

@@ -173,6 +173,9 @@ def test_the_answer_updates_the_conversation_and_is_stored_in_one_statement(inbo
     row = Message.objects.get(pk=message.pk)
     assert (row.author_kind, row.author_name, row.text) == ("assistant", "Assistent", "Die Antwort")
     assert row.citations == [{"title": "T", "url": "https://help.example.com/t"}]
+    # A column with a database default is written when the answer sets it (the gaps page
+    # reads the flag): the statement must not leave it to the default.
+    assert row.unanswered is True
     conversation.refresh_from_db()
     first_response = conversation.first_response_at
     assert first_response is not None
@@ -188,6 +191,26 @@ def test_the_answer_updates_the_conversation_and_is_stored_in_one_statement(inbo
     conversation.refresh_from_db()
     assert conversation.first_response_at == first_response
     assert (conversation.tokens_used, conversation.dont_know_streak) == (12, 0)
+    assert Message.objects.get(conversation=conversation, seq=3).unanswered is False
+
+
+@pytest.mark.django_db
+def test_an_unsupported_answer_while_waiting_for_a_person_is_not_counted_as_an_offer(
+    inbox,
+) -> None:
+    conversation = factories.make_conversation(inbox)
+    Conversation.objects.filter(pk=conversation.pk).update(state=Conversation.State.WAITING)
+    stored = services.assistant_message_store(
+        conversation_id=conversation.pk,
+        language="en",
+        text="I don't know",
+        citations=[],
+        result=None,
+        dont_know=True,
+    )
+    assert stored is not None and stored.unanswered is True
+    conversation.refresh_from_db()
+    assert conversation.dont_know_streak == 0
 
 
 @pytest.mark.django_db

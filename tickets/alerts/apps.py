@@ -7,8 +7,3 @@ class AlertsConfig(AppConfig):
     name = "tickets.alerts"
     label = "alerts"
     verbose_name = "Agent alerts"
-
-    def ready(self) -> None:
-        from tickets.alerts import receivers
-
-        receivers.connect()

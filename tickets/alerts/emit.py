@@ -1,5 +1,5 @@
 """The one place alerts start from: assignment (tickets.services, tickets.escalation), a
-customer's message (the chat side's signal, tickets.alerts.receivers) and an SLA warning
+customer's message (the chat side's signal, heard in tickets/receivers.py) and an SLA warning
 (tickets.sla) all call a function here.
 
 An alert goes, after the change commits, to every desk tab of the agent (the channel-layer
