@@ -197,6 +197,8 @@ def load_demo_data(*, port: int = 8000) -> Inbox:
         public_key=DEMO_INBOX_KEY,
         defaults={
             "name": "Northwind Cycles website",
+            # What customers see as the widget's title; the name above is the desk's.
+            "display_name": "Northwind Cycles",
             "allowed_origins": demo_origins(port),
             # No greeting of its own: the default one speaks the visitor's language.
             "greeting": "",

@@ -92,7 +92,7 @@ def counting() -> Iterator[Counter[str]]:
         finally:
             cpu_ns.append(time.thread_time_ns() - started)
 
-    search = retrieval.retrieve_passages
+    search = retrieval.retrieve
 
     def searching(*args: Any, **kwargs: Any) -> Any:
         in_search.active = True
@@ -102,14 +102,14 @@ def counting() -> Iterator[Counter[str]]:
             in_search.active = False
 
     db_async._closing = timed_call
-    retrieval.retrieve_passages = searching
+    retrieval.retrieve = searching
     try:
         yield counts
     finally:
         for owner, name, original in originals:
             setattr(owner, name, original)
         db_async._closing = run_call
-        retrieval.retrieve_passages = search
+        retrieval.retrieve = search
         counts["database CPU ms"] = round(sum(cpu_ns) / 1e6, 2)
 
 
