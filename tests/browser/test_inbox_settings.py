@@ -112,7 +112,8 @@ def test_an_admin_sets_up_the_inbox_and_the_widget_shows_it(
         page.goto(f"{server.url}/desk/settings/audit/")
         log = page.get_by_test_id("changes")
         assert log.get_by_text("identity secret rotated").count() == 1
-        assert log.get_by_text(f"display_name: - → {NAME}").count() == 1
+        # The demo inbox's public name before the change, then the new one.
+        assert log.get_by_text(f"display_name: Northwind Cycles → {NAME}").count() == 1
         assert inbox.identity_secret not in page.content()
         shoot(page, "audit-inboxes")
 
