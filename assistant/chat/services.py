@@ -415,12 +415,15 @@ def _start_with_assistant(
         conversation, message, contact_id=contact.pk, client_id=client_id
     ):
         return None
-    if written_in is not None and written_in != browser_language:
+    switched = written_in is not None and written_in != browser_language
+    if switched:
         # The language identified from their words is kept over the browser's.
         contact.language = written_in
         contact.save(update_fields=["language"])
     _announce_message(conversation, message, announce=True, new_conversation=True)
-    _publish_state(conversation)
+    # The widget greeted them in the browser's language: when they write in another, its
+    # greeting and team line follow, as on a switch later in the conversation.
+    _publish_state(conversation, with_texts=switched)
     return StoredCustomerMessage(message, conversation, created=True, conversation_created=True)
 
 

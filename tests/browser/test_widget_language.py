@@ -107,9 +107,12 @@ def test_a_german_visitor_writing_german_sees_every_notice_in_german_once(
 
 
 def test_the_widget_follows_the_language_the_customer_writes_in(page: Any, web_server: Any) -> None:
-    """An English browser; the customer writes Spanish: the widget's own texts turn Spanish."""
+    """An English browser; the customer's first message is Spanish: the widget's own texts,
+    its greeting and the header's team line turn Spanish."""
     load_demo_data(port=web_server.port)
     open_widget(page, web_server)
+    greeting, team = page.get_by_test_id("greeting"), page.get_by_test_id("team")
+    english_team = team.inner_text()
     assert page.get_by_test_id("input").get_attribute("placeholder") == "Write a message…"
     send(page, "¿Cuánto tarda el envío a Portugal?")
     page.wait_for_function(
@@ -117,6 +120,13 @@ def test_the_widget_follows_the_language_the_customer_writes_in(page: Any, web_s
         ".querySelector('[data-testid=input]').placeholder === 'Escribe un mensaje…'"
     )
     shown(page, "Lo siento, no encuentro la respuesta").wait_for()
+    conversation = Conversation.objects.latest("created_at")
+    assert conversation.language == "es"
+    spanish = in_thread(services.widget_texts, conversation=conversation)
+    greeting.get_by_text(spanish["greeting"]).wait_for()
+    assert spanish["team"]["reply_time"] in team.inner_text()
+    assert team.inner_text() != english_team
+    assert "Hi! I'm" not in panel_text(page)
     shoot(page, "language-follows-spanish")
 
 
