@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "assistant.usage",
     "assistant.knowledge",
     "assistant.actions",
+    # The e-mail channel (docs/email.md): IMAP and relay intake, threading, replies by mail.
+    "assistant.mail",
     "tickets",
     # Staff sign-in: password reset, two-factor (django-otp's TOTP and static-code devices for
     # the authenticator and the recovery codes) and the sign-in event log (docs/accounts.md).

@@ -152,6 +152,10 @@ class Contact(models.Model):
     # in their own time.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
     is_vip = models.BooleanField(_("VIP"), default=False)
+    # When this contact proved they own ``email`` (a link sent to it was opened, or the company's
+    # identity verification vouched for it). Only then may mail from that address join this
+    # contact's conversations: an address merely typed into the widget never does.
+    email_verified_at = models.DateTimeField(_("email verified"), null=True, blank=True)
     # Generated demo history (assistant/demo_history.py): its conversations hang off these
     # contacts, so `manage.py demo --remove-history` removes exactly them and nothing real.
     is_demo = models.BooleanField(_("demo data"), default=False, db_default=False)
@@ -198,10 +202,25 @@ class Conversation(models.Model):
 
     OPEN_STATES = (State.BOT, State.WAITING, State.AGENT)
 
+    class Channel(models.TextChoices):
+        CHAT = "chat", _("Chat")
+        EMAIL = "email", _("E-mail")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="conversations")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.BOT)
+    # Where the conversation started: the widget's chat or a mail to the inbox's address. A chat
+    # may continue by e-mail when the visitor has left; its channel stays "chat".
+    channel = models.CharField(
+        _("channel"),
+        max_length=16,
+        choices=Channel.choices,
+        default=Channel.CHAT,
+        db_default=Channel.CHAT,
+    )
+    # The e-mail subject of a conversation that started by mail (replies keep it, "Re: ...").
+    subject = models.CharField(_("subject"), max_length=255, blank=True, default="")
     language = models.CharField(_("language"), max_length=16, default="en")
     model_route = models.CharField(_("model route"), max_length=64, default="reply")
     # The highest sequence number given to a message; messages get last_seq + 1 under a row lock.
