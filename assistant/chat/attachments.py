@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import io
 import unicodedata
+import uuid
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from assistant.chat.models import Attachment, Conversation, Message
+from assistant.errors import Refused
 
 SOURCES = frozenset(Attachment.Source.values)
 
@@ -38,18 +41,16 @@ PDF = "application/pdf"
 TEXT = "text/plain"
 # Plain text only from agents and e-mail: a customer has the message box for text.
 _TEXT_SOURCES = frozenset({Attachment.Source.AGENT, Attachment.Source.EMAIL})
-# Content types served inline (shown in the page); everything else is a download.
-INLINE_TYPES = frozenset({kind for kind, _suffix, _format in _IMAGE_FORMATS.values()} | {PDF})
+# The re-encoded images: the only files shown inline; everything else is a download.
+IMAGE_TYPES = frozenset(kind for kind, _suffix, _format in _IMAGE_FORMATS.values())
 _NAME_MAX = 200
 
 
-class AttachmentRefused(Exception):
+class AttachmentRefused(Refused):
     """A file that is not stored, with a stable ``code`` and a translated ``message``."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message, status=413 if code == "too_large" else 400)
 
 
 @dataclass(frozen=True)
@@ -212,3 +213,32 @@ def _is_plain_text(data: bytes) -> bool:
         return False
     head = text.lstrip("\ufeff \t\r\n")[:512].lower()
     return not head.startswith(("<", "%!ps", "#!"))
+
+
+def attachments_claim(
+    *, conversation: Conversation, message: Message, ids: Sequence[uuid.UUID], source: str
+) -> list[Attachment]:
+    """Link uploaded files to the message that carries them, in the order ``ids`` names them.
+
+    Only files of this conversation, from this kind of sender and not carried by another
+    message yet qualify: an id of another conversation is refused like an unknown one, so a
+    message can never show (or probe for) someone else's file."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    if len(wanted) > settings.ATTACHMENTS_PER_MESSAGE:
+        raise AttachmentRefused("too_many", too_many_message())
+    found = {
+        attachment.pk: attachment
+        for attachment in Attachment.objects.select_for_update().filter(
+            pk__in=wanted, conversation=conversation, message__isnull=True, source=source
+        )
+    }
+    if len(found) != len(wanted):
+        raise AttachmentRefused(
+            "unknown_attachment", _("A file is no longer available. Please attach it again.")
+        )
+    Attachment.objects.filter(pk__in=wanted).update(message=message)
+    for attachment in found.values():
+        attachment.message = message
+    return [found[pk] for pk in wanted]
