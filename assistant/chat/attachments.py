@@ -14,7 +14,8 @@ import io
 import unicodedata
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -95,6 +96,30 @@ def attachment_store(
         attachment.file.storage.delete(attachment.file.name)
         raise
     return attachment
+
+
+@contextmanager
+def attachments_kept_on_success(
+    *, conversation: Conversation, files: Sequence[tuple[str, bytes]], source: str
+) -> Iterator[list[Attachment]]:
+    """Store ``files`` (name, content) for the message the block then creates, and delete
+    their stored bytes again if anything in the block (or storing a later file) fails: the
+    transaction rolls their rows back, and storage is no part of the transaction."""
+    if len(files) > settings.ATTACHMENTS_PER_MESSAGE:
+        raise AttachmentRefused("too_many", too_many_message())
+    stored: list[Attachment] = []
+    try:
+        for name, data in files:
+            stored.append(
+                attachment_store(
+                    conversation=conversation, message=None, name=name, data=data, source=source
+                )
+            )
+        yield stored
+    except BaseException:
+        for attachment in stored:
+            attachment.file.storage.delete(attachment.file.name)
+        raise
 
 
 def clean_name(name: str, *, suffix: str) -> str:
