@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -267,3 +268,22 @@ def attachments_claim(
     for attachment in found.values():
         attachment.message = message
     return [found[pk] for pk in wanted]
+
+
+def attachments_delete(conversation_ids: Sequence[uuid.UUID]) -> int:
+    """Delete the files of these conversations: their rows now (in the caller's transaction),
+    their stored bytes once it commits. Retention and erasure call it before they delete or
+    anonymise the conversations. The bytes go after the commit because storage is no part of
+    the transaction: a rollback must not leave rows pointing at deleted files."""
+    attachments = Attachment.objects.filter(conversation_id__in=conversation_ids)
+    names = list(attachments.values_list("file", flat=True))
+    deleted, _by_model = attachments.delete()
+    if names:
+        transaction.on_commit(lambda: _delete_stored(names))
+    return deleted
+
+
+def _delete_stored(names: Sequence[str]) -> None:
+    storage = Attachment._meta.get_field("file").storage
+    for name in names:
+        storage.delete(name)
