@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -127,6 +128,11 @@ def widget_session(request: HttpRequest) -> HttpResponse:
             "avatar_url": avatar_path(session.inbox),
         },
         "contact": {"name": session.contact.name, "email": session.contact.email},
+        # What the widget may attach (docs/attachments.md); the upload endpoint enforces it.
+        "attachments": {
+            "max_bytes": settings.ATTACHMENT_MAX_BYTES,
+            "max_files": settings.ATTACHMENTS_PER_MESSAGE,
+        },
         # The team and the expected reply time, for the widget's header.
         "team": availability.widget_payload(
             availability.team_status(session.inbox.pk),

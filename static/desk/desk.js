@@ -303,9 +303,7 @@
         } else {
           link.className = "att-chip";
           link.download = file.name;
-          const icon = document.createElement("span");
-          icon.setAttribute("aria-hidden", "true");
-          icon.textContent = "📄";
+          const icon = documentIcon();
           const name = document.createElement("span");
           name.className = "att-name";
           name.textContent = file.name;
@@ -321,11 +319,25 @@
       return list;
     }
 
+    // The same document icon as templates/desk/_attachments.html.
+    function documentIcon() {
+      const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      const attributes = { class: "icon", viewBox: "0 0 24 24", width: "16", height: "16", fill: "none", stroke: "currentColor",
+        "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round", "aria-hidden": "true" };
+      Object.entries(attributes).forEach(([name, value]) => svg.setAttribute(name, value));
+      const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+      path.setAttribute("d", "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6M8 13h8M8 17h5");
+      svg.appendChild(path);
+      return svg;
+    }
+
     function fileSize(bytes) {
-      const units = ["B", "KB", "MB"];
+      const units = ["byte", "kilobyte", "megabyte"];
       let value = bytes, unit = 0;
       while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
-      return new Intl.NumberFormat(pageLanguage, { maximumFractionDigits: unit ? 1 : 0 }).format(value) + "\u00a0" + units[unit];
+      return new Intl.NumberFormat(pageLanguage, {
+        style: "unit", unit: units[unit], unitDisplay: unit ? "short" : "long", maximumFractionDigits: unit ? 1 : 0,
+      }).format(value);
     }
 
     function addMessage(message) {
