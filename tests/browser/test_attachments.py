@@ -168,3 +168,33 @@ def test_a_pasted_screenshot_is_attached(page: Any, web_server: Any) -> None:
     image_shown(mine.get_by_test_id("attachment-image").locator("img"))
     stored = in_thread(lambda: Attachment.objects.select_related("message").get())
     assert stored.name == "screenshot.png" and stored.message.text == ""
+
+
+def test_a_pdf_dropped_onto_the_chat_is_attached(page: Any, web_server: Any) -> None:
+    load_demo_data(port=web_server.port)
+    page.set_viewport_size(DESKTOP)
+    open_widget(page, web_server)
+    panel = page.get_by_test_id("panel")
+    # The drag events a browser fires when a file from the desktop is dragged over the chat.
+    transfer = page.evaluate_handle(
+        """(bytes) => {
+            const data = new DataTransfer();
+            data.items.add(new File([new Uint8Array(bytes)], 'invoice.pdf',
+                                    {type: 'application/pdf'}));
+            return data;
+        }""",
+        list(files.PDF),
+    )
+    panel.dispatch_event("dragenter", {"dataTransfer": transfer})
+    drop_zone = page.get_by_test_id("drop-zone")
+    assert drop_zone.inner_text() == "Drop photos or PDFs here"
+    page.screenshot(path=str(SCREENS / "widget-drop-zone-1280.png"))
+    panel.dispatch_event("drop", {"dataTransfer": transfer})
+    assert drop_zone.count() == 0
+    page.wait_for_selector("[data-testid=attachment-chip][data-state=ready]")
+    page.get_by_test_id("send").click()
+    mine = page.locator("[data-testid=message][data-author=customer][data-seq]").first
+    mine.get_by_test_id("attachment-file").wait_for()
+    assert "invoice.pdf" in mine.get_by_test_id("attachment-file").inner_text()
+    stored = in_thread(lambda: Attachment.objects.select_related("message").get())
+    assert stored.content_type == "application/pdf" and stored.message is not None
