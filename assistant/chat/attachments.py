@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from assistant.chat.models import Attachment, Conversation, Message
 from assistant.errors import Refused
@@ -202,31 +202,53 @@ def _open_image(data: bytes) -> Image.Image | None:
 
 
 def _reencode(image: Image.Image) -> _Checked:
+    """Only the pixels cross over into a fresh image: no EXIF, XMP, ICC profile, comment or
+    text chunk of the original reaches what is stored."""
     content_type, suffix, target = _IMAGE_FORMATS[image.format or ""]
     animated = getattr(image, "is_animated", False) and target in {"GIF", "WEBP"}
     out = io.BytesIO()
     try:
         if animated:
-            # Frames are saved as decoded pixels; no metadata block is copied.
-            image.save(out, format=target, save_all=True)
+            width, height = image.size
+            _save_animation(image, out, target)
         else:
-            upright = ImageOps.exif_transpose(image)
-            if target == "JPEG" and upright.mode not in {"RGB", "L"}:
-                upright = upright.convert("RGB")
-            # A fresh image: only the pixels cross over, no EXIF, XMP, ICC comments or text chunks.
-            clean = Image.new(upright.mode, upright.size)
-            if upright.mode == "P":
-                clean.putpalette(upright.getpalette() or [])
-                if "transparency" in upright.info:
-                    clean.info["transparency"] = upright.info["transparency"]
-            clean.paste(upright)
+            clean = _pixels_only(ImageOps.exif_transpose(image), target)
+            width, height = clean.size
             options = {"quality": 90} if target in {"JPEG", "WEBP"} else {}
             clean.save(out, format=target, **options)
-            image = clean
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise _bad_image() from error
-    width, height = image.size
     return _Checked(out.getvalue(), content_type, suffix, width, height)
+
+
+def _pixels_only(image: Image.Image, target: str) -> Image.Image:
+    if target == "JPEG" and image.mode not in {"RGB", "L"}:
+        image = image.convert("RGB")
+    clean = Image.new(image.mode, image.size)
+    if image.mode == "P":
+        clean.putpalette(image.getpalette() or [])
+        if "transparency" in image.info:
+            clean.info["transparency"] = image.info["transparency"]
+    clean.paste(image)
+    return clean
+
+
+def _save_animation(image: Image.Image, out: io.BytesIO, target: str) -> None:
+    """Each frame as plain RGBA pixels, with its timing and the loop count and nothing else
+    (a GIF's comment would otherwise be copied over)."""
+    frames, durations = [], []
+    for frame in ImageSequence.Iterator(image):
+        pixels = frame.convert("RGBA")  # decodes the frame; WebP tells its duration only then
+        durations.append(int(frame.info.get("duration") or 100))
+        frames.append(_pixels_only(pixels, target))
+    frames[0].save(
+        out,
+        format=target,
+        save_all=True,
+        append_images=frames[1:],
+        duration=durations,
+        loop=int(image.info.get("loop", 0)),
+    )
 
 
 def _is_plain_text(data: bytes) -> bool:

@@ -66,6 +66,38 @@ def test_png_gif_and_webp_are_kept_in_their_format(conversation) -> None:
         assert Image.open(io.BytesIO(stored_bytes(attachment))).format == fmt
 
 
+def test_an_animation_keeps_its_frames_and_timing_but_not_its_comment(conversation) -> None:
+    frames = [Image.new("RGB", (16, 16), (60 * i, 0, 0)) for i in range(3)]
+    for fmt in ("GIF", "WEBP"):
+        out = io.BytesIO()
+        options = {"comment": b"SECRET-COMMENT"} if fmt == "GIF" else {"exif": _exif()}
+        frames[0].save(
+            out,
+            format=fmt,
+            save_all=True,
+            append_images=frames[1:],
+            duration=[50, 80, 120],
+            loop=0,
+            **options,
+        )
+        assert b"SECRET" in out.getvalue() or b"PhoneMaker" in out.getvalue()
+
+        kept = stored_bytes(store(conversation, out.getvalue(), name=f"a.{fmt.lower()}"))
+
+        assert b"SECRET-COMMENT" not in kept and b"PhoneMaker" not in kept
+        animation = Image.open(io.BytesIO(kept))
+        assert animation.format == fmt and animation.n_frames == 3
+        animation.seek(2)
+        animation.load()  # WebP tells a frame's duration once it is decoded
+        assert animation.info["duration"] == 120
+
+
+def _exif() -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    return exif.tobytes()
+
+
 def test_a_pdf_is_stored_as_it_came(conversation) -> None:
     attachment = store(conversation, files.PDF, name="invoice.PDF")
     assert attachment.content_type == "application/pdf" and attachment.name == "invoice.pdf"
