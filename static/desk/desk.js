@@ -319,16 +319,12 @@
       return list;
     }
 
-    // The same document icon as templates/desk/_attachments.html.
+    // The same document icon as templates/desk/_attachments.html (a CSS mask, desk.css).
     function documentIcon() {
-      const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-      const attributes = { class: "icon", viewBox: "0 0 24 24", width: "16", height: "16", fill: "none", stroke: "currentColor",
-        "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round", "aria-hidden": "true" };
-      Object.entries(attributes).forEach(([name, value]) => svg.setAttribute(name, value));
-      const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
-      path.setAttribute("d", "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6M8 13h8M8 17h5");
-      svg.appendChild(path);
-      return svg;
+      const icon = document.createElement("span");
+      icon.className = "icon icon-doc";
+      icon.setAttribute("aria-hidden", "true");
+      return icon;
     }
 
     function fileSize(bytes) {
