@@ -719,6 +719,7 @@
     ".chip{position:relative;display:flex;align-items:center;gap:8px;max-width:100%;min-width:0;padding:4px 30px 4px 4px;border:1px solid var(--ln);border-radius:12px;background:var(--bg);font-size:12.5px}",
     ".chip[data-error]{border-color:#e5a3a3;background:#fdeded;color:#8a1f1f}",
     ".chip .th{width:40px;height:40px;border-radius:8px;object-fit:cover;flex:none;background:var(--bub);display:grid;place-items:center;color:var(--mu)}",
+    ".chip .cx{min-width:0}",
     ".chip .nm{display:block;max-width:150px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-weight:600}",
     ".chip .pg{display:block;height:4px;border-radius:2px;background:var(--ln);margin-top:4px;overflow:hidden;width:110px}",
     ".chip .pg i{display:block;height:100%;background:var(--b);width:0;transition:width .2s}",
@@ -1466,7 +1467,7 @@
     var name = h("span", "nm");
     name.textContent = item.name;
     item.status = h("span", "", { "data-testid": "attachment-status" });
-    el.appendChild(h("div", "", { style: "min-width:0" }, [name, item.status]));
+    el.appendChild(h("div", "cx", null, [name, item.status]));
     var remove = h("button", "rm", { type: "button", "data-testid": "attachment-remove" }, [icon(I_CLOSE, 14)]);
     bind(remove, "att_remove", "aria-label", { name: item.name });
     remove.addEventListener("click", function () { dropFile(item); E.input.focus(); });
@@ -1488,7 +1489,8 @@
       st.setAttribute("aria-valuemax", "100");
       st.setAttribute("aria-valuenow", String(Math.round(item.progress * 100)));
       bind(st, "att_uploading", "aria-label");
-      st.appendChild(h("i", "", { style: "width:" + Math.round(item.progress * 100) + "%" }));
+      // Through the CSSOM, never a style attribute: a host page's strict CSP allows only that.
+      st.appendChild(h("i")).style.width = Math.round(item.progress * 100) + "%";
       return;
     }
     st.removeAttribute("role");

@@ -45,6 +45,7 @@ def attach_and_send(widget: Any, path: str, text: str) -> None:
     widget.wait_for_selector("[data-testid=attachment-chip][data-state=ready]")
     assert chip.count() == 1 and "Ready to send" in chip.inner_text()
     widget.get_by_test_id("input").fill(text)
+    widget.screenshot(path=str(SCREENS / "widget-tray-ready-1280.png"))
     widget.get_by_test_id("send").click()
 
 
@@ -124,7 +125,7 @@ def test_a_refused_file_says_why_in_the_visitors_language(
 ) -> None:
     load_demo_data(port=web_server.port)
     disguised = written(tmp_path, "urlaub.jpg", files.ELF)
-    context = browser.new_context(locale="de-DE", viewport=PHONE)
+    context = browser.new_context(locale="de-DE", viewport=PHONE, has_touch=True, is_mobile=True)
     widget = context.new_page()
     try:
         open_widget(widget, web_server)
@@ -137,6 +138,11 @@ def test_a_refused_file_says_why_in_the_visitors_language(
         assert widget.get_by_test_id("attach").get_attribute("aria-label") == (
             "Foto oder PDF anhängen"
         )
+        # On a phone the camera opens directly from its own button; the paperclip keeps the
+        # gallery and files (no `capture` there).
+        camera = widget.get_by_test_id("camera")
+        assert camera.is_visible() and camera.get_attribute("aria-label") == "Foto aufnehmen"
+        assert widget.get_by_test_id("file-input").get_attribute("capture") is None
         widget.screenshot(path=str(SCREENS / "widget-refused-390.png"))
         widget.get_by_test_id("attachment-remove").click()
         assert widget.get_by_test_id("attachment-chip").count() == 0
