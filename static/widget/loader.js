@@ -9,7 +9,8 @@
  * Safety rules this file keeps: message content and names reach the DOM only as text nodes
  * (textContent / createTextNode); the only attribute built from message content is a link's
  * href, and only after it parsed as an absolute http(s) URL; no innerHTML, no eval, no inline
- * event handlers, no images.
+ * event handlers. The only images are the inbox's avatar and attachments, the latter shown
+ * from blob URLs of bytes this server re-encoded (never a URL taken from a message).
  */
 (function (win, doc) {
   "use strict";
@@ -227,6 +228,79 @@
     if (STR[l]) Object.keys(ACTION_STR[l]).forEach(function (k) { STR[l][k] = ACTION_STR[l][k]; });
   });
 
+  // Attachments (docs/attachments.md): the paperclip, the tray of files being sent, refusals.
+  var FILE_STR = {
+    en: { att_attach: "Attach a photo or PDF", att_camera: "Take a photo", att_remove: "Remove {name}",
+      att_uploading: "Uploading…", att_ready: "Ready to send", att_drop: "Drop photos or PDFs here",
+      att_open: "Open {name}", att_files: "Attachments",
+      att_too_large: "This file is too large (the limit is {n} MB).",
+      att_type: "This kind of file can't be sent. Send a photo (JPEG, PNG, GIF, WebP) or a PDF.",
+      att_bad_image: "This image is damaged or too large to open.",
+      att_too_many: "You can send up to {n} files with one message.",
+      att_failed: "The file couldn't be uploaded. Please try again.",
+      att_rate: "Too many files at once. Please wait a moment.",
+      att_gone: "A file is no longer available. Please attach it again." },
+    zh: { att_attach: "添加照片或 PDF", att_camera: "拍照", att_remove: "移除 {name}",
+      att_uploading: "正在上传…", att_ready: "可以发送", att_drop: "将照片或 PDF 拖放到这里",
+      att_open: "打开 {name}", att_files: "附件",
+      att_too_large: "文件太大（上限为 {n} MB）。",
+      att_type: "无法发送此类文件。请发送照片（JPEG、PNG、GIF、WebP）或 PDF。",
+      att_bad_image: "此图片已损坏或太大，无法打开。",
+      att_too_many: "每条消息最多可发送 {n} 个文件。",
+      att_failed: "文件上传失败，请重试。",
+      att_rate: "文件太多，请稍候再试。",
+      att_gone: "有文件已不可用，请重新添加。" },
+    es: { att_attach: "Adjuntar una foto o un PDF", att_camera: "Hacer una foto", att_remove: "Quitar {name}",
+      att_uploading: "Subiendo…", att_ready: "Listo para enviar", att_drop: "Suelta aquí fotos o PDF",
+      att_open: "Abrir {name}", att_files: "Archivos adjuntos",
+      att_too_large: "El archivo es demasiado grande (el límite es {n} MB).",
+      att_type: "Este tipo de archivo no se puede enviar. Envía una foto (JPEG, PNG, GIF, WebP) o un PDF.",
+      att_bad_image: "Esta imagen está dañada o es demasiado grande para abrirla.",
+      att_too_many: "Puedes enviar hasta {n} archivos en un mensaje.",
+      att_failed: "No se pudo subir el archivo. Inténtalo de nuevo.",
+      att_rate: "Demasiados archivos a la vez. Espera un momento.",
+      att_gone: "Un archivo ya no está disponible. Adjúntalo de nuevo." },
+    de: { att_attach: "Foto oder PDF anhängen", att_camera: "Foto aufnehmen", att_remove: "{name} entfernen",
+      att_uploading: "Wird hochgeladen…", att_ready: "Bereit zum Senden", att_drop: "Fotos oder PDFs hier ablegen",
+      att_open: "{name} öffnen", att_files: "Anhänge",
+      att_too_large: "Die Datei ist zu groß (höchstens {n} MB).",
+      att_type: "Diese Art von Datei kann nicht gesendet werden. Senden Sie ein Foto (JPEG, PNG, GIF, WebP) oder ein PDF.",
+      att_bad_image: "Dieses Bild ist beschädigt oder zu groß zum Öffnen.",
+      att_too_many: "Sie können mit einer Nachricht bis zu {n} Dateien senden.",
+      att_failed: "Die Datei konnte nicht hochgeladen werden. Bitte versuchen Sie es erneut.",
+      att_rate: "Zu viele Dateien auf einmal. Bitte warten Sie einen Moment.",
+      att_gone: "Eine Datei ist nicht mehr verfügbar. Bitte hängen Sie sie erneut an." },
+    fr: { att_attach: "Joindre une photo ou un PDF", att_camera: "Prendre une photo", att_remove: "Retirer {name}",
+      att_uploading: "Envoi du fichier…", att_ready: "Prêt à envoyer", att_drop: "Déposez ici des photos ou des PDF",
+      att_open: "Ouvrir {name}", att_files: "Pièces jointes",
+      att_too_large: "Le fichier est trop volumineux (la limite est de {n} Mo).",
+      att_type: "Ce type de fichier ne peut pas être envoyé. Envoyez une photo (JPEG, PNG, GIF, WebP) ou un PDF.",
+      att_bad_image: "Cette image est endommagée ou trop grande pour être ouverte.",
+      att_too_many: "Vous pouvez envoyer jusqu'à {n} fichiers par message.",
+      att_failed: "Le fichier n'a pas pu être envoyé. Merci de réessayer.",
+      att_rate: "Trop de fichiers à la fois. Merci de patienter un instant.",
+      att_gone: "Un fichier n'est plus disponible. Merci de le joindre à nouveau." },
+    ja: { att_attach: "写真または PDF を添付", att_camera: "写真を撮る", att_remove: "{name} を削除",
+      att_uploading: "アップロード中…", att_ready: "送信できます", att_drop: "ここに写真または PDF をドロップ",
+      att_open: "{name} を開く", att_files: "添付ファイル",
+      att_too_large: "ファイルが大きすぎます（上限は {n} MB です）。",
+      att_type: "この種類のファイルは送信できません。写真（JPEG、PNG、GIF、WebP）または PDF を送ってください。",
+      att_bad_image: "この画像は壊れているか、大きすぎて開けません。",
+      att_too_many: "1 つのメッセージで送れるファイルは {n} 個までです。",
+      att_failed: "ファイルをアップロードできませんでした。もう一度お試しください。",
+      att_rate: "一度に送るファイルが多すぎます。少しお待ちください。",
+      att_gone: "ファイルが利用できなくなりました。もう一度添付してください。" }
+  };
+  Object.keys(FILE_STR).forEach(function (l) {
+    if (STR[l]) Object.keys(FILE_STR[l]).forEach(function (k) { STR[l][k] = FILE_STR[l][k]; });
+  });
+  // The server's refusal codes (docs/widget-protocol.md), as the widget words them.
+  var FILE_ERRORS = {
+    too_large: "att_too_large", type_not_allowed: "att_type", bad_image: "att_bad_image",
+    empty: "att_bad_image", too_many: "att_too_many", rate_limited: "att_rate",
+    unknown_attachment: "att_gone"
+  };
+
   /* -------------------------------------------------------------------- state */
 
   var S = {
@@ -238,6 +312,9 @@
     inbox: null, conv: null, agent: null,
     seqs: {}, maxSeq: 0, resumeFor: -1, seen: 0, unread: 0,
     pending: {}, streams: {}, cards: {},
+    // Files in the composer's tray, the server's limits for them (the session says), and the
+    // blob URLs of attachments already fetched (by attachment id).
+    files: [], fileMax: { bytes: 10485760, count: 5 }, blobs: {},
     ws: null, gen: 0, attempt: 0, authFails: 0, connecting: false,
     timer: 0, pingTimer: 0, lastRx: 0, statusTimer: 0,
     typingOn: false, typingAt: 0, typingIdle: 0, typingHide: 0,
@@ -323,6 +400,9 @@
   var I_CLOSE = "M6 6l12 12M18 6L6 18";
   var I_DOWN = "M6 9l6 6 6-6";
   var I_SEND = "M12 19V5M5 12l7-7 7 7";
+  var I_CLIP = "M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5";
+  var I_CAMERA = "M23 19a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h4l2-3h6l2 3h4a2 2 0 0 1 2 2zM12 17a4 4 0 1 0 0-8 4 4 0 0 0 0 8z";
+  var I_DOC = "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6M8 13h8M8 17h5";
 
   function uuid() {
     var c = win.crypto;
@@ -632,6 +712,27 @@
     ".send{width:36px;height:36px;border-radius:12px;background:var(--b);color:var(--ob);display:grid;place-items:center;flex:none;transition:opacity .15s}",
     ".send:disabled{opacity:.35;cursor:default}",
     ".note{font-size:12.5px;color:#8a1f1f;margin:8px 4px 0}",
+    ".clip{width:36px;height:36px;margin-left:-9px;border-radius:12px;color:var(--mu);display:grid;place-items:center;flex:none}",
+    ".clip+.clip{margin-left:-6px}",
+    ".clip:hover,.clip:focus-visible{color:var(--lk)}.clip:disabled{opacity:.35;cursor:default}",
+    ".tray{display:flex;flex-wrap:wrap;gap:6px;margin-bottom:8px}.tray:empty{display:none}",
+    ".chip{position:relative;display:flex;align-items:center;gap:8px;max-width:100%;min-width:0;padding:4px 30px 4px 4px;border:1px solid var(--ln);border-radius:12px;background:var(--bg);font-size:12.5px}",
+    ".chip[data-error]{border-color:#e5a3a3;background:#fdeded;color:#8a1f1f}",
+    ".chip .th{width:40px;height:40px;border-radius:8px;object-fit:cover;flex:none;background:var(--bub);display:grid;place-items:center;color:var(--mu)}",
+    ".chip .cx{min-width:0}",
+    ".chip .nm{display:block;max-width:150px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-weight:600}",
+    ".chip .pg{display:block;height:4px;border-radius:2px;background:var(--ln);margin-top:4px;overflow:hidden;width:110px}",
+    ".chip .pg i{display:block;height:100%;background:var(--b);width:0;transition:width .2s}",
+    ".chip .rm{position:absolute;top:50%;right:4px;transform:translateY(-50%);width:24px;height:24px;border-radius:50%;display:grid;place-items:center;color:var(--mu)}",
+    ".chip .rm:hover{background:var(--bub);color:inherit}",
+    ".files{display:flex;flex-wrap:wrap;gap:6px;margin-top:4px;max-width:100%}",
+    ".msg[data-author=customer] .files{justify-content:flex-end}",
+    ".files a{display:block;color:inherit;text-decoration:none;border-radius:12px}",
+    ".files img{display:block;max-width:220px;max-height:200px;min-width:48px;min-height:48px;border-radius:12px;background:var(--bub);object-fit:cover}",
+    ".files .doc{display:flex;align-items:center;gap:8px;max-width:240px;padding:8px 12px;border:1px solid var(--ln);border-radius:12px;background:var(--bg);font-size:13px}",
+    ".files .doc span{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}",
+    ".files .doc small{color:var(--mu);flex:none}",
+    ".drop{position:absolute;inset:0;z-index:3;display:grid;place-items:center;padding:24px;text-align:center;font-weight:600;color:var(--lk);background:rgba(255,255,255,.92);border:2px dashed var(--lk);border-radius:inherit;pointer-events:none}",
     ".csat{align-self:stretch;border:1px solid var(--ln);border-radius:14px;padding:14px;text-align:center;background:var(--bg)}",
     ".csat p{margin:0;font-weight:600}",
     ".stars{display:flex;justify-content:center;gap:2px;margin:8px 0 4px}",
@@ -745,9 +846,24 @@
     E.send = h("button", "send", { type: "button", "data-testid": "send", disabled: "" }, [icon(I_SEND, 20)]);
     bind(E.send, "send", "aria-label");
     E.note = h("div", "note", { "data-testid": "notice", hidden: "" });
+    // The paperclip opens the file picker (photos and PDFs; on a phone it offers the camera
+    // too). The camera button, only where a touch screen suggests a phone, opens the camera
+    // directly: `capture` there, never on the paperclip, which would hide the gallery.
+    E.fileInput = h("input", "sr", { type: "file", multiple: "", accept: "image/*,application/pdf", tabindex: "-1", "aria-hidden": "true", "data-testid": "file-input" });
+    E.cameraInput = h("input", "sr", { type: "file", accept: "image/*", capture: "environment", tabindex: "-1", "aria-hidden": "true" });
+    E.attach = h("button", "clip", { type: "button", "data-testid": "attach" }, [icon(I_CLIP, 20)]);
+    bind(E.attach, "att_attach", "aria-label");
+    bind(E.attach, "att_attach", "title");
+    E.camera = h("button", "clip", { type: "button", "data-testid": "camera", hidden: "" }, [icon(I_CAMERA, 20)]);
+    bind(E.camera, "att_camera", "aria-label");
+    bind(E.camera, "att_camera", "title");
+    try { E.camera.hidden = !win.matchMedia("(pointer: coarse)").matches; } catch (e) { /* old browser */ }
+    E.tray = h("div", "tray", { "data-testid": "attachment-tray", role: "list" });
+    bind(E.tray, "att_files", "aria-label");
     var composer = h("div", "cmp", null, [
       h("div", "tools", null, [E.handoff, E.counter]),
-      h("div", "row", null, [E.input, E.send]),
+      E.tray,
+      h("div", "row", null, [E.attach, E.camera, E.input, E.send, E.fileInput, E.cameraInput]),
       E.note
     ]);
     E.live = h("div", "sr", { "data-testid": "live", "aria-live": "polite", "aria-atomic": "true" });
@@ -785,6 +901,7 @@
     });
     E.input.addEventListener("input", onInput);
     E.send.addEventListener("click", function () { sendText(); E.input.focus(); });
+    bindFiles();
     E.handoff.addEventListener("click", requestHandoff);
 
     var cached = jget(P + "inbox", null);
@@ -998,7 +1115,8 @@
   function onInput() {
     if (!E.input) return;
     var v = E.input.value, n = charCount(v);
-    E.send.disabled = !v.trim() || n > MAX_LEN || !!S.stopped;
+    var tray = trayState();
+    E.send.disabled = (!v.trim() && !tray.ready.length) || tray.busy || n > MAX_LEN || !!S.stopped;
     E.counter.hidden = n < COUNTER_FROM;
     E.counter.toggleAttribute("data-over", n > MAX_LEN);
     E.counter.textContent = n > MAX_LEN ? t("over", { n: n - MAX_LEN }) : t("left", { n: MAX_LEN - n });
@@ -1052,6 +1170,12 @@
       var d = new Date(m.created_at);
       if (!isNaN(d)) try { bub.title = d.toLocaleString(S.lang); } catch (e) { bub.title = d.toLocaleString(); }
     }
+    var oldFiles = el.querySelector(".files");
+    if (oldFiles) oldFiles.remove();
+    var hasFiles = Array.isArray(m.attachments) && m.attachments.length > 0;
+    if (hasFiles) bub.after(filesEl(m.attachments));
+    // A message of files alone shows no empty bubble.
+    bub.hidden = hasFiles && !String(m.text == null ? "" : m.text).trim();
     var old = el.querySelector(".cites");
     if (old) old.remove();
     var cites = Array.isArray(m.citations) ? m.citations.slice(0, 8) : [];
@@ -1154,10 +1278,13 @@
     el.setAttribute("data-pending", "true");
     el.setAttribute("data-client-id", item.id);
     bubble(el).textContent = item.text;
+    var files = Array.isArray(item.files) ? item.files : [];
+    if (files.length) el.appendChild(filesEl(files));
+    bubble(el).hidden = files.length > 0 && !item.text;
     var meta = h("div", "meta", { "data-testid": "message-status" });
     bind(meta, "sending");
     el.appendChild(meta);
-    S.pending[item.id] = { el: el, text: item.text };
+    S.pending[item.id] = { el: el, text: item.text, files: files };
     changeList(function () { E.box.appendChild(el); }, true);
   }
 
@@ -1175,7 +1302,7 @@
     meta.appendChild(bind(retry, "retry"));
     retry.addEventListener("click", function () {
       p.el.remove();
-      queueText(p.text, cid);
+      queueText(p.text, cid, p.files);
     });
   }
 
@@ -1212,26 +1339,277 @@
 
   function sendText() {
     var text = cleanText(E.input.value).replace(/^\s*\n|\s+$/g, "");
-    if (!text.trim() || charCount(text) > MAX_LEN || S.stopped) return;
+    var tray = trayState();
+    if ((!text.trim() && !tray.ready.length) || tray.busy || charCount(text) > MAX_LEN || S.stopped) return;
     E.input.value = "";
+    clearTray();
     onInput();
     stopTyping();
-    queueText(text, null);
+    queueText(text.trim() ? text : "", null, tray.ready);
   }
 
-  function queueText(text, reuseId) {
-    var item = { id: reuseId || uuid(), text: text, t: Date.now() };
+  function queueText(text, reuseId, files) {
+    var item = { id: reuseId || uuid(), text: text, t: Date.now(), files: files || [] };
     outboxAdd(item);
     addPending(item);
-    if (S.welcomed) frame({ type: "message", client_id: item.id, text: item.text });
+    if (S.welcomed) frame(messageFrame(item.id, item.text, item.files));
     else start();
     liveFlag(true);
   }
 
+  // A message frame; files are named by the ids the upload returned (docs/widget-protocol.md).
+  function messageFrame(id, text, files) {
+    var msg = { type: "message", client_id: id, text: text };
+    if (files && files.length) msg.attachments = files.map(function (f) { return f.id; });
+    return msg;
+  }
+
   function flushOutbox() {
     for (var id in S.pending) {
-      if (S.pending.hasOwnProperty(id)) frame({ type: "message", client_id: id, text: S.pending[id].text });
+      if (S.pending.hasOwnProperty(id)) frame(messageFrame(id, S.pending[id].text, S.pending[id].files));
     }
+  }
+
+  /* ------------------------------------------------------------ attachments */
+  // Files are uploaded as soon as they are chosen (POST /api/widget/attachments with the session
+  // token), shown in the tray with their progress, and sent with the next message by id.
+  // Attachments in the transcript are fetched with the same token and shown from blob URLs: an
+  // <img src> could not carry the token, and the token never goes into a URL.
+
+  function bindFiles() {
+    E.attach.addEventListener("click", function () { if (!S.stopped) E.fileInput.click(); });
+    E.camera.addEventListener("click", function () { if (!S.stopped) E.cameraInput.click(); });
+    [E.fileInput, E.cameraInput].forEach(function (input) {
+      input.addEventListener("change", function () { addFiles(input.files); input.value = ""; });
+    });
+    // A screenshot pasted into the message box is attached; pasted text stays text.
+    E.input.addEventListener("paste", function (e) {
+      var files = e.clipboardData && e.clipboardData.files;
+      if (files && files.length) { e.preventDefault(); addFiles(files); }
+    });
+    var depth = 0;
+    E.panel.addEventListener("dragenter", function (e) {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      depth++;
+      showDrop(true);
+    });
+    E.panel.addEventListener("dragover", function (e) {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "copy";
+    });
+    E.panel.addEventListener("dragleave", function (e) {
+      if (!carriesFiles(e)) return;
+      depth = Math.max(0, depth - 1);
+      if (!depth) showDrop(false);
+    });
+    E.panel.addEventListener("drop", function (e) {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      depth = 0;
+      showDrop(false);
+      addFiles(e.dataTransfer.files);
+    });
+  }
+
+  function carriesFiles(e) {
+    var types = e.dataTransfer && e.dataTransfer.types;
+    return !!types && Array.prototype.indexOf.call(types, "Files") >= 0;
+  }
+
+  function showDrop(on) {
+    if (on && !E.drop) E.drop = E.panel.appendChild(bind(h("div", "drop", { "data-testid": "drop-zone" }), "att_drop"));
+    else if (!on && E.drop) { E.drop.remove(); E.drop = null; }
+  }
+
+  function addFiles(list) {
+    if (S.stopped) return;
+    Array.prototype.slice.call(list || []).forEach(function (file) {
+      if (S.files.length >= S.fileMax.count) { notice("att_too_many", { n: S.fileMax.count }); return; }
+      var item = { file: file, name: String(file.name || "").slice(0, 200) || "image", state: "uploading", progress: 0 };
+      S.files.push(item);
+      E.tray.appendChild(chipEl(item));
+      if (file.size > S.fileMax.bytes) fileFailed(item, "att_too_large");
+      else upload(item, false);
+    });
+    onInput();
+  }
+
+  function trayState() {
+    var ready = [], busy = false;
+    S.files.forEach(function (x) { if (x.state === "ready") ready.push(x.att); else if (x.state === "uploading") busy = true; });
+    return { ready: ready, busy: busy };
+  }
+
+  function clearTray() {
+    S.files.forEach(function (x) { dropFile(x, true); });
+    S.files = [];
+  }
+
+  function dropFile(item, keepList) {
+    if (item.xhr && item.state === "uploading") item.xhr.abort();
+    if (item.preview) URL.revokeObjectURL(item.preview);
+    if (item.el) item.el.remove();
+    if (!keepList) S.files = S.files.filter(function (x) { return x !== item; });
+    onInput();
+  }
+
+  function chipEl(item) {
+    var el = item.el = h("div", "chip", { role: "listitem", "data-testid": "attachment-chip" });
+    if (/^image\//.test(item.file.type || "") && win.URL && URL.createObjectURL) {
+      // The visitor's own file, shown from memory before it is uploaded.
+      item.preview = URL.createObjectURL(item.file);
+      var thumb = el.appendChild(h("img", "th", { src: item.preview, alt: "" }));
+      // Named like an image but no image (the server will say what it is): the file icon.
+      thumb.addEventListener("error", function () { thumb.replaceWith(h("span", "th", null, [icon(I_DOC, 20)])); });
+    } else el.appendChild(h("span", "th", null, [icon(I_DOC, 20)]));
+    var name = h("span", "nm");
+    name.textContent = item.name;
+    item.status = h("span", "", { "data-testid": "attachment-status" });
+    el.appendChild(h("div", "cx", null, [name, item.status]));
+    var remove = h("button", "rm", { type: "button", "data-testid": "attachment-remove" }, [icon(I_CLOSE, 14)]);
+    bind(remove, "att_remove", "aria-label", { name: item.name });
+    remove.addEventListener("click", function () { dropFile(item); E.input.focus(); });
+    el.appendChild(remove);
+    paintChip(item);
+    return el;
+  }
+
+  function paintChip(item) {
+    var st = item.status;
+    st.textContent = "";
+    st.className = "";
+    item.el.toggleAttribute("data-error", item.state === "error");
+    item.el.setAttribute("data-state", item.state);
+    if (item.state === "uploading") {
+      st.className = "pg";
+      st.setAttribute("role", "progressbar");
+      st.setAttribute("aria-valuemin", "0");
+      st.setAttribute("aria-valuemax", "100");
+      st.setAttribute("aria-valuenow", String(Math.round(item.progress * 100)));
+      bind(st, "att_uploading", "aria-label");
+      // Through the CSSOM, never a style attribute: a host page's strict CSP allows only that.
+      st.appendChild(h("i")).style.width = Math.round(item.progress * 100) + "%";
+      return;
+    }
+    st.removeAttribute("role");
+    st.removeAttribute("aria-label");
+    bind(st, item.state === "error" ? item.error : "att_ready", "", fileVars(item.error));
+  }
+
+  // The number a refusal names: the size limit in MB, or how many files a message may carry.
+  function fileVars(key) {
+    return { n: key === "att_too_large" ? Math.round(S.fileMax.bytes / 104857.6) / 10 : S.fileMax.count };
+  }
+
+  function fileFailed(item, key) {
+    item.state = "error";
+    item.error = key;
+    paintChip(item);
+    announce(item.name + ": " + t(key, fileVars(key)));
+    onInput();
+  }
+
+  function upload(item, retried) {
+    withToken().then(function (token) {
+      if (item.state !== "uploading") return;
+      var xhr = item.xhr = new XMLHttpRequest();
+      xhr.open("POST", cfg.origin + "/api/widget/attachments");
+      xhr.setRequestHeader("Authorization", "Bearer " + token);
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable && item.state === "uploading") { item.progress = e.loaded / e.total; paintChip(item); }
+      };
+      xhr.onload = function () {
+        var j = null;
+        try { j = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+        if (xhr.status === 201 && j && typeof j.id === "string" && typeof j.token === "string") {
+          item.state = "ready";
+          item.att = j;
+          paintChip(item);
+          onInput();
+        } else if (xhr.status === 401 && !retried) {
+          S.tokenAt = 0; // expired: a fresh session token, then once more
+          upload(item, true);
+        } else fileFailed(item, FILE_ERRORS[j && j.error] || "att_failed");
+      };
+      xhr.onerror = function () { fileFailed(item, "att_failed"); };
+      var form = new FormData();
+      form.append("file", item.file, item.name);
+      xhr.send(form);
+    }).catch(function () { fileFailed(item, "att_failed"); });
+  }
+
+  function withToken() {
+    if (S.token && Date.now() - S.tokenAt < (S.expiresIn - 60) * 1000) return Promise.resolve(S.token);
+    return session().then(function () { return S.token; });
+  }
+
+  // An attachment's bytes, fetched once per page with the session token, as a blob URL.
+  function blobUrl(a) {
+    if (!S.blobs[a.id]) {
+      S.blobs[a.id] = withToken().then(function (token) {
+        return win.fetch(cfg.origin + "/api/widget/attachments/" + encodeURIComponent(a.token), {
+          mode: "cors", credentials: "omit", headers: { Authorization: "Bearer " + token }
+        });
+      }).then(function (r) {
+        if (!r.ok) throw new Error("attachment " + r.status);
+        return r.blob();
+      }).then(function (b) { return URL.createObjectURL(b); });
+      S.blobs[a.id].catch(function () { delete S.blobs[a.id]; });
+    }
+    return S.blobs[a.id];
+  }
+
+  function filesEl(list) {
+    var box = h("div", "files", { "data-testid": "attachments" });
+    list.slice(0, 20).forEach(function (a) {
+      if (!a || typeof a !== "object" || typeof a.id !== "string" || typeof a.token !== "string") return;
+      var name = typeof a.name === "string" ? a.name.slice(0, 200) : "";
+      var image = /^image\/(jpeg|png|gif|webp)$/.test(String(a.content_type));
+      var link = h("a", image ? "" : "doc", { href: "#", "data-testid": image ? "attachment-image" : "attachment-file" });
+      bind(link, "att_open", "title", { name: name });
+      var ready = false;
+      if (image) {
+        var img = link.appendChild(h("img", "", { alt: name }));
+        blobUrl(a).then(function (url) {
+          img.src = url;
+          link.href = url;
+          link.target = "_blank";
+          link.rel = "noopener";
+          ready = true;
+        }, function () { /* the alt text stays */ });
+      } else {
+        link.appendChild(icon(I_DOC, 18));
+        link.appendChild(h("span")).textContent = name;
+        if (typeof a.size === "number") link.appendChild(h("small")).textContent = fileSize(a.size);
+      }
+      link.addEventListener("click", function (e) {
+        if (image && ready) return;
+        e.preventDefault();
+        if (image) return;
+        // A PDF is saved, never opened inside the host page.
+        blobUrl(a).then(function (url) {
+          var save = doc.createElement("a");
+          save.href = url;
+          save.download = name || "attachment.pdf";
+          save.rel = "noopener";
+          save.click();
+        }, function () { notice("att_failed"); });
+      });
+      box.appendChild(link);
+    });
+    return box;
+  }
+
+  function fileSize(bytes) {
+    var units = ["byte", "kilobyte", "megabyte"], value = bytes, unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+    try {
+      return new Intl.NumberFormat(S.lang, {
+        style: "unit", unit: units[unit], unitDisplay: unit ? "short" : "long", maximumFractionDigits: unit ? 1 : 0
+      }).format(value);
+    } catch (e) { return Math.round(value) + " " + ["B", "KB", "MB"][unit]; }
   }
 
   function requestHandoff() {
@@ -1441,6 +1819,10 @@
         sset(P + "inbox", JSON.stringify(S.inbox));
       }
       if (j.contact && typeof j.contact.email === "string") S.email = j.contact.email;
+      if (j.attachments && typeof j.attachments === "object") {
+        if (+j.attachments.max_bytes > 0) S.fileMax.bytes = +j.attachments.max_bytes;
+        if (+j.attachments.max_files > 0) S.fileMax.count = +j.attachments.max_files;
+      }
       if (j.team && typeof j.team === "object") setTeam(j.team);
     });
   }
@@ -1570,7 +1952,7 @@
       case "ack":
         if (typeof m.client_id === "string" && S.pending[m.client_id]) {
           var p = S.pending[m.client_id];
-          addMessage({ seq: m.seq, client_id: m.client_id, author: { kind: "customer" }, text: p.text }, true);
+          addMessage({ seq: m.seq, client_id: m.client_id, author: { kind: "customer" }, text: p.text, attachments: p.files }, true);
         } else if (typeof m.client_id === "string") outboxDel(m.client_id);
         return;
       case "message": return addMessage(m.message, true);
@@ -1633,6 +2015,14 @@
       outboxDel(cid);
       if (!E.input.value) { E.input.value = p.text; onInput(); }
       return notice("too_long");
+    }
+    if ((code === "unknown_attachment" || code === "too_many") && p) {
+      // The files cannot go with this message: it is taken back, its words return to the box.
+      p.el.remove();
+      delete S.pending[cid];
+      outboxDel(cid);
+      if (!E.input.value && p.text) { E.input.value = p.text; onInput(); }
+      return notice(FILE_ERRORS[code], fileVars(FILE_ERRORS[code]));
     }
     if (code === "budget_exhausted") return notice("budget_exhausted");
     if (code === "action_unavailable") return notice("action_unavailable");
@@ -1760,6 +2150,7 @@
     S.seen = 0;
     S.unread = 0;
     S.pending = {};
+    clearTray();
     S.cards = {};
     S.handoffSent = false;
     hideTyping();
