@@ -18,6 +18,7 @@ import logging
 import mimetypes
 import re
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
@@ -38,14 +39,19 @@ T = TypeVar("T")
 # A chat message holds a few thousand characters; a body beyond this is not a person writing,
 # and converting or searching megabytes of it would only cost time.
 MAX_BODY_CHARS = 1_000_000
-# Deeper MIME nesting than this is not something a mail client produces.
+# Deeper MIME nesting, or more containers, than mail clients ever produce.
 _MAX_DEPTH = 32
+_MAX_CONTAINERS = 100
+_CONTAINER_DECLARATION = re.compile(rb"^content-type:\s*(?:multipart|message)/", re.I | re.M)
 # References lists grow with every reply; the newest ids are the ones that thread.
 _MAX_REFERENCES = 100
 _MAX_HEADER_CHARS = 998  # RFC 5322's line limit, and the model's column width for Message-ID
+# Beyond this a header is read without the email package's parser (see _Reading.header).
+_MAX_PARSED_HEADER_CHARS = 16 * 1024
 _MAX_FILENAME_CHARS = 200
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_ADDR_SPEC = re.compile(r"[^\s<>()\[\],;:\"@]+@[^\s<>()\[\],;:\"@]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _HEADER_SPACE = re.compile(r"\s+")
 _ESCAPED_BYTES = re.compile(r"[\udc80-\udcff]")
@@ -82,6 +88,36 @@ def parse_mail(
         )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What a part's headers say, read once: the email package re-parses a header on every
+    access, which costs seconds over thousands of parts."""
+
+    content_type: str
+    disposition: str | None
+    filename: str | None
+    charset: str | None
+    flowed: bool
+    delete_space: bool
+    boundary: str | None
+
+    @property
+    def is_attachment(self) -> bool:
+        return self.disposition == "attachment" or bool(self.filename)
+
+    @classmethod
+    def of(cls, part: Message) -> _Facts:
+        return cls(
+            content_type=_safe(part.get_content_type, "text/plain"),
+            disposition=_safe(part.get_content_disposition, None),
+            filename=_safe(part.get_filename, None),
+            charset=_safe(part.get_content_charset, None),
+            flowed=_param(part, "format") == "flowed",
+            delete_space=_param(part, "delsp") == "yes",
+            boundary=_safe(part.get_boundary, None),
+        )
+
+
 class _Reading:
     """One message being read: the parsed tree and the problems found on the way."""
 
@@ -93,12 +129,41 @@ class _Reading:
         max_attachments: int,
         max_attachment_bytes: int,
     ) -> None:
-        self.message = BytesParser(policy=policy.default).parsebytes(raw)
+        self.problems: list[str] = []
+        self.facts_by_part: dict[int, _Facts] = {}
+        # The email package parses each nested part's headers again and again: a few hundred
+        # kilobytes of nested multiparts take it tens of seconds. No mail client nests that
+        # much, so such a message is read for its headers only and flagged.
+        containers = len(_CONTAINER_DECLARATION.findall(raw))
+        if containers > _MAX_CONTAINERS:
+            self.problems.append("malformed_mime")
+        self.message = BytesParser(policy=policy.default).parsebytes(
+            raw, headersonly=containers > _MAX_CONTAINERS
+        )
         self.own_addresses = own_addresses
         self.max_attachments = max_attachments
         self.max_attachment_bytes = max_attachment_bytes
-        self.problems: list[str] = []
-        self.boundary_prefixes = _boundary_prefixes(self.message)
+        self.boundary_prefixes = self.declared_boundary_prefixes()
+
+    def facts(self, part: Message) -> _Facts:
+        # Keyed by id(): parts live as long as the message, and Message is not hashable.
+        key = id(part)
+        if key not in self.facts_by_part:
+            self.facts_by_part[key] = _Facts.of(part)
+        return self.facts_by_part[key]
+
+    def declared_boundary_prefixes(self) -> set[str]:
+        """The start of every declared boundary: enough to know one when it is mangled."""
+        prefixes: set[str] = set()
+        stack: list[tuple[Message, int]] = [(self.message, 0)]
+        while stack:
+            part, depth = stack.pop()
+            boundary = self.facts(part).boundary
+            if boundary:
+                prefixes.add(boundary[: max(8, len(boundary) * 3 // 4)])
+            if part.is_multipart() and depth < _MAX_DEPTH:
+                stack.extend((child, depth + 1) for child in _children(part))
+        return prefixes
 
     def problem(self, code: str) -> None:
         if code not in self.problems:
@@ -112,7 +177,7 @@ class _Reading:
         body_parts = self.body_parts(message, 0)
         full_text = self.body_text(body_parts)
         attachments = self.attachments({id(part) for part in body_parts})
-        content_type = _safe(message.get_content_type, "text/plain")
+        content_type = self.facts(message).content_type
         automated = automated_kind(
             header=self.header,
             content_type=content_type,
@@ -121,10 +186,10 @@ class _Reading:
             own_addresses=self.own_addresses,
         )
         self.collect_defects()
-        references = _message_ids(self.header("References"))[-_MAX_REFERENCES:]
+        references = self.message_ids("References")[-_MAX_REFERENCES:]
         return ParsedMail(
-            message_id=next(iter(_message_ids(self.header("Message-ID"))), ""),
-            in_reply_to=next(iter(_message_ids(self.header("In-Reply-To"))), ""),
+            message_id=next(iter(self.message_ids("Message-ID")), ""),
+            in_reply_to=next(iter(self.message_ids("In-Reply-To")), ""),
             references=tuple(references),
             from_address=from_address,
             from_name=from_name,
@@ -149,28 +214,44 @@ class _Reading:
 
     def header(self, name: str) -> str:
         """A header's decoded value on one line, "" when absent or unreadable."""
-        try:
-            value = self.message.get(name)
-            text = "" if value is None else str(value)
-        except Exception:
+        raws = self.raw_values(name)
+        if not raws:
+            return ""
+        if len(raws[0]) > _MAX_PARSED_HEADER_CHARS:
+            # The email package's header parser slows down badly on huge headers (thousands of
+            # encoded words take seconds); no real header is this long.
             self.problem("malformed_header")
-            text = self.raw_header(name)
+            text = _decode_words(raws[0][:_MAX_PARSED_HEADER_CHARS])
+        else:
+            try:
+                value = self.message.get(name)
+                text = "" if value is None else str(value)
+            except Exception:
+                self.problem("malformed_header")
+                text = _decode_words(raws[0])
         return _one_line(_clean(text))[:_MAX_HEADER_CHARS]
 
-    def raw_header(self, name: str) -> str:
-        """The header as it arrived, encoded words decoded if they can be."""
-        for key, value in self.message.raw_items():
-            if key.lower() == name.lower():
-                try:
-                    return str(make_header(decode_header(str(value))))
-                except Exception:
-                    return str(value)
-        return ""
+    def raw_values(self, name: str) -> list[str]:
+        """Every header ``name`` as it arrived, unparsed."""
+        wanted = name.lower()
+        return [str(value) for key, value in self.message.raw_items() if key.lower() == wanted]
+
+    def message_ids(self, name: str) -> list[str]:
+        """The <id@host> tokens of a Message-ID, In-Reply-To or References header.
+
+        Read from the raw header: they are plain tokens, and the email package's parser of these
+        headers has raised on malformed ones in several Python versions.
+        """
+        raws = self.raw_values(name)
+        return _message_ids(_clean(raws[0])) if raws else []
 
     def addresses(self, name: str) -> list[tuple[str, str]]:
         """(display name, normalised address) pairs of every header ``name``."""
+        raws = self.raw_values(name)
         pairs: list[tuple[str, str]] = []
         try:
+            if any(len(raw) > _MAX_PARSED_HEADER_CHARS for raw in raws):
+                raise ValueError("header too long to parse")
             for header in self.message.get_all(name, []):
                 if hasattr(header, "addresses"):
                     pairs += [(str(a.display_name), str(a.addr_spec)) for a in header.addresses]
@@ -178,12 +259,12 @@ class _Reading:
                     pairs += getaddresses([str(header)])
         except Exception:
             self.problem("malformed_header")
-            pairs = getaddresses([self.raw_header(name)])
+            pairs = _fallback_addresses(raws)
         found = []
         for display_name, address in pairs:
             normalised = _normalise_address(_clean(address))
             if normalised:
-                found.append((_one_line(_clean(display_name)), normalised))
+                found.append((_one_line(_clean(_decode_words(display_name))), normalised))
             elif address.strip():
                 self.problem("malformed_header")
         return found
@@ -207,17 +288,18 @@ class _Reading:
         if depth > _MAX_DEPTH:
             self.problem("malformed_mime")
             return []
-        content_type = _safe(part.get_content_type, "text/plain")
+        facts = self.facts(part)
+        content_type = facts.content_type
         if content_type == "message/rfc822":
             return []  # an attached message is an attachment, not this message's text
         if part.is_multipart():
-            children = [child for child in _children(part) if not _is_attachment(child)]
+            children = [c for c in _children(part) if not self.facts(c).is_attachment]
             if content_type == "multipart/alternative":
                 return self.best_alternative(children, depth)
             if content_type == "multipart/related" and children:
                 return self.body_parts(children[0], depth + 1)  # the root; the rest is images
             return [found for child in children for found in self.body_parts(child, depth + 1)]
-        if content_type in ("text/plain", "text/html") and not _is_attachment(part):
+        if content_type in ("text/plain", "text/html") and not facts.is_attachment:
             return [part]
         return []
 
@@ -226,7 +308,7 @@ class _Reading:
         candidates = [self.body_parts(child, depth + 1) for child in children]
         readable = [parts for parts in candidates if parts]
         for parts in readable:
-            plain = all(_safe(p.get_content_type, "") == "text/plain" for p in parts)
+            plain = all(self.facts(p).content_type == "text/plain" for p in parts)
             if plain and any(_decoded_bytes(p).strip() for p in parts):
                 return parts
         return readable[-1] if readable else []
@@ -238,7 +320,8 @@ class _Reading:
             data = _decoded_bytes(part)
             if len(data) > MAX_BODY_CHARS * 4:
                 data = data[: MAX_BODY_CHARS * 4]  # no charset needs more than 4 bytes a char
-            text, guessed = decode_text(data, _safe(part.get_content_charset, None))
+            facts = self.facts(part)
+            text, guessed = decode_text(data, facts.charset)
             if guessed:
                 self.problem("unknown_charset")
             if size + len(text) > MAX_BODY_CHARS:
@@ -246,10 +329,10 @@ class _Reading:
                 self.problem("text_truncated")
             size += len(text)
             text = self.before_broken_boundary(text.replace("\r\n", "\n").replace("\r", "\n"))
-            if _safe(part.get_content_type, "") == "text/html":
+            if facts.content_type == "text/html":
                 text = mail_html_to_markdown(text)
-            elif _param(part, "format") == "flowed":
-                text = unflow(text, delete_space=_param(part, "delsp") == "yes")
+            elif facts.flowed:
+                text = unflow(text, delete_space=facts.delete_space)
             texts.append(_clean(text).strip())
             if size >= MAX_BODY_CHARS:
                 break
@@ -279,14 +362,15 @@ class _Reading:
             if len(found) == self.max_attachments:
                 self.problem("too_many_attachments")
                 break
-            declared_type = _safe(part.get_content_type, "application/octet-stream")
+            facts = self.facts(part)
+            declared_type = facts.content_type
             data = self.attachment_data(part, declared_type)
             if data is None:
                 continue
             if len(data) > self.max_attachment_bytes:
                 self.problem("attachment_too_large")
                 continue
-            name = _safe_filename(_safe(part.get_filename, None), declared_type, len(found) + 1)
+            name = _safe_filename(facts.filename, declared_type, len(found) + 1)
             found.append(ParsedAttachment(filename=name, declared_type=declared_type, data=data))
         return found
 
@@ -295,7 +379,8 @@ class _Reading:
         stack: list[tuple[Message, int]] = [(self.message, 0)]
         while stack:
             part, depth = stack.pop()
-            content_type = _safe(part.get_content_type, "text/plain")
+            facts = self.facts(part)
+            content_type = facts.content_type
             if id(part) in body_ids or content_type in _REPORT_PARTS:
                 continue
             if part.is_multipart() and content_type != "message/rfc822":
@@ -304,8 +389,7 @@ class _Reading:
                 continue
             # Apple Mail sends attached PDFs with "inline" and a file name: a name means a file,
             # whatever the disposition says.
-            named = bool(_safe(part.get_filename, None))
-            if named or _is_attachment(part) or content_type.startswith("image/"):
+            if facts.is_attachment or content_type.startswith("image/"):
                 yield part
 
     def attachment_data(self, part: Message, declared_type: str) -> bytes | None:
@@ -331,31 +415,11 @@ class _Reading:
                 stack.extend((child, depth + 1) for child in _children(part))
 
 
-def _boundary_prefixes(message: Message) -> set[str]:
-    """The start of every boundary the message declares: enough to know one when it is mangled."""
-    prefixes: set[str] = set()
-    stack: list[tuple[Message, int]] = [(message, 0)]
-    while stack:
-        part, depth = stack.pop()
-        boundary = _safe(part.get_boundary, None)
-        if boundary:
-            prefixes.add(boundary[: max(8, len(boundary) * 3 // 4)])
-        if part.is_multipart() and depth < _MAX_DEPTH:
-            stack.extend((child, depth + 1) for child in _children(part))
-    return prefixes
-
-
 def _children(part: Message) -> list[Message]:
     payload = _safe(part.get_payload, [])
     if not isinstance(payload, list):
         return []
     return [child for child in payload if isinstance(child, Message)]
-
-
-def _is_attachment(part: Message) -> bool:
-    return _safe(part.get_content_disposition, None) == "attachment" or bool(
-        _safe(part.get_filename, None)
-    )
 
 
 def _param(part: Message, name: str) -> str:
@@ -373,6 +437,27 @@ def _safe(read: Callable[[], T], default: T) -> T:
         return read()
     except Exception:
         return default
+
+
+def _decode_words(value: str) -> str:
+    """RFC 2047 encoded words decoded, without the email package's structured parsers."""
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:
+        return value
+
+
+def _fallback_addresses(raws: list[str]) -> list[tuple[str, str]]:
+    """Addresses of headers the structured parser refused; the old parser, then a plain search."""
+    try:
+        found = getaddresses([raw[:_MAX_PARSED_HEADER_CHARS] for raw in raws])
+    except Exception:
+        found = []  # it recurses into nested comments: thousands of "(" exhaust the stack
+    return [pair for pair in found if pair[1]] or [
+        ("", address) for raw in raws for address in _ADDR_SPEC.findall(raw)
+    ]
 
 
 def _message_ids(value: str) -> list[str]:

@@ -39,17 +39,30 @@ _REPLY_HEADERS = EmailMessage(
 ).HEADER_REGEX
 
 _EXTRA_HISTORY_STARTS = re.compile(
-    r"^(?:> ?)*El\s.+\sescribi[óo]\s?:\s*$"  # Spanish Gmail/Apple reply line
-    r"|^[-_ ]*-{3,} ?(?:Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original"
-    r"|Messaggio originale|Oorspronkelijk bericht|Forwarded message|Weitergeleitete Nachricht"
-    r"|Message transféré|Mensaje reenviado|Messaggio inoltrato|Doorgestuurd bericht) ?-{3,}[-_ ]*$"
-    r"|^(?:Begin forwarded message|Anfang der weitergeleiteten (?:Nachricht|E-Mail)"
-    r"|Début du message (?:réexpédié|transféré)|Inicio del mensaje reenviado) ?:\s*$"
-    r"|^_{20,}\s*$",  # Outlook's line above its From/Sent block
+    "|".join([
+        # Reply introductions the library misses or gets wrong: Spanish (it wants two spaces
+        # before "escribió"), Portuguese, Dutch Gmail ("schreef <name>:"), Chinese (its pattern's
+        # look-ahead rejects every line), Russian.
+        r"^(?:> ?)*El\s.+\sescribi[óo]\s?:\s*$",
+        r"^(?:> ?)*Em\s.+\sescreveu\s?:\s*$",
+        r"^(?:> ?)*Op\s.+\sschreef\s.*:\s*$",
+        r"^(?:> ?)*.{0,120}写道\s?[\uff1a:]\s*$",
+        r"^(?:> ?)*.{0,120}написал(?:\(\u0430\)|\u0430)?\s?:\s*$",
+        # Separators above quoted or forwarded history, in the languages of Outlook, Gmail and
+        # Android clients.
+        r"^[-_ ]*-{3,} ?(?:Original Message|Ursprüngliche Nachricht|Message d'origine"
+        r"|Mensaje original|Messaggio originale|Oorspronkelijk bericht|Forwarded message"
+        r"|Weitergeleitete Nachricht|Message transféré|Mensaje reenviado|Messaggio inoltrato"
+        r"|Doorgestuurd bericht|Mensagem original|Mensagem encaminhada) ?-{3,}[-_ ]*$",
+        r"^(?:Begin forwarded message|Anfang der weitergeleiteten (?:Nachricht|E-Mail)"
+        r"|Début du message (?:réexpédié|transféré)|Inicio del mensaje reenviado) ?:\s*$",
+        r"^_{20,}\s*$",  # Outlook's line above its From/Sent block
+    ]),
     re.IGNORECASE | re.MULTILINE,
-)
+)  # fmt: skip
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
 _SEPARATOR_LINE = re.compile(r"^\s*(?:[-_*=]\s*){3,}$")
+_INTRODUCTION = re.compile(r"^(?=.*(?:@|\d)).{8,300}[:\uff1a]$")
 _QUOTED_LINE = re.compile(r"^\s*>")
 _SIGNATURE_DELIMITER = re.compile(r"^-- ?$")
 # The line mobile clients add by default; it ends the message, whatever follows is history.
@@ -99,7 +112,8 @@ def new_text(text: str) -> str:
     if len(text) > SCAN_CHARS:
         head = _before_history(text[:SCAN_CHARS])
         # No history found near the top: all of it is what they wrote.
-        return text if len(head) == len(text[:SCAN_CHARS].rstrip()) else head or text
+        found = len(head) < len(text[:SCAN_CHARS].rstrip())
+        return (head if found and head else text).strip()
     return _without_signature(_before_history(text)) or text.strip()
 
 
@@ -139,6 +153,10 @@ def _without_trailing_quote(text: str) -> str:
         end -= 1
     if end == len(lines):
         return text
+    # The line right above a quote that ends in ":" and names a date or an address is its
+    # introduction ("On ..., X wrote:"), in whatever language the patterns do not know.
+    if end and _INTRODUCTION.match(lines[end - 1].strip()):
+        end -= 1
     return "\n".join(lines[:end])
 
 
