@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 
+from assistant.mail.addresses import without_subaddress
+
 AUTO_REPLY = "auto_reply"
 BOUNCE = "bounce"
 MAILING_LIST = "mailing_list"
@@ -45,11 +47,11 @@ def automated_kind(
     ``header(name)`` returns a header's decoded value, "" when absent; ``from_address`` is the
     normalised sender address.
     """
-    own = {_without_subaddress(address) for address in own_addresses if address}
-    if from_address and _without_subaddress(from_address) in own:
+    own = {without_subaddress(address) for address in own_addresses} - {""}
+    if from_address and without_subaddress(from_address) in own:
         return LOOP
-    x_loop = header("X-Loop").lower()
-    if x_loop and any(address in x_loop for address in own):
+    x_loop = {without_subaddress(word) for word in header("X-Loop").replace(",", " ").split()}
+    if own & x_loop:
         return LOOP
 
     if content_type == "multipart/report" and report_type.lower() == "delivery-status":
@@ -83,9 +85,3 @@ def _is_null_sender(return_path: str) -> bool:
         return False
     match = _ANGLE.search(return_path)
     return (match.group(1) if match else return_path).strip() == ""
-
-
-def _without_subaddress(address: str) -> str:
-    """support+token@example.com -> support@example.com: our reply addresses are sub-addresses."""
-    local, _, domain = address.strip().lower().rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}" if local else address.strip().lower()

@@ -12,7 +12,6 @@ stored and flagged, not stop the fetcher. What was wrong is listed in ``problems
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import mimetypes
@@ -27,6 +26,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import TypeVar
 
 from assistant.mail import quotes
+from assistant.mail.addresses import normalise_address
 from assistant.mail.automated import automated_kind
 from assistant.mail.charsets import decode_text
 from assistant.mail.flowed import unflow
@@ -262,7 +262,7 @@ class _Reading:
             pairs = _fallback_addresses(raws)
         found = []
         for display_name, address in pairs:
-            normalised = _normalise_address(_clean(address))
+            normalised = normalise_address(_clean(address))
             if normalised:
                 found.append((_one_line(_clean(_decode_words(display_name))), normalised))
             elif address.strip():
@@ -466,19 +466,6 @@ def _message_ids(value: str) -> list[str]:
     if not ids and value.strip() and not any(c.isspace() for c in value.strip()):
         ids = [f"<{value.strip().strip('<>')}>"]  # some senders forget the brackets
     return [message_id[:_MAX_HEADER_CHARS] for message_id in ids]
-
-
-def _normalise_address(address: str) -> str:
-    """local@domain with the domain in lower case and in Unicode (IDN), or "" if not an address."""
-    address = address.strip().strip("<>").strip()
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain or any(c.isspace() for c in address):
-        return ""
-    domain = domain.lower().rstrip(".")
-    if "xn--" in domain:
-        with contextlib.suppress(UnicodeError):  # not valid punycode: keep it as written
-            domain = domain.encode("ascii").decode("idna")
-    return f"{local}@{domain}"[:254]
 
 
 def _safe_filename(name: str | None, declared_type: str, number: int) -> str:

@@ -79,6 +79,16 @@ def test_a_person_writing_is_not_automated(headers: dict[str, str]) -> None:
     assert parse_mail(raw(mail), own_addresses=[SUPPORT]).automated == ""
 
 
+def test_a_loop_is_found_whichever_form_of_the_domain_either_side_wrote() -> None:
+    punycode_sender = message(From="Support <support@xn--bro-hoa.example>")
+    loop_header = message(X_Loop="<Support@Büro.example>")
+    for mail in (punycode_sender, loop_header):
+        assert parse_mail(raw(mail), own_addresses=["support@büro.example"]).automated == "loop"
+        assert parse_mail(raw(mail), own_addresses=["support@xn--bro-hoa.example"]).automated == (
+            "loop"
+        )
+
+
 def test_a_read_receipt_report_is_automated_and_a_delivery_report_is_a_bounce() -> None:
     receipt = message("Your message was displayed.")
     receipt.replace_header("Content-Type", "multipart/report; report-type=disposition-notification")
