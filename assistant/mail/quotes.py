@@ -17,8 +17,9 @@ Our own rules, each for a case the library misses:
   line in several languages, and a closing line ("Best regards,", "Mit freundlichen Grüßen")
   alone on its line followed by a short block of name and contact lines.
 
-When taking all that off would leave nothing (a customer who only forwarded a mail), the whole
-text is kept. Only the start of a very long text is searched: what someone wrote now is at the
+When the history comes first (a reply written below the quote), what follows the quote is the
+reply. When taking all that off would leave nothing (a customer who only forwarded a mail), the
+whole text is kept. Only the start of a very long text is searched: what someone wrote now is at the
 top, and the library's patterns are too slow to run over megabytes.
 """
 
@@ -53,7 +54,8 @@ _EXTRA_HISTORY_STARTS = re.compile(
         r"^[-_ ]*-{3,} ?(?:Original Message|Ursprüngliche Nachricht|Message d'origine"
         r"|Mensaje original|Messaggio originale|Oorspronkelijk bericht|Forwarded message"
         r"|Weitergeleitete Nachricht|Message transféré|Mensaje reenviado|Messaggio inoltrato"
-        r"|Doorgestuurd bericht|Mensagem original|Mensagem encaminhada) ?-{3,}[-_ ]*$",
+        r"|Doorgestuurd bericht|Mensagem original|Mensagem encaminhada|原始邮件|原始郵件)"
+        r" ?-{3,}[-_ ]*$",
         r"^(?:Begin forwarded message|Anfang der weitergeleiteten (?:Nachricht|E-Mail)"
         r"|Début du message (?:réexpédié|transféré)|Inicio del mensaje reenviado) ?:\s*$",
         r"^_{20,}\s*$",  # Outlook's line above its From/Sent block
@@ -114,7 +116,20 @@ def new_text(text: str) -> str:
         # No history found near the top: all of it is what they wrote.
         found = len(head) < len(text[:SCAN_CHARS].rstrip())
         return (head if found and head else text).strip()
-    return _without_signature(_before_history(text)) or text.strip()
+    return (
+        _without_signature(_before_history(text))
+        or _without_signature(_below_quote(text))
+        or text.strip()
+    )
+
+
+def _below_quote(text: str) -> str:
+    """A bottom-posted reply: what follows the last "> " line of a quote at the top."""
+    lines = text.rstrip().split("\n")
+    last_quoted = max((i for i, line in enumerate(lines) if _QUOTED_LINE.match(line)), default=-1)
+    if last_quoted < 0:
+        return ""
+    return "\n".join(lines[last_quoted + 1 :]).strip()
 
 
 def _before_history(text: str) -> str:
@@ -124,14 +139,15 @@ def _before_history(text: str) -> str:
     # line count, so the line it finds is the same line in our text.
     # Non-breaking spaces are plain spaces to them: French Outlook writes "De\u00a0:", Gmail
     # "3:04\u202fPM".
-    stripped = "\n".join(line.strip() for line in text.translate(_SPACES).split("\n"))
+    spaced = text.translate(_SPACES)  # one character for one: offsets stay the same
+    stripped = "\n".join(line.strip() for line in spaced.split("\n"))
     header = _REPLY_HEADERS.search(stripped)
     if header:
         start = header.start()
         while start < len(stripped) and stripped[start] == "\n":
             start += 1
         cut = _offset_of_line(text, stripped.count("\n", 0, start))
-    extra = _EXTRA_HISTORY_STARTS.search(text, 0, cut)
+    extra = _EXTRA_HISTORY_STARTS.search(spaced, 0, cut)
     if extra:
         cut = extra.start()
     return _without_trailing_separators(_without_trailing_quote(text[:cut]))

@@ -4,6 +4,8 @@ The fixtures are written the way the named clients write mail: their headers, th
 layout, their quote introductions and signatures, their transfer encodings and charsets.
 """
 
+# The Japanese and Chinese texts keep their full-width punctuation, as their writers typed it.
+# ruff: noqa: RUF001
 from __future__ import annotations
 
 import datetime as dt
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.mail.charsets import decode_text
 from assistant.mail.parsed import ParsedMail
 from assistant.mail.parsing import parse_mail
 
@@ -34,7 +37,9 @@ def html_part_only(name: str) -> bytes:
     for key, value in original.items():
         if key.lower() not in ("content-type", "content-transfer-encoding", "mime-version"):
             message[key] = value
-    message.set_content(html.get_content(), subtype="html")
+    # Decoded as parsing decodes it (GB2312 labels read as GB18030), not as get_content() does.
+    html_text = decode_text(html.get_payload(decode=True), html.get_content_charset())[0]
+    message.set_content(html_text, subtype="html")
     return message.as_bytes()
 
 
@@ -103,7 +108,7 @@ def test_an_outlook_reply_in_french_loses_the_de_envoye_block_and_the_closing() 
 @pytest.mark.parametrize(
     "name",
     ["gmail_reply_en.eml", "gmail_reply_de.eml", "outlook_reply_en.eml", "outlook_reply_fr.eml",
-     "apple_reply_es.eml"],
+     "apple_reply_es.eml", "foxmail_reply_zh.eml"],
 )  # fmt: skip
 def test_the_html_part_alone_gives_the_same_words_as_the_text_part(name: str) -> None:
     """An HTML-only client's reply is stripped as well: Gmail's gmail_quote, Outlook's block."""
@@ -211,4 +216,15 @@ def test_a_japanese_iso_2022_jp_reply_is_decoded_and_its_quote_removed() -> None
     assert mail.subject == "Re: ご注文の発送について"
     assert mail.from_name == "山田 太郎"
     assert mail.date == dt.datetime(2026, 12, 3, 0, 15, 42, tzinfo=dt.UTC)
+    assert mail.problems == ()
+
+
+def test_a_chinese_foxmail_reply_in_gbk_labelled_gb2312_loses_the_original_mail_block() -> None:
+    mail = parsed("foxmail_reply_zh.eml")
+    # "喆" is not in GB2312: read as GB18030, the superset Chinese clients actually write.
+    assert mail.text == (
+        "您好，\n\n我上周买的耳机左边没有声音，订单号 20261128-7731。请问怎么换货？\n\n王喆"
+    )
+    assert "您好，请问具体是什么问题？" in mail.full_text
+    assert (mail.subject, mail.from_name) == ("回复：耳机问题", "王喆")
     assert mail.problems == ()

@@ -155,6 +155,14 @@ def test_what_is_not_history_or_signature_stays(text: str) -> None:
     assert new_text(text) == text
 
 
+def test_a_reply_written_below_the_quote_is_what_follows_it() -> None:
+    bottom_posted = (
+        f"On Wed, Dec 2, 2026 at 3:04 PM {SUPPORT} wrote:\n> Which size do you need?\n> \n"
+        "> Acme Support\n\nSize 42, please.\n\n-- \nTom"
+    )
+    assert new_text(bottom_posted) == "Size 42, please."
+
+
 def test_a_mail_that_is_only_a_forward_is_kept_whole() -> None:
     forward = (
         "---------- Forwarded message ---------\nFrom: Shop <shop@example.com>\n"
