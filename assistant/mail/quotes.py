@@ -63,6 +63,12 @@ _EXTRA_HISTORY_STARTS = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )  # fmt: skip
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
+# The first line of a quoted header block, "From:" in the languages of the library's patterns.
+_SENDER_LINE = re.compile(
+    r"^[>* ]*(?:From|Von|De|Da|Van|Od|Fra|Från|Dnia|发件人|差出人|보낸\s?사람)\s?[*]*\s?[:\uff1a]",
+    re.IGNORECASE,
+)
+_HEADER_LINE = re.compile(r"^[>* ]*[\w-]{1,20}\s?[*]*\s?[:\uff1a]")
 _SEPARATOR_LINE = re.compile(r"^\s*(?:[-_*=]\s*){3,}$")
 _INTRODUCTION = re.compile(r"^(?=.*(?:@|\d)).{8,300}[:\uff1a]$")
 _QUOTED_LINE = re.compile(r"^\s*>")
@@ -141,7 +147,7 @@ def _before_history(text: str) -> str:
     # "3:04\u202fPM".
     spaced = text.translate(_SPACES)  # one character for one: offsets stay the same
     stripped = "\n".join(line.strip() for line in spaced.split("\n"))
-    header = _REPLY_HEADERS.search(stripped)
+    header = next((m for m in _REPLY_HEADERS.finditer(stripped) if _is_history(m.group())), None)
     if header:
         start = header.start()
         while start < len(stripped) and stripped[start] == "\n":
@@ -151,6 +157,21 @@ def _before_history(text: str) -> str:
     if extra:
         cut = extra.start()
     return _without_trailing_separators(_without_trailing_quote(text[:cut]))
+
+
+def _is_history(found: str) -> bool:
+    """Whether a block the library took for a quoted header is one.
+
+    Its Outlook pattern accepts any two lines starting "To:", "Date:", "Subject:"..., which a
+    customer's own text can have ("Date: Friday" in a list of details). A real block names an
+    address, or starts with its sender; a one-line introduction ("On ..., X wrote:") is always
+    one.
+    """
+    lines = [line for line in found.strip().split("\n") if line.strip()]
+    if not lines:
+        return False
+    introduction = len(lines) <= 2 and not _HEADER_LINE.match(lines[0])
+    return introduction or "@" in found or bool(_SENDER_LINE.match(lines[0]))
 
 
 def _offset_of_line(text: str, line_number: int) -> int:

@@ -62,6 +62,17 @@ SUPPORT = "Acme Support <support@acme.example>"
             id="german-outlook",
         ),
         pytest.param(
+            "Hi\n\nFrom: Brown, Peter\nSent: Wednesday, December 2, 2026 3:04 PM\n"
+            "To: Support\nSubject: Order\n\nHello",
+            "Hi",
+            id="exchange-block-without-addresses",
+        ),
+        pytest.param(
+            "Hi\n\nAm 02.12.26 um 15:04 schrieb Max Mustermann:\n> Hallo",
+            "Hi",
+            id="thunderbird-introduction-without-address",
+        ),
+        pytest.param(
             "Hi,\nstill waiting.\n\n-----Original Message-----\nFrom: Acme "
             "<support@acme.example>\nSent: Wednesday, December 2, 2026 3:04 PM\n"
             "To: Max <m@example.com>\nSubject: Order\n\nHello",
@@ -149,6 +160,8 @@ def test_the_reply_is_cut_where_the_history_or_signature_starts(
         "> Did you get the package?\nYes, but it is damaged.\n> Which item?\nThe lamp.",
         # Headers the customer typed in a sentence are not a quoted block.
         "From: my home address\nI moved last week.",
+        # Nor are details that happen to look like header lines, without a sender or address.
+        "Hello,\nPlease update my details:\nName: John\nTo: 12 Main St\nDate: Friday\n\nThanks!",
     ],
 )
 def test_what_is_not_history_or_signature_stays(text: str) -> None:
