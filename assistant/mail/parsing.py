@@ -291,7 +291,10 @@ class _Reading:
         facts = self.facts(part)
         content_type = facts.content_type
         if content_type == "message/rfc822":
-            return []  # an attached message is an attachment, not this message's text
+            # A message whose whole body is another message (forwarded "as is") reads as that
+            # message; an attached one is an attachment, not this message's text.
+            inner = _children(part)
+            return self.body_parts(inner[0], depth + 1) if depth == 0 and inner else []
         if part.is_multipart():
             children = [c for c in _children(part) if not self.facts(c).is_attachment]
             if content_type == "multipart/alternative":
@@ -383,7 +386,7 @@ class _Reading:
             content_type = facts.content_type
             if id(part) in body_ids or content_type in _REPORT_PARTS:
                 continue
-            if part.is_multipart() and content_type != "message/rfc822":
+            if part.is_multipart() and (content_type != "message/rfc822" or depth == 0):
                 if depth < _MAX_DEPTH:
                     stack.extend((child, depth + 1) for child in reversed(_children(part)))
                 continue

@@ -246,6 +246,19 @@ def test_a_forwarded_message_attached_whole_is_one_attachment() -> None:
     assert b"The original complaint." in attachment.data
 
 
+def test_a_message_whose_body_is_a_forwarded_message_reads_as_that_message() -> None:
+    inner = message("The original complaint.", Subject="Original")
+    inner.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="bill.pdf")
+    outer = EmailMessage()
+    outer["From"] = "forwarder@example.com"
+    outer["Subject"] = "Fwd: Original"
+    outer.set_content(inner)
+    parsed = parse_mail(raw(outer))
+    assert parsed.text == "The original complaint."
+    assert [a.filename for a in parsed.attachments] == ["bill.pdf"]
+    assert parsed.subject == "Fwd: Original"
+
+
 def test_five_hundred_attachments_keep_the_first_fifty_quickly() -> None:
     mail = message("Here are the photos.")
     for number in range(500):
