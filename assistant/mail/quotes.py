@@ -32,6 +32,9 @@ from mailparser_reply.parser import EmailMessage
 
 # Long enough for any reply a person types; searching further costs seconds per megabyte.
 SCAN_CHARS = 100_000
+# Longer than any reply introduction or header line: Gmail's "On ..., X <address> wrote:" with
+# a long name and address stays near 120 characters.
+_MAX_HEADER_LINE_CHARS = 200
 
 # Every language the library knows ("david" is a mail product's format, not a language): a
 # customer's client may be set to any of them, whatever language they write in.
@@ -51,11 +54,11 @@ _EXTRA_HISTORY_STARTS = re.compile(
         r"^(?:> ?)*.{0,120}написал(?:\(\u0430\)|\u0430)?\s?:\s*$",
         # Separators above quoted or forwarded history, in the languages of Outlook, Gmail and
         # Android clients.
-        r"^[-_ ]*-{3,} ?(?:Original Message|Ursprüngliche Nachricht|Message d'origine"
+        r"^[_ ]*-{3,} ?(?:Original Message|Ursprüngliche Nachricht|Message d'origine"
         r"|Mensaje original|Messaggio originale|Oorspronkelijk bericht|Forwarded message"
         r"|Weitergeleitete Nachricht|Message transféré|Mensaje reenviado|Messaggio inoltrato"
         r"|Doorgestuurd bericht|Mensagem original|Mensagem encaminhada|原始邮件|原始郵件)"
-        r" ?-{3,}[-_ ]*$",
+        r" ?-{3,}[_ ]*$",
         r"^(?:Begin forwarded message|Anfang der weitergeleiteten (?:Nachricht|E-Mail)"
         r"|Début du message (?:réexpédié|transféré)|Inicio del mensaje reenviado) ?:\s*$",
         r"^_{20,}\s*$",  # Outlook's line above its From/Sent block
@@ -140,22 +143,26 @@ def _below_quote(text: str) -> str:
 
 def _before_history(text: str) -> str:
     """The text above the first sign of quoted or forwarded history."""
+    # The patterns run over a copy of the text with the same lines: each stripped (the library
+    # expects that), with no-break spaces as spaces (French Outlook writes "De\u00a0:", Gmail
+    # "3:04\u202fPM"), and cut to a header line's length, since several of the library's
+    # patterns backtrack quadratically on a long line. A line found there is the same line here.
+    lines = [line.strip()[:_MAX_HEADER_LINE_CHARS] for line in text.translate(_SPACES).split("\n")]
+    searched = "\n".join(lines)
+    starts = [
+        match.start()
+        for match in (
+            next((m for m in _REPLY_HEADERS.finditer(searched) if _is_history(m.group())), None),
+            _EXTRA_HISTORY_STARTS.search(searched),
+        )
+        if match
+    ]
     cut = len(text)
-    # The library's patterns expect lines stripped of surrounding blanks; stripping keeps the
-    # line count, so the line it finds is the same line in our text.
-    # Non-breaking spaces are plain spaces to them: French Outlook writes "De\u00a0:", Gmail
-    # "3:04\u202fPM".
-    spaced = text.translate(_SPACES)  # one character for one: offsets stay the same
-    stripped = "\n".join(line.strip() for line in spaced.split("\n"))
-    header = next((m for m in _REPLY_HEADERS.finditer(stripped) if _is_history(m.group())), None)
-    if header:
-        start = header.start()
-        while start < len(stripped) and stripped[start] == "\n":
+    if starts:
+        start = min(starts)
+        while start < len(searched) and searched[start] == "\n":
             start += 1
-        cut = _offset_of_line(text, stripped.count("\n", 0, start))
-    extra = _EXTRA_HISTORY_STARTS.search(spaced, 0, cut)
-    if extra:
-        cut = extra.start()
+        cut = _offset_of_line(text, searched.count("\n", 0, start))
     return _without_trailing_separators(_without_trailing_quote(text[:cut]))
 
 

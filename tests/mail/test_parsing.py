@@ -193,6 +193,25 @@ def test_html_data_tables_stay_tables_and_images_become_their_alt_text() -> None
     assert "vbscript" not in text and "cid:" not in text and "preview text" not in text
 
 
+@pytest.mark.parametrize(
+    "html",
+    [
+        pytest.param("<div>" * 20_000 + "Help me", id="nesting-that-exhausts-the-stack"),
+        pytest.param("<table><tr><td>" * 2_000 + "Help me", id="nested-tables"),
+        pytest.param("<div>line</div>" * 30_000 + "<div>Help me</div>", id="thousands-of-lines"),
+        pytest.param('<p style="display:none">x</p>' * 10_000 + "Help me", id="hidden-blocks"),
+    ],
+)
+def test_hostile_html_is_converted_in_seconds_to_its_words(html: str) -> None:
+    mail = message("")
+    mail.set_content(html + "<script>alert(1)</script>", subtype="html")
+    started = time.monotonic()
+    parsed = parse_mail(raw(mail))
+    assert time.monotonic() - started < 10
+    assert parsed.text.endswith("Help me")
+    assert "alert" not in parsed.full_text and "unparseable" not in parsed.problems
+
+
 def test_a_body_beyond_the_limit_is_truncated_and_flagged() -> None:
     mail = parse_mail(raw(message("word " * (MAX_BODY_CHARS // 4))))
     assert len(mail.full_text) <= MAX_BODY_CHARS

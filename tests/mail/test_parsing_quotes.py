@@ -192,3 +192,21 @@ def test_a_huge_text_is_searched_only_at_the_top_and_quickly() -> None:
     assert new_text(quoted) == "My answer."
     assert len(reply) > SCAN_CHARS
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        pytest.param("On " + "a " * 49_000, id="one-endless-introduction"),
+        pytest.param("-" * 99_000, id="one-endless-separator"),
+        pytest.param(("-" * 199 + "\n") * 500, id="many-long-separators"),
+        pytest.param(("Op " + "a " * 98 + "\n") * 500, id="many-long-dutch-introductions"),
+        pytest.param("2026年12月2日(水) 10:15 " * 4000, id="one-endless-japanese-date-line"),
+        pytest.param("> x\n" * 25_000, id="only-quote-lines"),
+    ],
+)
+def test_text_made_to_make_the_patterns_backtrack_is_read_in_seconds(hostile: str) -> None:
+    """The library's patterns backtrack quadratically on long lines; lines are cut for them."""
+    started = time.monotonic()
+    new_text(hostile)
+    assert time.monotonic() - started < 5
