@@ -2,10 +2,10 @@
 
 ``assistant.knowledge.htmltext`` decides what may survive (no script, style, frames, forms or
 embedded objects; images become their alt text; only http(s), mailto and relative links). Mail
-adds two things before it: newsletters and mail clients lay out with tables, which as Markdown
-tables would squeeze a whole message into one cell, so layout tables become plain blocks; and
-hidden elements (a newsletter's preview text, tracking blocks) are dropped, since no reader of
-the mail saw them.
+adds to it: newsletters and mail clients lay out with tables, which as Markdown tables would
+squeeze a whole message into one cell, so layout tables become plain blocks; hidden elements (a
+newsletter's preview text, tracking blocks) are dropped, since no reader of the mail saw them;
+the one-line blocks mail clients write stay lines; and hostile nesting gets the words only.
 """
 
 from __future__ import annotations

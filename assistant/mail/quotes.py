@@ -2,25 +2,28 @@
 
 mail-parser-reply finds where the quoted history starts: the "On <date>, X wrote:" line of Gmail
 and Apple Mail and the "From: / Sent: / To: / Subject:" block of Outlook, in English, German,
-French, Spanish, Italian, Dutch, Danish, Swedish, Polish, Czech, Japanese, Korean and Chinese.
-Only its reply splitting is used: its signature rule cuts at any line starting with "Thanks," or
+French, Spanish, Italian, Dutch, Danish, Swedish, Polish, Czech, Japanese and Korean. Only its
+header patterns are used: its signature rule cuts at any line starting with "Thanks," or
 "Best," and would drop a customer's question written after it.
 
-Our own rules, each for a case the library misses:
+Our own rules, each for a case the library misses or gets wrong (docs/email.md lists them):
 
-- Spanish "El <date>, X escribió:" (the library's pattern wants two spaces before "escribió");
+- reply introductions in Spanish, Portuguese, Dutch Gmail, Chinese and Russian, and in any
+  language a line ending in ":" with a date or address right above a trailing quote;
+- an Outlook block must name an address or start with its sender's line, so a customer's own
+  "To: ... / Date: ..." details are not taken for history;
 - the separator lines clients put above quoted or forwarded history ("-----Original
   Message-----" in the languages of Outlook, Gmail's "---------- Forwarded message ---------",
-  Apple's "Begin forwarded message:"), which the library either misses or leaves in the text;
-- a trailing block of "> " quoted lines with no introduction;
+  Apple's "Begin forwarded message:", QQ Mail's "原始邮件"), and a trailing block of "> " lines;
 - signatures: after the "-- " delimiter (RFC 3676), the mobile clients' "Sent from my iPhone"
   line in several languages, and a closing line ("Best regards,", "Mit freundlichen Grüßen")
   alone on its line followed by a short block of name and contact lines.
 
 When the history comes first (a reply written below the quote), what follows the quote is the
 reply. When taking all that off would leave nothing (a customer who only forwarded a mail), the
-whole text is kept. Only the start of a very long text is searched: what someone wrote now is at the
-top, and the library's patterns are too slow to run over megabytes.
+whole text is kept. Only the start of a long text is searched, with its lines cut to a header
+line's length: what someone wrote now is at the top, and the library's patterns backtrack
+quadratically on long lines.
 """
 
 from __future__ import annotations
