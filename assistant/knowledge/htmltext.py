@@ -17,9 +17,10 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 from markdownify import ATX, MarkdownConverter
 
-_SKIPPED = ["script", "style", "iframe", "frame", "frameset", "noscript", "svg", "math",
-            "template", "head", "object", "embed", "canvas", "form", "button", "select",
-            "textarea"]  # fmt: skip
+# Dropped with everything inside them (the mail body converter uses the same list).
+DROPPED_WITH_CONTENT = ["script", "style", "iframe", "frame", "frameset", "noscript", "svg",
+                        "math", "template", "head", "object", "embed", "canvas", "form",
+                        "button", "select", "textarea"]  # fmt: skip
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|/|#)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -64,12 +65,17 @@ def html_to_markdown(html: str) -> tuple[str, str]:
     """(Markdown body, the document's <title> or first <h1>, or "")."""
     soup = BeautifulSoup(html, "html.parser")
     title = _SPACES.sub(" ", soup.title.get_text()).strip() if soup.title else ""
-    for element in soup.find_all(_SKIPPED):
-        element.decompose()
-    body = _tidy(_CONVERTER.convert_soup(soup))
+    body = soup_to_markdown(soup)
     if not title and body.startswith("# "):
         title = body.split("\n", 1)[0][2:].strip()
     return body, title
+
+
+def soup_to_markdown(soup: BeautifulSoup) -> str:
+    """An already parsed document as Markdown, by the rules above (the soup is changed)."""
+    for element in soup.find_all(DROPPED_WITH_CONTENT):
+        element.decompose()
+    return _tidy(_CONVERTER.convert_soup(soup))
 
 
 def _tidy(markdown: Any) -> str:
