@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.db import connections
 
-from assistant.mail import credentials, fetcher
+from assistant.chat.models import Conversation
+from assistant.mail import credentials, fetcher, processing
 from assistant.mail.models import InboundMail, MailAccount
 from tests.mail.imap_server import PASSWORD, USER, ImapServer, free_port
 from tests.mail.mailin_support import make_account, mime
@@ -180,3 +182,39 @@ def test_the_imap_password_is_encrypted_at_rest() -> None:
     account.refresh_from_db()
     assert "hunter2" not in account.imap_password_encrypted
     assert credentials.imap_password(account) == "hunter2-imap"
+
+
+@pytest.mark.django_db
+def test_real_messages_fetched_by_imap_become_conversations_and_a_relayed_copy_is_a_duplicate(
+    imap_server: ImapServer, client: Any
+) -> None:
+    fixtures = Path(__file__).parent / "fixtures"
+    names = ["gmail_reply_en.eml", "out_of_office.eml", "outlook_reply_fr.eml", "bounce.eml"]
+    account = _imap_account(imap_server)
+    imap_server.deliver(*((fixtures / name).read_bytes() for name in names))
+    assert _fetch(account) == 4
+    for inbound in InboundMail.objects.order_by("pk"):
+        processing.inbound_process(inbound.pk)
+    outcomes = list(InboundMail.objects.order_by("pk").values_list("state", "problem"))
+    assert outcomes == [
+        ("processed", ""),
+        ("ignored", "auto_reply"),
+        ("processed", ""),
+        ("ignored", "bounce"),
+    ]
+    conversations = Conversation.objects.filter(channel="email").order_by("created_at")
+    assert [c.contact.email for c in conversations] == [
+        "maria.lopez.home@gmail.com",
+        "claire.martin@orange.example",
+    ]
+    assert conversations[1].language == "fr"
+    # The same message posted by a relay as well: stored once.
+    key = credentials.relay_key_rotate(account=account, by="test")
+    response = client.post(
+        f"/mail/inbound/{account.address}/",
+        data=(fixtures / "gmail_reply_en.eml").read_bytes(),
+        content_type="message/rfc822",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 200 and response.json()["status"] == "duplicate"
+    assert InboundMail.objects.count() == 4
