@@ -37,6 +37,7 @@ from assistant.mail.parsing import parse_mail
 logger = logging.getLogger(__name__)
 
 PROBLEM_MAX_CHARS = 200  # InboundMail.problem
+ADDRESS_MAX_CHARS = 254  # Contact.email (RFC 5321's limit on a forward path)
 # Parsing problems that may have cost part of what the customer wrote: agents are told.
 _LOSSY_TEXT_PROBLEMS = {"malformed_mime", "unknown_charset"}
 # Refused attachments are named in the note up to this many; the rest are counted.
@@ -104,6 +105,8 @@ def _apply(inbound: InboundMail, parsed: ParsedMail) -> Outcome:
         return _finish(inbound, InboundMail.State.IGNORED, problem=parsed.automated)
     if not parsed.from_address:
         return _finish(inbound, InboundMail.State.REFUSED, problem="no_sender")
+    if len(parsed.from_address) > ADDRESS_MAX_CHARS:
+        return _finish(inbound, InboundMail.State.REFUSED, problem="bad_sender")
     text = _message_text(parsed, inbound.account)
     if not text:
         return _finish(inbound, InboundMail.State.REFUSED, problem="empty")
