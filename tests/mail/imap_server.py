@@ -30,13 +30,18 @@ def free_port() -> int:
 class ImapServer:
     port: int
     log_path: Path
+    # False: a server without IDLE, which the fetcher polls.
+    idle: bool = True
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> ImapServer:
-        pymap = Path(sys.executable).with_name("pymap")
+        if self.idle:
+            command = [str(Path(sys.executable).with_name("pymap"))]
+        else:
+            command = [sys.executable, str(Path(__file__).with_name("pymap_without_idle.py"))]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(pymap), "--port", str(self.port), "--no-tls", "dict",
+                [*command, "--port", str(self.port), "--no-tls", "dict",
                  "--demo-user", USER, "--demo-password", PASSWORD],
                 stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip

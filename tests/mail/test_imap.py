@@ -218,3 +218,48 @@ def test_real_messages_fetched_by_imap_become_conversations_and_a_relayed_copy_i
     )
     assert response.status_code == 200 and response.json()["status"] == "duplicate"
     assert InboundMail.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_without_idle_is_polled(settings: Any) -> None:
+    settings.MAIL_POLL_SECONDS = 1.0
+    server = ImapServer(free_port(), django_settings.VAR_DIR / "test-pymap.log", idle=False)
+    server.start()
+    supervisor = fetcher.Supervisor()
+    try:
+        client = server.client()
+        assert b"IDLE" not in client.capabilities()
+        client.logout()
+        account = _imap_account(server)
+        supervisor.reconcile()
+        _wait_for(lambda: MailAccount.objects.get(pk=account.pk).last_fetch_at is not None)
+        server.deliver(mime(subject="polled"))
+        _wait_for(lambda: InboundMail.objects.filter(account=account).exists(), timeout=10)
+    finally:
+        fetcher.Supervisor.stop_all(supervisor.threads.values())
+        server.stop()
+        connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_idle_is_renewed_and_mail_still_arrives_after_it(
+    imap_server: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Servers drop an IDLE after 30 minutes (RFC 2177); the fetcher ends and restarts it
+    sooner. Here the renewal comes after a second instead of 25 minutes."""
+    monkeypatch.setattr(fetcher, "IDLE_RENEW_SECONDS", 1.0)
+    monkeypatch.setattr(fetcher, "IDLE_CHECK_SECONDS", 0.3)
+    account = _imap_account(imap_server)
+    supervisor = fetcher.Supervisor()
+    supervisor.reconcile()
+    try:
+        _wait_for(lambda: MailAccount.objects.get(pk=account.pk).last_fetch_at is not None)
+        first = MailAccount.objects.get(pk=account.pk).last_fetch_at
+        # Each renewal fetches and records the time again.
+        _wait_for(lambda: MailAccount.objects.get(pk=account.pk).last_fetch_at > first)
+        imap_server.deliver(mime(subject="after renewals"))
+        _wait_for(lambda: InboundMail.objects.filter(account=account).exists())
+        assert supervisor.threads[account.pk].is_alive()
+    finally:
+        fetcher.Supervisor.stop_all(supervisor.threads.values())
+        connections.close_all()
