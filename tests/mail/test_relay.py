@@ -141,3 +141,30 @@ def test_a_flood_is_rate_limited(
     statuses = [_post(client, account.address, mime(), key).status_code for _ in range(4)]
     assert statuses[:3] == [202, 202, 202]
     assert statuses[3] == 429
+
+
+def test_a_30_mb_message_is_refused_under_the_default_limit(
+    client: Client, account_and_key: tuple[MailAccount, str]
+) -> None:
+    account, key = account_and_key
+    huge = mime(text="Big.") + b"A" * (30 * 1024 * 1024)
+    response = _post(client, account.address, huge, key)
+    assert response.status_code == 413
+    assert "26214400" in response.json()["message"]
+    assert not InboundMail.objects.exists()
+    assert _post(client, account.address, mime(), key).status_code == 202
+
+
+def test_the_demo_address_takes_mail_with_the_key_make_run_prints(client: Client) -> None:
+    from assistant.demo import DEMO_MAIL_ADDRESS, demo_relay_command, demo_relay_key, load_demo_data
+
+    load_demo_data()
+    assert demo_relay_key() in demo_relay_command("http://localhost:8000")
+    response = _post(client, DEMO_MAIL_ADDRESS, mime(to=DEMO_MAIL_ADDRESS), demo_relay_key())
+    assert response.status_code == 202
+    # Once an admin rotates the key, the printed command would be wrong: none is printed.
+    account = MailAccount.objects.get(address=DEMO_MAIL_ADDRESS)
+    credentials.relay_key_rotate(account=account, by="admin")
+    load_demo_data()  # the next start keeps the admin's key
+    assert demo_relay_command("http://localhost:8000") is None
+    assert _post(client, DEMO_MAIL_ADDRESS, mime(), demo_relay_key()).status_code == 401
