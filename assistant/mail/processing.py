@@ -57,6 +57,10 @@ def inbound_process(inbound_id: int) -> Outcome | None:
     attempts = _count_attempt(inbound_id)
     if attempts is None:
         return None
+    if attempts > settings.MAIL_PROCESS_MAX_ATTEMPTS:
+        # Earlier runs died without a trace (a worker killed while parsing, out of memory):
+        # this message is not tried again.
+        return _refuse_failed(inbound_id, attempts)
     inbound = InboundMail.objects.select_related("account__inbox").get(pk=inbound_id)
     try:
         parsed = parse_mail(
@@ -73,12 +77,17 @@ def inbound_process(inbound_id: int) -> Outcome | None:
     except Exception:
         if attempts < settings.MAIL_PROCESS_MAX_ATTEMPTS:
             raise
-        logger.exception("mail %s refused after %d attempts", inbound_id, attempts)
-        with transaction.atomic():
-            claimed = _claim(inbound_id)
-            if claimed is None:
-                return None
-            return _finish(claimed, InboundMail.State.REFUSED, problem="processing_failed")
+        logger.exception("mail %s failed on its last attempt", inbound_id)
+        return _refuse_failed(inbound_id, attempts)
+
+
+def _refuse_failed(inbound_id: int, attempts: int) -> Outcome | None:
+    logger.error("mail %s refused after %d attempts", inbound_id, attempts)
+    with transaction.atomic():
+        claimed = _claim(inbound_id)
+        if claimed is None:
+            return None
+        return _finish(claimed, InboundMail.State.REFUSED, problem="processing_failed")
 
 
 def _count_attempt(inbound_id: int) -> int | None:

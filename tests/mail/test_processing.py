@@ -147,6 +147,23 @@ def test_a_message_that_keeps_failing_is_refused_after_the_last_attempt(
     assert _process(account, mime(subject="next")).state == "processed"
 
 
+def test_a_message_whose_runs_all_died_without_a_trace_is_refused_without_parsing_again(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """A worker killed while parsing (out of memory) leaves only its attempt count behind."""
+    settings.MAIL_PROCESS_MAX_ATTEMPTS = 3
+    account = make_account()
+    inbound = _store(account, mime(subject="kills the worker"))
+    InboundMail.objects.filter(pk=inbound.pk).update(attempts=3)
+
+    def must_not_parse(raw: bytes, **kwargs: Any) -> Any:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(processing, "parse_mail", must_not_parse)
+    outcome = processing.inbound_process(inbound.pk)
+    assert (outcome.state, outcome.problem) == ("refused", "processing_failed")
+
+
 def test_with_agents_only_a_new_mail_waits_for_a_person() -> None:
     account = make_account(assistant_mode=MailAccount.AssistantMode.OFF)
     conversation = _process(account, mime()).conversation
