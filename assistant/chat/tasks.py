@@ -32,9 +32,6 @@ def stalled_conversations() -> list[str]:
     return [
         str(pk)
         for pk in Conversation.objects.filter(state=Conversation.State.BOT, updated_at__lt=cutoff)
-        # An e-mail conversation is answered by its own task, as one mail (assistant/mail), not
-        # streamed to a widget that is not there.
-        .exclude(channel=Conversation.Channel.EMAIL)
         .annotate(last_author=Subquery(last_author))
         .filter(last_author=Message.Author.CUSTOMER)
         .values_list("pk", flat=True)[:100]

@@ -457,18 +457,3 @@ def test_a_very_long_mail_is_cut_with_a_note_and_kept_whole_in_the_raw_record() 
     assert len(text) <= services.MAX_MESSAGE_CHARS
     assert text.endswith("[The e-mail was longer; the rest is kept with the original.]")
     assert len(bytes(inbound.raw)) > len(long_text)
-
-
-def test_the_chat_sides_stalled_reply_recovery_leaves_email_conversations_alone() -> None:
-    """An e-mail conversation waits for its answer as a mail: the chat recovery, which streams
-    an answer to the widget, must not answer it a second time."""
-    from datetime import timedelta
-
-    from assistant.chat import tasks as chat_tasks
-
-    account = make_account()
-    conversation = _process(account, mime()).conversation
-    Conversation.objects.filter(pk=conversation.pk).update(
-        updated_at=timezone.now() - timedelta(minutes=5)
-    )
-    assert str(conversation.pk) not in chat_tasks.stalled_conversations()
