@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -280,10 +281,14 @@ class Supervisor:
                 self.threads[account_id] = thread
                 thread.start()
 
-    def run(self, stop: threading.Event, *, every: float) -> None:
+    def run(self, stop: threading.Event, *, every: float, alive_file: Path | None = None) -> None:
+        """Until ``stop``: re-read the addresses every ``every`` seconds, touching ``alive_file``
+        after each successful read (a container's health check looks at its age)."""
         while not stop.is_set():
             try:
                 self.reconcile()
+                if alive_file is not None:
+                    alive_file.touch()
             except Exception:  # the database may be restarting; try again
                 logger.exception("could not read the e-mail addresses")
                 _release_database()

@@ -263,3 +263,34 @@ def test_idle_is_renewed_and_mail_still_arrives_after_it(
     finally:
         fetcher.Supervisor.stop_all(supervisor.threads.values())
         connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_mail_process_fetches_reports_alive_and_stops_on_sigterm(
+    imap_server: ImapServer, live_server_environment: dict[str, str], tmp_path: Path
+) -> None:
+    """``manage.py fetch_mail`` as `make run` and compose start it: a real process."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    account = _imap_account(imap_server)
+    imap_server.deliver(mime(subject="for the process"))
+    alive = tmp_path / "fetch_mail.alive"
+    log_path = django_settings.VAR_DIR / "test-fetch-mail.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "fetch_mail", "--reconcile-seconds", "0.5",
+             "--alive-file", str(alive)],
+            cwd=ROOT, env=live_server_environment, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_for(lambda: InboundMail.objects.filter(account=account).exists(), timeout=60)
+        _wait_for(alive.exists)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    assert process.returncode == 0, log_path.read_text()
+    assert "Stopped fetching mail." in log_path.read_text()

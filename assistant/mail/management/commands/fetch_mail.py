@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -29,8 +30,16 @@ class Command(BaseCommand):
             default=RECONCILE_SECONDS,
             help="How often to re-read the addresses (new, changed or disabled ones).",
         )
+        parser.add_argument(
+            "--alive-file",
+            type=Path,
+            default=None,
+            help="A file touched after every re-read of the addresses, for a health check.",
+        )
 
-    def handle(self, *args: Any, reconcile_seconds: float, **options: Any) -> None:
+    def handle(
+        self, *args: Any, reconcile_seconds: float, alive_file: Path | None, **options: Any
+    ) -> None:
         stop = threading.Event()
 
         def _stop(signum: int, frame: object) -> None:
@@ -39,5 +48,5 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         self.stdout.write("Fetching mail (IMAP); Ctrl-C to stop.")
-        Supervisor().run(stop, every=reconcile_seconds)
+        Supervisor().run(stop, every=reconcile_seconds, alive_file=alive_file)
         self.stdout.write("Stopped fetching mail.")
