@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from email.utils import make_msgid
 
 import psutil
 import pytest
@@ -68,7 +69,12 @@ def test_serve_starts_web_worker_beat_and_mail_and_ctrl_c_stops_them_all() -> No
         # The demo address's relay, as printed, takes a message (docs/email.md).
         relay = re.search(r"Bearer (\S+)'.*? (http://\S+/mail/inbound/\S+/)", output)
         assert relay is not None, output
-        message = b"From: rider@example.com\r\nSubject: Brakes\r\n\r\nMy brakes squeak.\r\n"
+        # Its own Message-ID: the database outlives this test, and a message seen before is a
+        # duplicate (200).
+        message = (
+            f"From: rider@example.com\r\nMessage-ID: {make_msgid()}\r\nSubject: Brakes\r\n\r\n"
+            "My brakes squeak.\r\n"
+        ).encode()
         request = urllib.request.Request(
             relay.group(2),
             data=message,
