@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_for_hypothesis
+from hypothesis import strategies as st
 
 from assistant.chat import services
 from assistant.chat.models import Attachment, Contact, Conversation, Message
@@ -457,3 +460,26 @@ def test_a_very_long_mail_is_cut_with_a_note_and_kept_whole_in_the_raw_record() 
     assert len(text) <= services.MAX_MESSAGE_CHARS
     assert text.endswith("[The e-mail was longer; the rest is kept with the original.]")
     assert len(bytes(inbound.raw)) > len(long_text)
+
+
+@settings_for_hypothesis(
+    max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    raw=st.one_of(
+        st.binary(min_size=1, max_size=2000),
+        st.builds(
+            lambda headers, body: headers + b"\r\n\r\n" + body,
+            st.binary(max_size=300).map(lambda b: b"From: x@customer.example\r\n" + b),
+            st.binary(max_size=1000),
+        ),
+    )
+)
+def test_any_bytes_end_processed_ignored_or_refused_never_stuck(raw: bytes) -> None:
+    account = make_account()
+    inbound, _created = intake.store_raw(account=account, raw=raw, source="relay")
+    processing.inbound_process(inbound.pk)
+    inbound.refresh_from_db()
+    assert inbound.state in {"processed", "ignored", "refused"}
+    if inbound.state == "processed":
+        assert inbound.chat_message.text.strip()
