@@ -203,13 +203,15 @@ class MailboxThread(threading.Thread):
         super().__init__(name=f"mail-{mailbox.account_id}", daemon=True)
         self.mailbox = mailbox
         self.stopping = threading.Event()
+        # Whether the current connection fetched at least once (the reconnect delay's reset).
+        self.fetched = False
 
     def run(self) -> None:
         delay = settings.MAIL_RECONNECT_SECONDS
         while not self.stopping.is_set():
+            self.fetched = False
             try:
                 self._session()
-                delay = settings.MAIL_RECONNECT_SECONDS
             except UnreadableSecret:
                 self._failed(
                     _(
@@ -222,8 +224,13 @@ class MailboxThread(threading.Thread):
                 self._failed(f"{type(error).__name__}: {error}")
             finally:
                 _release_database()
+            # A connection that worked before it broke starts the delays over; one that keeps
+            # failing waits longer each time.
+            if self.fetched:
+                delay = settings.MAIL_RECONNECT_SECONDS
             self.stopping.wait(delay)
-            delay = min(delay * 2, settings.MAIL_RECONNECT_SECONDS * 10)
+            if not self.fetched:
+                delay = min(delay * 2, settings.MAIL_RECONNECT_SECONDS * 10)
 
     def _failed(self, message: str) -> None:
         try:
@@ -241,6 +248,7 @@ class MailboxThread(threading.Thread):
                 if stored:
                     logger.info("mail %s: %d new message(s)", self.mailbox.host, stored)
                 _record(self.mailbox.account_id, error="")
+                self.fetched = True
                 if b"IDLE" in client.capabilities():
                     self._idle(client)
                 else:

@@ -294,3 +294,25 @@ def test_the_mail_process_fetches_reports_alive_and_stops_on_sigterm(
         process.wait(30)
     assert process.returncode == 0, log_path.read_text()
     assert "Stopped fetching mail." in log_path.read_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_that_goes_away_is_reconnected_to_when_it_is_back(
+    imap_server: ImapServer, settings: Any
+) -> None:
+    settings.MAIL_RECONNECT_SECONDS = 0.2
+    account = _imap_account(imap_server)
+    supervisor = fetcher.Supervisor()
+    supervisor.reconcile()
+    try:
+        _wait_for(lambda: MailAccount.objects.get(pk=account.pk).last_fetch_at is not None)
+        imap_server.stop()
+        _wait_for(lambda: MailAccount.objects.get(pk=account.pk).last_error != "")
+        imap_server.start()
+        imap_server.deliver(mime(subject="after the outage"))
+        _wait_for(lambda: InboundMail.objects.filter(account=account).exists())
+        _wait_for(lambda: MailAccount.objects.get(pk=account.pk).last_error == "")
+        assert supervisor.threads[account.pk].is_alive()
+    finally:
+        fetcher.Supervisor.stop_all(supervisor.threads.values())
+        connections.close_all()
