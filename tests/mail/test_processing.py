@@ -303,6 +303,23 @@ def test_a_reply_to_a_resolved_conversation_a_person_had_goes_back_to_the_people
     assert handoffs == ["reopened"]  # tickets reopen the ticket on it
 
 
+def test_a_reply_to_a_solved_ticket_reopens_the_ticket() -> None:
+    from tickets import escalation
+    from tickets.models import Ticket
+
+    account = make_account(assistant_mode=MailAccount.AssistantMode.OFF)
+    first = _process(account, mime(message_id="<q1@customer.example>"))
+    ticket = escalation.escalate(conversation_id=str(first.conversation_id), reason="x")
+    services.conversation_resolve(conversation_id=first.conversation_id)
+    Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.SOLVED)
+    reply = _process(account, mime(in_reply_to="<q1@customer.example>", text="Not fixed."))
+    # What the handoff signal queues (tickets.escalate_handoff), run here.
+    escalation.escalate(conversation_id=str(reply.conversation_id), reason="reopened")
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN
+    assert reply.conversation_id == first.conversation_id
+
+
 # ---------------------------------------------------------------------------------------------
 # Whose mail is it: an address typed into the widget proves nothing
 # ---------------------------------------------------------------------------------------------
