@@ -9,7 +9,7 @@ import yaml
 from tests.conftest import ROOT
 
 COMPOSE = ROOT / "docker" / "compose.yaml"
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "beat", "mail")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_app_services_share_one_image_and_one_configuration(compose: dict) -> No
 def test_migration_runs_once_before_web_worker_and_beat(compose: dict) -> None:
     services = compose["services"]
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "beat", "mail"):
         depends = services[name]["depends_on"]
         assert depends["migrate"] == {"condition": "service_completed_successfully"}
         assert depends["redis"] == {"condition": "service_healthy"}
