@@ -386,8 +386,23 @@ STATIC_ROOT = None if DEBUG else BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise's table has no entry for WAV (the desk's alert sound, static/desk/alert.wav).
 WHITENOISE_MIMETYPES = {".wav": "audio/wav"}
+# Uploaded files (attachments) live under MEDIA_ROOT by default. They are never served from
+# MEDIA_URL: only the signed, expiring attachment views hand them out (docs/attachments.md).
+MEDIA_ROOT: Path = (
+    BASE_DIR / _typed("str", "MEDIA_ROOT", default=str(VAR_DIR / "media"))
+).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # An S3-compatible bucket in production: install django-storages and point this entry's
+    # BACKEND and OPTIONS at it (docs/attachments.md); nothing else changes.
+    "attachments": {
+        "BACKEND": _typed(
+            "str",
+            "ATTACHMENT_STORAGE_BACKEND",
+            default="django.core.files.storage.FileSystemStorage",
+        ),
+        "OPTIONS": _typed("json", "ATTACHMENT_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -427,7 +442,24 @@ WIDGET_RATE_LIMITS: dict[str, int] = {
     "ip": _typed("int", "WIDGET_MESSAGES_PER_MINUTE_PER_IP", default=60),
     "inbox": _typed("int", "WIDGET_MESSAGES_PER_MINUTE_PER_INBOX", default=1200),
     "session_ip": _typed("int", "WIDGET_SESSIONS_PER_MINUTE_PER_IP", default=30),
+    # Attachment uploads, per visitor and per IP (each file is one upload).
+    "upload": _typed("int", "WIDGET_UPLOADS_PER_MINUTE", default=10),
 }
+
+# ------------------------------------------------------------------------------------------
+# Attachments (docs/attachments.md)
+# ------------------------------------------------------------------------------------------
+
+ATTACHMENT_MAX_BYTES: int = _typed("int", "ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENTS_PER_MESSAGE: int = _typed("int", "ATTACHMENTS_PER_MESSAGE", default=5)
+# Larger images are refused before they are decoded (decompression bombs): 40 megapixels is
+# more than any phone camera takes.
+ATTACHMENT_MAX_PIXELS: int = _typed("int", "ATTACHMENT_MAX_PIXELS", default=40_000_000)
+# How long a signed attachment URL works, for the customer and for agents.
+ATTACHMENT_URL_MAX_AGE_CUSTOMER: int = _typed(
+    "int", "ATTACHMENT_URL_MAX_AGE_CUSTOMER", default=3600
+)
+ATTACHMENT_URL_MAX_AGE_AGENT: int = _typed("int", "ATTACHMENT_URL_MAX_AGE_AGENT", default=8 * 3600)
 
 # ------------------------------------------------------------------------------------------
 # Logging and the run command
