@@ -31,7 +31,12 @@ from django.utils.translation import gettext as _
 from assistant.chat import availability, events, languages, statements, tokens
 from assistant.chat.attachments import AttachmentRefused, attachment_store, attachments_claim
 from assistant.chat.models import Attachment, Contact, Conversation, Inbox, Message
-from assistant.chat.signals import conversation_resolved, handoff_requested, message_stored
+from assistant.chat.signals import (
+    contact_email_left,
+    conversation_resolved,
+    handoff_requested,
+    message_stored,
+)
 from assistant.errors import Refused
 from assistant.llm.types import CallResult
 from assistant.people import public_name, staff_name
@@ -863,8 +868,18 @@ def contact_email_set(*, contact_id: uuid.UUID, email: str) -> Contact:
             "invalid_email", _("That doesn't look like an email address. Please check it.")
         ) from error
     contact = Contact.objects.select_for_update(no_key=True).get(pk=contact_id)
+    changed = contact.email.lower() != email.lower()
+    if changed:
+        # A proof of the old address says nothing about the new one.
+        contact.email_verified_at = None
     contact.email = email
-    contact.save(update_fields=["email", "last_seen_at"])
+    contact.save(update_fields=["email", "email_verified_at", "last_seen_at"])
+    if changed:
+        # Once per new address (leaving the same one again mails nobody): e-mail sends it the
+        # link that proves it is the visitor's.
+        transaction.on_commit(
+            lambda: contact_email_left.send(sender=Contact, contact_id=contact.id, email=email)
+        )
     conversation = (
         Conversation.objects.filter(contact=contact, state__in=Conversation.OPEN_STATES)
         .order_by("-created_at")
