@@ -190,9 +190,31 @@ def _identified_contact(
     if isinstance(name, str):
         contact.name = name.strip()[:200]
     if isinstance(email, str):
-        contact.email = email.strip()[:254]
+        _identified_email(contact, inbox=inbox, customer_id=customer_id, identity=identity)
     contact.save()
     return contact
+
+
+def _identified_email(
+    contact: Contact, *, inbox: Inbox, customer_id: str, identity: dict[str, Any]
+) -> None:
+    """The address the company's page gave. It is verified (mail from it may join this
+    contact's conversations) only when the company signed it with the id (``email_hash``):
+    the id's own hash proves the id, not an address the page, or its visitor, put beside it."""
+    email = str(identity["email"]).strip()[:254]
+    if contact.email.lower() != email.lower():
+        contact.email_verified_at = None
+    contact.email = email
+    claimed = identity.get("email_hash")
+    if (
+        email
+        and isinstance(claimed, str)
+        and tokens.identity_email_is_valid(
+            secret=inbox.identity_secret, customer_id=customer_id, email=email, claimed_hash=claimed
+        )
+        and contact.email_verified_at is None
+    ):
+        contact.email_verified_at = timezone.now()
 
 
 # ---------------------------------------------------------------------------------------------
