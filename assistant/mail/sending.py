@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -138,7 +139,15 @@ def _schedule_agent_reply(conversation_id: Any, message_seq: int) -> None:
     conversation = message.conversation
     now = timezone.now()
     if continuity.is_email(conversation):
-        outbound_schedule(message=message, send_after=now)
+        if outbound_schedule(message=message, send_after=now) is None:
+            # The customer only reads mail: an agent must know their reply did not go.
+            _notice(
+                conversation,
+                key=f"mail-not-sent:{message.pk}",
+                text=lambda: _(
+                    "This reply was not e-mailed: the inbox has no enabled e-mail address."
+                ),
+            )
     elif conversation.contact.email and not continuity.visitor_connected(conversation.contact_id):
         grace = timedelta(seconds=settings.MAIL_CONTINUITY_GRACE_SECONDS)
         outbound_schedule(message=message, send_after=now + grace)
@@ -235,14 +244,22 @@ def _describe(error: Exception) -> str:
 
 
 def _tell_the_agent(outbound: OutboundMail) -> None:
-    """A line in the transcript, in the conversation's language, once per mail."""
-    conversation = outbound.conversation
+    _notice(
+        outbound.conversation,
+        key=f"mail-failed:{outbound.pk}",
+        text=lambda: (
+            _("E-mail could not be delivered to %(address)s.") % {"address": outbound.to_address}
+        ),
+    )
+
+
+def _notice(conversation: Conversation, *, key: str, text: Callable[[], str]) -> None:
+    """A line in the transcript, in the conversation's language (``text`` is called under
+    it), once per key."""
     with translation.override(conversation.language):
-        text = _("E-mail could not be delivered to %(address)s.") % {"address": outbound.to_address}
+        translated = text()
     with transaction.atomic():
-        chat_services.system_message_once(
-            conversation_id=conversation.id, key=f"mail-failed:{outbound.pk}", text=text
-        )
+        chat_services.system_message_once(conversation_id=conversation.id, key=key, text=translated)
 
 
 def due_ids(*, now: datetime | None = None, limit: int = 500) -> list[int]:

@@ -90,19 +90,17 @@ def email_verify(token: str) -> Claim | Problem:
     return Claim(contact=contact, email=contact.email)
 
 
-def _sender(contact: Contact) -> str:
-    account = MailAccount.objects.filter(inbox_id=contact.inbox_id, enabled=True).first()
-    address = account.address if account else settings.DEFAULT_FROM_EMAIL
-    return formataddr((contact.inbox.public_name, address))
-
-
 def verification_mail_send(*, contact_id: uuid.UUID | str, email: str) -> bool:
-    """Mail the link to ``email`` if it is still the contact's unverified address; whether a
-    mail went out."""
+    """Mail the link to ``email`` if it is still the contact's unverified address and the
+    inbox has an address of its own (without one, mail neither comes in nor goes out, and a
+    proof would serve nothing); whether a mail went out."""
     contact = Contact.objects.select_related("inbox").filter(pk=contact_id).first()
     if contact is None or contact.email_verified_at is not None:
         return False
     if not _same_address(contact.email, email):
+        return False
+    account = MailAccount.objects.filter(inbox_id=contact.inbox_id, enabled=True).first()
+    if account is None:
         return False
     context = {
         "inbox_name": contact.inbox.public_name,
@@ -116,7 +114,7 @@ def verification_mail_send(*, contact_id: uuid.UUID | str, email: str) -> bool:
     mail = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=_sender(contact),
+        from_email=formataddr((contact.inbox.public_name, account.address)),
         to=[contact.email],
         # RFC 3834: sent by the system, not a person; auto-responders must not answer it.
         headers={"Auto-Submitted": "auto-generated"},

@@ -142,3 +142,23 @@ def test_customers_and_system_messages_are_never_mailed():
         )
     assert conversation.messages.exists()
     assert not OutboundMail.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_agent_is_told_when_a_reply_on_an_email_conversation_cannot_be_mailed():
+    account = make_account()
+    conversation = mail_conversation(account)
+    account.enabled = False
+    account.save(update_fields=["enabled"])
+    message = agent_reply(conversation, "We have your order.")
+
+    for _twice in range(2):
+        sending.agent_message_stored(
+            Message, conversation_id=conversation.id, message_seq=message.seq, author_kind="agent"
+        )
+
+    assert not OutboundMail.objects.exists()
+    notices = conversation.messages.filter(author_kind="system", text__contains="e-mailed")
+    assert [notice.text for notice in notices] == [
+        "This reply was not e-mailed: the inbox has no enabled e-mail address."
+    ]

@@ -209,3 +209,10 @@ def test_the_session_endpoint_takes_the_signed_address(client):
         HTTP_ORIGIN=factories.SITE,
     )
     assert response.status_code == 400
+
+
+def test_an_inbox_without_an_address_sends_no_proof(smtp_server):
+    session = factories.make_session(factories.make_inbox())
+    services.contact_email_set(contact_id=session.contact.id, email=CUSTOMER)
+    assert not verification.verification_mail_send(contact_id=session.contact.id, email=CUSTOMER)
+    assert smtp_server.received == []
