@@ -41,8 +41,6 @@ State = OutboundMail.State
 SEND_TASK = "mail.send_outbound"
 # A retry may run this much before its due time (clocks of worker hosts differ a little).
 CLOCK_SLACK = timedelta(seconds=5)
-# How long a claimed row stays with its worker; one that dies holding it frees it after this.
-_LEASE_EXTRA = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,9 @@ def backoff(attempt_number: int) -> float:
 
 
 def _lease() -> timedelta:
-    return timedelta(seconds=settings.EMAIL_TIMEOUT * 3) + _LEASE_EXTRA
+    """How long a claimed row stays with its worker; one that dies holding it frees it after
+    this. Longer than Celery's hard time limit, so no worker is still sending when it ends."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,6 +209,11 @@ def outbound_attempt(outbound_id: int) -> Outcome:
     try:
         compose(outbound).send(fail_silently=False)
     except (smtplib.SMTPException, OSError) as error:
+        return _failed_attempt(outbound, error)
+    except Exception as error:
+        # Not the server's doing (a stored file unreadable, a bug): counted like a refusal, so
+        # a mail that can never be composed ends as failed instead of being retried forever.
+        logger.exception("Mail %s could not be composed or sent", outbound.pk)
         return _failed_attempt(outbound, error)
     _mark_sent(outbound)
     return Outcome("sent")

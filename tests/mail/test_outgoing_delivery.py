@@ -152,3 +152,20 @@ def test_an_smtp_server_that_is_down_is_retried(smtp_server, scheduled, settings
     assert outcome.status == "retry"
     scheduled.refresh_from_db()
     assert "ConnectionRefusedError" in scheduled.last_error
+
+
+def test_a_mail_that_cannot_be_composed_ends_as_failed_instead_of_looping(
+    smtp_server, scheduled, later, settings, monkeypatch
+):
+    settings.MAIL_SEND_MAX_ATTEMPTS = 2
+
+    def broken(outbound: OutboundMail):
+        raise ValueError("a bug in composing")
+
+    monkeypatch.setattr(sending, "compose", broken)
+    assert sending.outbound_attempt(scheduled.pk).status == "retry"
+    later(3600)
+    assert sending.outbound_attempt(scheduled.pk).status == "failed"
+    scheduled.refresh_from_db()
+    assert scheduled.last_error == "ValueError: a bug in composing"
+    assert smtp_server.received == []
