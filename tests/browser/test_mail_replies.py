@@ -89,7 +89,10 @@ def test_the_agent_sees_in_the_transcript_that_a_mail_could_not_be_delivered(
 ) -> None:
     load_demo_data(port=web_server.port)
     inbox = Inbox.objects.get(public_key="pk_demo_northwind")
-    account = MailAccount.objects.create(inbox=inbox, address="support@northwind.example")
+    # The demo gives its inbox an address (docs/email.md, "Setting up an address").
+    account, _created = MailAccount.objects.get_or_create(
+        inbox=inbox, defaults={"address": "support@northwind.example"}
+    )
     conversation = in_thread(factories.make_conversation, inbox=inbox, text="Where is my order?")
     conversation.contact.email = "nobody@customer.example.org"
     conversation.contact.save(update_fields=["email"])
