@@ -290,6 +290,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "webhooks.prune_deliveries": {"task": "webhooks.prune_deliveries", "schedule": 3600.0},
     # The analytics rollups (analytics/tasks.py); each run reads only what changed.
     "analytics.refresh_rollups": {"task": "analytics.tasks.refresh_rollups", "schedule": 60.0},
+    # Outgoing mail whose countdown task was lost, or whose worker died holding it.
+    "mail.send_due": {"task": "mail.send_due", "schedule": 60.0},
     # Inbound mail stored but never processed (a crash between fetch and processing).
     "mail.sweep_stored": {"task": "mail.sweep_stored", "schedule": 60.0},
 }
@@ -373,6 +375,18 @@ EMAIL_FILE_PATH: str = str(BASE_DIR / (_file_path or "var/mail"))
 EMAIL_TIMEOUT: int = _typed("int", "EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL: str = _typed("str", "DEFAULT_FROM_EMAIL", default="assistant@localhost")
 SERVER_EMAIL: str = _typed("str", "SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+
+# Replies by e-mail (assistant/mail/sending.py, docs/email.md "Replies and continuity"). A chat
+# visitor who left is mailed an agent's reply only after this grace, in case they come back.
+MAIL_CONTINUITY_GRACE_SECONDS: int = _typed("int", "MAIL_CONTINUITY_GRACE_SECONDS", default=120)
+# Tries per outgoing mail before it is marked failed and the agent is told; back-off doubles.
+MAIL_SEND_MAX_ATTEMPTS: int = _typed("int", "MAIL_SEND_MAX_ATTEMPTS", default=6)
+MAIL_RETRY_BASE_SECONDS: float = _typed("float", "MAIL_RETRY_BASE_SECONDS", default=60.0)
+MAIL_RETRY_MAX_SECONDS: float = _typed("float", "MAIL_RETRY_MAX_SECONDS", default=1800.0)
+# How long the link that proves a visitor owns the address they left stays valid.
+MAIL_VERIFY_MAX_AGE_SECONDS: int = _typed(
+    "int", "MAIL_VERIFY_MAX_AGE_SECONDS", default=7 * 24 * 3600
+)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("es", "Español"), ("de", "Deutsch"),
@@ -578,6 +592,11 @@ if _visibility_timeout <= WEBHOOK_RETRY_MAX_SECONDS:
     raise ImproperlyConfigured(
         f"WEBHOOK_RETRY_MAX_SECONDS must be shorter than {_visibility_timeout} s, the Celery "
         "visibility timeout"
+    )
+if _visibility_timeout <= max(MAIL_RETRY_MAX_SECONDS, MAIL_CONTINUITY_GRACE_SECONDS):
+    raise ImproperlyConfigured(
+        "MAIL_RETRY_MAX_SECONDS and MAIL_CONTINUITY_GRACE_SECONDS must be shorter than "
+        f"{_visibility_timeout} s, the Celery visibility timeout"
     )
 WEBHOOK_TIMEOUT_SECONDS: float = _typed("float", "WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_DELIVERY_RETENTION_DAYS: int = _typed("int", "WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)

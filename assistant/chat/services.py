@@ -31,7 +31,12 @@ from django.utils.translation import gettext as _
 from assistant.chat import availability, events, languages, statements, tokens
 from assistant.chat.attachments import AttachmentRefused, attachment_store, attachments_claim
 from assistant.chat.models import Attachment, Contact, Conversation, Inbox, Message
-from assistant.chat.signals import conversation_resolved, handoff_requested, message_stored
+from assistant.chat.signals import (
+    contact_email_left,
+    conversation_resolved,
+    handoff_requested,
+    message_stored,
+)
 from assistant.errors import Refused
 from assistant.llm.types import CallResult
 from assistant.people import public_name, staff_name
@@ -185,9 +190,31 @@ def _identified_contact(
     if isinstance(name, str):
         contact.name = name.strip()[:200]
     if isinstance(email, str):
-        contact.email = email.strip()[:254]
+        _identified_email(contact, inbox=inbox, customer_id=customer_id, identity=identity)
     contact.save()
     return contact
+
+
+def _identified_email(
+    contact: Contact, *, inbox: Inbox, customer_id: str, identity: dict[str, Any]
+) -> None:
+    """The address the company's page gave. It is verified (mail from it may join this
+    contact's conversations) only when the company signed it with the id (``email_hash``):
+    the id's own hash proves the id, not an address the page, or its visitor, put beside it."""
+    email = str(identity["email"]).strip()[:254]
+    if contact.email.lower() != email.lower():
+        contact.email_verified_at = None
+    contact.email = email
+    claimed = identity.get("email_hash")
+    if (
+        email
+        and isinstance(claimed, str)
+        and tokens.identity_email_is_valid(
+            secret=inbox.identity_secret, customer_id=customer_id, email=email, claimed_hash=claimed
+        )
+        and contact.email_verified_at is None
+    ):
+        contact.email_verified_at = timezone.now()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -863,8 +890,18 @@ def contact_email_set(*, contact_id: uuid.UUID, email: str) -> Contact:
             "invalid_email", _("That doesn't look like an email address. Please check it.")
         ) from error
     contact = Contact.objects.select_for_update(no_key=True).get(pk=contact_id)
+    changed = contact.email.lower() != email.lower()
+    if changed:
+        # A proof of the old address says nothing about the new one.
+        contact.email_verified_at = None
     contact.email = email
-    contact.save(update_fields=["email", "last_seen_at"])
+    contact.save(update_fields=["email", "email_verified_at", "last_seen_at"])
+    if changed:
+        # Once per new address (leaving the same one again mails nobody): e-mail sends it the
+        # link that proves it is the visitor's.
+        transaction.on_commit(
+            lambda: contact_email_left.send(sender=Contact, contact_id=contact.id, email=email)
+        )
     conversation = (
         Conversation.objects.filter(contact=contact, state__in=Conversation.OPEN_STATES)
         .order_by("-created_at")

@@ -58,6 +58,8 @@ class _Identity(BaseModel):
     hash: Annotated[StrictStr, Field(pattern=r"^[0-9a-fA-F]{64}$")]
     name: Annotated[Line, Field(max_length=200)] | None = None
     email: Annotated[Line, Field(max_length=254)] | None = None
+    # Vouches for ``email`` too (docs/widget-protocol.md): only then is the address verified.
+    email_hash: Annotated[StrictStr, Field(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
 
 
 class _SessionRequest(BaseModel):

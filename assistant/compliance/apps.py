@@ -11,6 +11,9 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from assistant.compliance import holders
         from assistant.compliance.action_calls import ActionCallData
+        from assistant.compliance.mail_data import MailData
 
         # The assistant's action calls hold the customer's case too (docs/actions.md).
         holders.register(ActionCallData())
+        # So do the raw mails customers sent and the mails sent to them (docs/email.md).
+        holders.register(MailData())

@@ -7,3 +7,8 @@ class MailConfig(AppConfig):
     label = "mail"
     verbose_name = _("E-mail")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from assistant.mail import receivers
+
+        receivers.connect()
