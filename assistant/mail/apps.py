@@ -7,3 +7,10 @@ class MailConfig(AppConfig):
     label = "mail"
     verbose_name = _("E-mail")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from assistant.chat.signals import message_stored
+        from assistant.mail.answer_tasks import queue_answer
+
+        # The assistant answers customers' e-mails (assistant/mail/answering.py).
+        message_stored.connect(queue_answer, dispatch_uid="mail.answer_customer_mail")
