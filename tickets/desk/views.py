@@ -20,6 +20,7 @@ from assistant.chat import services as chat
 from assistant.chat.models import Conversation
 from assistant.chat.suggestions import NoGroundedDraft, draft_reply
 from assistant.llm.base import ModelError
+from assistant.mail.drafts import open_drafts
 from assistant.usage.models import ModelCall
 from tickets import access, services
 from tickets.alerts import desk as alerts
@@ -210,6 +211,8 @@ def conversation_page(request: HttpRequest, conversation_id: str) -> HttpRespons
         else [],
         "earlier": earlier,
         "canned": _canned_replies(conversation.inbox_id, request.user),
+        # The assistant's e-mail answers waiting for an agent's approval ("draft" mode).
+        "mail_drafts": list(open_drafts(conversation.pk)),
         "is_mine": conversation.state == Conversation.State.AGENT
         and conversation.assigned_agent_id == request.user.pk,
     }
