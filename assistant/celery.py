@@ -11,3 +11,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assistant.settings")
 app = Celery("assistant")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Celery finds only modules named "tasks"; the e-mail app's tasks are split by job.
+app.autodiscover_tasks(["assistant.mail"], related_name="outbound_tasks")

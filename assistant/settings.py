@@ -290,6 +290,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "webhooks.prune_deliveries": {"task": "webhooks.prune_deliveries", "schedule": 3600.0},
     # The analytics rollups (analytics/tasks.py); each run reads only what changed.
     "analytics.refresh_rollups": {"task": "analytics.tasks.refresh_rollups", "schedule": 60.0},
+    # Outgoing mail whose countdown task was lost, or whose worker died holding it.
+    "mail.send_due": {"task": "mail.send_due", "schedule": 60.0},
 }
 
 # ------------------------------------------------------------------------------------------
@@ -372,6 +374,18 @@ EMAIL_TIMEOUT: int = _typed("int", "EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL: str = _typed("str", "DEFAULT_FROM_EMAIL", default="assistant@localhost")
 SERVER_EMAIL: str = _typed("str", "SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
+# Replies by e-mail (assistant/mail/sending.py, docs/email.md "Replies and continuity"). A chat
+# visitor who left is mailed an agent's reply only after this grace, in case they come back.
+MAIL_CONTINUITY_GRACE_SECONDS: int = _typed("int", "MAIL_CONTINUITY_GRACE_SECONDS", default=120)
+# Tries per outgoing mail before it is marked failed and the agent is told; back-off doubles.
+MAIL_SEND_MAX_ATTEMPTS: int = _typed("int", "MAIL_SEND_MAX_ATTEMPTS", default=6)
+MAIL_RETRY_BASE_SECONDS: float = _typed("float", "MAIL_RETRY_BASE_SECONDS", default=60.0)
+MAIL_RETRY_MAX_SECONDS: float = _typed("float", "MAIL_RETRY_MAX_SECONDS", default=1800.0)
+# How long the link that proves a visitor owns the address they left stays valid.
+MAIL_VERIFY_MAX_AGE_SECONDS: int = _typed(
+    "int", "MAIL_VERIFY_MAX_AGE_SECONDS", default=7 * 24 * 3600
+)
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("es", "Español"), ("de", "Deutsch"),
              ("fr", "Français"), ("ja", "日本語")]  # fmt: skip
@@ -386,8 +400,23 @@ STATIC_ROOT = None if DEBUG else BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise's table has no entry for WAV (the desk's alert sound, static/desk/alert.wav).
 WHITENOISE_MIMETYPES = {".wav": "audio/wav"}
+# Uploaded files (attachments) live under MEDIA_ROOT by default. They are never served from
+# MEDIA_URL: only the signed, expiring attachment views hand them out (docs/attachments.md).
+MEDIA_ROOT: Path = (
+    BASE_DIR / _typed("str", "MEDIA_ROOT", default=str(VAR_DIR / "media"))
+).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # An S3-compatible bucket in production: install django-storages and point this entry's
+    # BACKEND and OPTIONS at it (docs/attachments.md); nothing else changes.
+    "attachments": {
+        "BACKEND": _typed(
+            "str",
+            "ATTACHMENT_STORAGE_BACKEND",
+            default="django.core.files.storage.FileSystemStorage",
+        ),
+        "OPTIONS": _typed("json", "ATTACHMENT_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -427,7 +456,24 @@ WIDGET_RATE_LIMITS: dict[str, int] = {
     "ip": _typed("int", "WIDGET_MESSAGES_PER_MINUTE_PER_IP", default=60),
     "inbox": _typed("int", "WIDGET_MESSAGES_PER_MINUTE_PER_INBOX", default=1200),
     "session_ip": _typed("int", "WIDGET_SESSIONS_PER_MINUTE_PER_IP", default=30),
+    # Attachment uploads, per visitor and per IP (each file is one upload).
+    "upload": _typed("int", "WIDGET_UPLOADS_PER_MINUTE", default=10),
 }
+
+# ------------------------------------------------------------------------------------------
+# Attachments (docs/attachments.md)
+# ------------------------------------------------------------------------------------------
+
+ATTACHMENT_MAX_BYTES: int = _typed("int", "ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENTS_PER_MESSAGE: int = _typed("int", "ATTACHMENTS_PER_MESSAGE", default=5)
+# Larger images are refused before they are decoded (decompression bombs): 40 megapixels is
+# more than any phone camera takes.
+ATTACHMENT_MAX_PIXELS: int = _typed("int", "ATTACHMENT_MAX_PIXELS", default=40_000_000)
+# How long a signed attachment URL works, for the customer and for agents.
+ATTACHMENT_URL_MAX_AGE_CUSTOMER: int = _typed(
+    "int", "ATTACHMENT_URL_MAX_AGE_CUSTOMER", default=3600
+)
+ATTACHMENT_URL_MAX_AGE_AGENT: int = _typed("int", "ATTACHMENT_URL_MAX_AGE_AGENT", default=8 * 3600)
 
 # ------------------------------------------------------------------------------------------
 # Logging and the run command
@@ -544,6 +590,11 @@ if _visibility_timeout <= WEBHOOK_RETRY_MAX_SECONDS:
     raise ImproperlyConfigured(
         f"WEBHOOK_RETRY_MAX_SECONDS must be shorter than {_visibility_timeout} s, the Celery "
         "visibility timeout"
+    )
+if _visibility_timeout <= max(MAIL_RETRY_MAX_SECONDS, MAIL_CONTINUITY_GRACE_SECONDS):
+    raise ImproperlyConfigured(
+        "MAIL_RETRY_MAX_SECONDS and MAIL_CONTINUITY_GRACE_SECONDS must be shorter than "
+        f"{_visibility_timeout} s, the Celery visibility timeout"
     )
 WEBHOOK_TIMEOUT_SECONDS: float = _typed("float", "WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_DELIVERY_RETENTION_DAYS: int = _typed("int", "WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)

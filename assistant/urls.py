@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("tickets.accounts.urls")),
     path("", include("tickets.desk.urls")),
     path("help/", include("assistant.knowledge.urls")),
+    path("", include("assistant.mail.verify_urls")),
 ]
 urlpatterns += [path("", include("tickets.api.urls"))]
 urlpatterns += [path("analytics/", include("analytics.urls"))]

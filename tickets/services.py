@@ -5,7 +5,7 @@ desks after commit. Chat-side state changes (takeover, reply, resolve) go throug
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from assistant.chat import events
 from assistant.chat import services as chat
-from assistant.chat.models import Contact, Conversation, Inbox, Message
+from assistant.chat.attachments import attachments_kept_on_success
+from assistant.chat.models import Attachment, Contact, Conversation, Inbox, Message
 from assistant.errors import Refused
 from assistant.people import public_name, staff_name
 from tickets import access, sla
@@ -323,13 +324,25 @@ def takeover(*, conversation: Conversation, agent: AbstractBaseUser) -> Ticket:
 
 
 @transaction.atomic
-def reply(*, conversation: Conversation, agent: AbstractBaseUser, text: str) -> Message:
-    message = chat.agent_message_create(
-        conversation_id=conversation.pk,
-        agent=agent,
-        text=text,
-        from_colleague=access.is_manager(agent),
-    )
+def reply(
+    *,
+    conversation: Conversation,
+    agent: AbstractBaseUser,
+    text: str,
+    files: Sequence[tuple[str, bytes]] = (),
+) -> Message:
+    """The agent's reply, with ``files`` (name, content) checked like the customer's
+    (AttachmentRefused when one is not allowed; then nothing is sent)."""
+    with attachments_kept_on_success(
+        conversation=conversation, files=files, source=Attachment.Source.AGENT
+    ) as stored:
+        message = chat.agent_message_create(
+            conversation_id=conversation.pk,
+            agent=agent,
+            text=text,
+            from_colleague=access.is_manager(agent),
+            attachment_ids=[attachment.pk for attachment in stored],
+        )
     ticket, _created = ticket_for_conversation(
         conversation_id=conversation.pk, reason="agent_takeover", actor=agent
     )

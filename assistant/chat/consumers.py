@@ -73,7 +73,7 @@ def _welcome(contact_id: uuid.UUID, last_seq: int, conversation_id: str | None) 
     return {
         "type": "welcome",
         "conversation": events.conversation_payload(conversation, agent),
-        "messages": [events.message_payload(m) for m in messages],
+        "messages": [events.message_payload(m, m.attachments.all()) for m in messages],
         "agent": agent,
         # Action confirmation cards still waiting for a click (docs/widget-protocol.md).
         "action_cards": acting.pending_cards(
@@ -229,7 +229,10 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             return
         try:
             stored = await db_async(services.customer_message_create)(
-                contact_id=self.contact.id, text=text, client_id=client_id
+                contact_id=self.contact.id,
+                text=text,
+                client_id=client_id,
+                attachment_ids=frame.attachments,
             )
         except services.ChatError as error:
             await self._error(error.code, error.message, client_id=client_id)
@@ -242,7 +245,13 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             "conversation_id": self.conversation_id,
         }
         await self.send(text_data=events.encode(ack))
-        if stored.conversation.state in (Conversation.State.BOT, Conversation.State.WAITING):
+        # The assistant reads words, not files: a message of files alone waits for the
+        # customer's words or a person (docs/attachments.md).
+        answerable = bool(stored.message.text)
+        if answerable and stored.conversation.state in (
+            Conversation.State.BOT,
+            Conversation.State.WAITING,
+        ):
             # While the customer waits for a person the turn answers or acknowledges too
             # (reply.ReplyTurn.while_waiting). Always start one: if a turn is already running,
             # this one finds the lock taken and ends at once, and the running turn answers the

@@ -22,7 +22,8 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from assistant import outbox
-from assistant.chat.models import Conversation, Message
+from assistant.chat.attachment_links import attachment_payload
+from assistant.chat.models import Attachment, Conversation, Message
 
 # The channel-layer message type; consumers implement it as ``forward_event``.
 FORWARD = "forward.event"
@@ -49,8 +50,10 @@ def inbox_group(inbox_id: int) -> str:
     return f"desk.inbox.{inbox_id}"
 
 
-def message_payload(message: Message) -> dict[str, Any]:
-    return {
+def message_payload(message: Message, attachments: Sequence[Attachment] = ()) -> dict[str, Any]:
+    """The message as the widget and the desk receive it; ``attachments`` are the files it
+    carries (the caller knows them: reading them here would cost every message a query)."""
+    payload = {
         "id": f"{message.conversation_id}:{message.seq}",
         "conversation_id": str(message.conversation_id),
         "seq": message.seq,
@@ -60,6 +63,9 @@ def message_payload(message: Message) -> dict[str, Any]:
         "citations": message.citations,
         "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
     }
+    if attachments:
+        payload["attachments"] = [attachment_payload(attachment) for attachment in attachments]
+    return payload
 
 
 def conversation_payload(

@@ -8,6 +8,7 @@ close the socket abnormally and lose the customer's view of their conversation.
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, ValidationError
@@ -16,6 +17,8 @@ from assistant.validation import InvalidInput, Line, Text, first_error, parse_js
 
 MAX_CLIENT_ID_CHARS = 64
 MAX_COMMENT_CHARS = 1000
+# A bound on the frame itself; the configured per-message limit is usually lower.
+MAX_ATTACHMENT_IDS = 20
 
 Sequence = Annotated[int, Field(strict=True, ge=0, le=2**63 - 1)]
 ConversationId = Annotated[Line, Field(max_length=64)]
@@ -46,7 +49,10 @@ class ChatMessage(_Frame):
     type: Literal["message"]
     client_id: ClientId
     # The length limit has its own error code (too_long), checked by the service.
-    text: Text
+    text: Text = ""
+    # Files uploaded first (POST /api/widget/attachments) that the message carries; a message
+    # may be only files. The per-message limit (settings) is the service's to enforce.
+    attachments: Annotated[tuple[uuid.UUID, ...], Field(max_length=MAX_ATTACHMENT_IDS)] = ()
 
 
 class Typing(_Frame):

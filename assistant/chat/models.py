@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
+from django.core.files.storage import Storage, storages
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
@@ -321,3 +322,72 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.author_kind}: {self.text[:40]}"
+
+
+def attachment_storage() -> Storage:
+    # A callable, so settings.STORAGES["attachments"] (local files or an S3-compatible bucket)
+    # decides at run time and migrations do not record a backend.
+    return storages["attachments"]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # A random name under the conversation's folder: nothing the uploader chose reaches the
+    # storage path, and erasing a conversation can remove its folder as a whole.
+    return f"attachments/{instance.conversation_id}/{uuid.uuid4().hex}{_suffix(filename)}"
+
+
+def _suffix(filename: str) -> str:
+    # The suffix attachment_store gave from the detected type (".jpg", ".pdf"...), never the
+    # uploader's.
+    dot = filename.rfind(".")
+    return filename[dot:] if dot != -1 and len(filename) - dot <= 6 else ""
+
+
+class Attachment(models.Model):
+    """A file a customer, an agent or an e-mail brought into a conversation.
+
+    Stored through Django's storage API (STORAGES["attachments"]); checked and, for images,
+    re-encoded by ``assistant/chat/attachments.py`` before it is stored. Served only through
+    signed, expiring URLs (docs/attachments.md).
+    """
+
+    class Source(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        AGENT = "agent", _("Agent")
+        EMAIL = "email", _("E-mail")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="attachments"
+    )
+    # Empty between the upload and the message that carries it (the widget uploads first,
+    # then sends the message frame naming the attachment ids).
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(
+        _("file"), upload_to=attachment_path, storage=attachment_storage, max_length=255
+    )
+    # The uploader's file name, sanitised (no path, no control characters); shown, never used
+    # as a path.
+    name = models.CharField(_("name"), max_length=200)
+    # Detected from the content (magic bytes), never taken from the name or the uploader.
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="attachment_conv")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.content_type}, {self.size} bytes)"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

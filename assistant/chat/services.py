@@ -29,8 +29,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assistant.chat import availability, events, languages, statements, tokens
-from assistant.chat.models import Contact, Conversation, Inbox, Message
-from assistant.chat.signals import conversation_resolved, handoff_requested, message_stored
+from assistant.chat.attachments import AttachmentRefused, attachment_store, attachments_claim
+from assistant.chat.models import Attachment, Contact, Conversation, Inbox, Message
+from assistant.chat.signals import (
+    contact_email_left,
+    conversation_resolved,
+    handoff_requested,
+    message_stored,
+)
 from assistant.errors import Refused
 from assistant.llm.types import CallResult
 from assistant.people import public_name, staff_name
@@ -206,7 +212,12 @@ def current_conversation(*, contact_id: uuid.UUID) -> Conversation | None:
 
 
 def messages_after(*, conversation: Conversation, last_seq: int, limit: int = 500) -> list[Message]:
-    return list(conversation.messages.filter(seq__gt=last_seq).order_by("seq")[:limit])
+    # The files they carry come in one more query, for all of them (message_payload).
+    return list(
+        conversation.messages.filter(seq__gt=last_seq)
+        .order_by("seq")
+        .prefetch_related("attachments")[:limit]
+    )
 
 
 def agent_name(conversation: Conversation) -> str | None:
@@ -233,10 +244,14 @@ def _append_message(
     unanswered: bool = False,
     announce: bool = True,
     also_save: Sequence[str] = (),
+    attachment_ids: Sequence[uuid.UUID] = (),
+    attachment_source: str = Attachment.Source.CUSTOMER,
 ) -> Message:
     """Append to a conversation whose row the caller holds locked (select_for_update).
     ``also_save``: fields the caller changed on the conversation, saved in the same UPDATE,
-    which is one statement with the message's INSERT (`statements.append_message`)."""
+    which is one statement with the message's INSERT (`statements.append_message`).
+    ``attachment_ids``: files uploaded to this conversation by this kind of sender that the
+    message carries (no query at all when there are none)."""
     message = _new_message(
         conversation,
         author_kind=author_kind,
@@ -254,8 +269,21 @@ def _append_message(
     )
     assert stored is not None, "the caller holds the conversation's row locked"
     conversation.last_seq, conversation.updated_at = message.seq, now
-    _announce_message(conversation, message, announce=announce)
+    attachments = _claim(conversation, message, attachment_ids, attachment_source)
+    _announce_message(conversation, message, announce=announce, attachments=attachments)
     return message
+
+
+def _claim(
+    conversation: Conversation, message: Message, ids: Sequence[uuid.UUID], source: str
+) -> list[Attachment]:
+    if not ids:
+        return []
+    try:
+        return attachments_claim(conversation=conversation, message=message, ids=ids, source=source)
+    except AttachmentRefused as refusal:
+        # One refusal type at the edges; the transaction rolls the message back with it.
+        raise ChatError(refusal.code, refusal.message) from refusal
 
 
 def _new_message(conversation: Conversation, **fields: Any) -> Message:
@@ -266,7 +294,12 @@ def _new_message(conversation: Conversation, **fields: Any) -> Message:
 
 
 def _announce_message(
-    conversation: Conversation, message: Message, *, announce: bool, new_conversation: bool = False
+    conversation: Conversation,
+    message: Message,
+    *,
+    announce: bool,
+    new_conversation: bool = False,
+    attachments: Sequence[Attachment] = (),
 ) -> None:
     """After commit: the message to the customer's tabs and the desks (unless the caller
     announces it its own way), and the `message_stored` signal. ``new_conversation``: the
@@ -276,7 +309,7 @@ def _announce_message(
         event = {
             "type": "message",
             "conversation_id": str(conversation.id),
-            "message": events.message_payload(message),
+            "message": events.message_payload(message, attachments),
         }
         events.publish_on_commit(
             contact_id=conversation.contact_id,
@@ -322,11 +355,13 @@ class StoredCustomerMessage:
 
 @transaction.atomic
 def customer_message_create(
-    *, contact_id: uuid.UUID, text: str, client_id: str
+    *, contact_id: uuid.UUID, text: str, client_id: str, attachment_ids: Sequence[uuid.UUID] = ()
 ) -> StoredCustomerMessage:
-    """Store a customer's message once per client id, in their open conversation or a new one."""
+    """Store a customer's message once per client id, in their open conversation or a new one.
+    ``attachment_ids``: files the customer uploaded to that conversation (customer_upload)
+    that the message carries; a message may be only files."""
     text = text.strip()
-    if not text:
+    if not text and not attachment_ids:
         raise ChatError("invalid", _("The message is empty."))
     if len(text) > MAX_MESSAGE_CHARS:
         raise ChatError(
@@ -348,6 +383,12 @@ def customer_message_create(
         .order_by("-created_at")
         .first()
     )
+    if conversation is None and attachment_ids:
+        # Files are uploaded into the open conversation; with none open they belong to a
+        # conversation that ended meanwhile (or to no one), and the customer attaches them anew.
+        raise ChatError(
+            "unknown_attachment", _("A file is no longer available. Please attach it again.")
+        )
     if conversation is None:
         started = _start_with_assistant(
             contact=contact, text=text, client_id=client_id, written_in=written_in
@@ -377,12 +418,40 @@ def customer_message_create(
         text=text,
         client_id=client_id,
         also_save=["language"] if language_changed else (),
+        attachment_ids=attachment_ids,
     )
     if language_changed or conversation_created:
         _publish_state(conversation, with_texts=language_changed)
     return StoredCustomerMessage(
         message, conversation, created=True, conversation_created=conversation_created
     )
+
+
+@transaction.atomic
+def customer_upload(*, contact_id: uuid.UUID, name: str, data: bytes) -> Attachment:
+    """Store a file the customer attaches in the widget, in their open conversation (a new
+    one when none is open), not yet carried by a message: the message frame that follows
+    names it (customer_message_create). Refusals are ChatErrors with the attachment codes."""
+    contact = (
+        Contact.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("inbox")
+        .get(pk=contact_id)
+    )
+    conversation = (
+        Conversation.objects.filter(contact=contact, state__in=Conversation.OPEN_STATES)
+        .order_by("-created_at")
+        .first()
+    ) or _conversation_create(contact)
+    try:
+        return attachment_store(
+            conversation=conversation,
+            message=None,
+            name=name,
+            data=data,
+            source=Attachment.Source.CUSTOMER,
+        )
+    except AttachmentRefused as refusal:
+        raise ChatError(refusal.code, refusal.message, refusal.status) from refusal
 
 
 def _start_with_assistant(
@@ -620,11 +689,13 @@ def agent_message_create(
     agent: AbstractBaseUser,
     text: str,
     from_colleague: bool = False,
+    attachment_ids: Sequence[uuid.UUID] = (),
 ) -> Message:
     """An agent replies; the customer sees it live. Replying takes the conversation over (from
-    a colleague only with ``from_colleague``, see `conversation_takeover`)."""
+    a colleague only with ``from_colleague``, see `conversation_takeover`). ``attachment_ids``:
+    files the agent stored for this conversation (attachment_store, source "agent")."""
     text = text.strip()
-    if not text:
+    if not text and not attachment_ids:
         raise ChatError("invalid", _("The reply is empty."))
     if len(text) > MAX_MESSAGE_CHARS:
         raise ChatError(
@@ -644,6 +715,8 @@ def agent_message_create(
         author_name=public_name(agent),
         author_user_id=agent.pk,
         text=text,
+        attachment_ids=attachment_ids,
+        attachment_source=Attachment.Source.AGENT,
     )
     now = message.created_at
     if conversation.first_human_response_at is None:
@@ -795,8 +868,18 @@ def contact_email_set(*, contact_id: uuid.UUID, email: str) -> Contact:
             "invalid_email", _("That doesn't look like an email address. Please check it.")
         ) from error
     contact = Contact.objects.select_for_update(no_key=True).get(pk=contact_id)
+    changed = contact.email.lower() != email.lower()
+    if changed:
+        # A proof of the old address says nothing about the new one.
+        contact.email_verified_at = None
     contact.email = email
-    contact.save(update_fields=["email", "last_seen_at"])
+    contact.save(update_fields=["email", "email_verified_at", "last_seen_at"])
+    if changed:
+        # Once per new address (leaving the same one again mails nobody): e-mail sends it the
+        # link that proves it is the visitor's.
+        transaction.on_commit(
+            lambda: contact_email_left.send(sender=Contact, contact_id=contact.id, email=email)
+        )
     conversation = (
         Conversation.objects.filter(contact=contact, state__in=Conversation.OPEN_STATES)
         .order_by("-created_at")

@@ -12,3 +12,6 @@ handoff_requested = Signal()
 message_stored = Signal()
 # kwargs: conversation_id (UUID), by (str: "agent", "idle", ...)
 conversation_resolved = Signal()
+# kwargs: contact_id (UUID), email (str): a visitor left an address in the widget that is not
+# yet verified (e-mail sends a link to prove it)
+contact_email_left = Signal()

@@ -16,15 +16,21 @@ from assistant.validation import InvalidInput, Line, first_error, parse_json
 MAX_BODY_BYTES = 8192
 
 
-def _cors(response: HttpResponse, origin: str | None) -> HttpResponse:
+def widget_cors(
+    response: HttpResponse,
+    origin: str | None,
+    *,
+    methods: str = "POST, OPTIONS",
+    headers: str = "Content-Type",
+) -> HttpResponse:
     # The caller's own origin, never "*", and never with credentials: the endpoint uses no
     # cookies, so letting any page *send* a request grants nothing. What protects an inbox is
     # the allowlist check on the request itself; a refused page may read why it was refused,
     # so its widget can stop instead of retrying.
     if origin:
         response["Access-Control-Allow-Origin"] = origin
-        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-        response["Access-Control-Allow-Headers"] = "Content-Type"
+        response["Access-Control-Allow-Methods"] = methods
+        response["Access-Control-Allow-Headers"] = headers
         response["Access-Control-Expose-Headers"] = "Retry-After"
         response["Access-Control-Max-Age"] = "600"
     response["Vary"] = "Origin"
@@ -37,7 +43,7 @@ def _error(
     response = JsonResponse({"error": code, "message": message}, status=status)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
-    return _cors(response, origin)
+    return widget_cors(response, origin)
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -84,7 +90,7 @@ def widget_session(request: HttpRequest) -> HttpResponse:
     origin = request.headers.get("Origin")
     if request.method == "OPTIONS":
         # Preflight carries no body, so no inbox key to check against; the POST is checked.
-        return _cors(HttpResponse(status=204), origin)
+        return widget_cors(HttpResponse(status=204), origin)
 
     verdict = ratelimit.hit([(ratelimit.per_minute("session_ip"), _client_ip(request))])
     if not verdict.allowed:
@@ -128,4 +134,4 @@ def widget_session(request: HttpRequest) -> HttpResponse:
             time_zone=session.contact.time_zone,
         ),
     }
-    return _cors(JsonResponse(payload), origin)
+    return widget_cors(JsonResponse(payload), origin)

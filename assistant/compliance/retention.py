@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from assistant.chat.attachments import attachments_delete
 from assistant.chat.models import Contact, Conversation, Message
 from assistant.privacy.models import (
     AnonymisedConversation,
@@ -167,6 +168,8 @@ def expire_conversations(ids: Sequence[uuid.UUID], *, delete: bool) -> Counter[s
     for holder in holders.registered():
         counts.update(holder.expire_conversations(ids, delete=delete))
     counts["audit_payloads"] += clear_audit_payloads(ids)
+    # Files are the customer's content whichever the action: anonymising deletes them too.
+    counts["attachments_deleted"] += attachments_delete(ids)
     if delete:
         _deleted, by_model = Conversation.objects.filter(pk__in=ids).delete()
         counts["conversations_deleted"] += by_model.get("chat.Conversation", 0)

@@ -7,6 +7,7 @@ be added within a version; renaming or removing one means a new version.
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections import Counter
 from datetime import datetime
@@ -18,7 +19,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from assistant.chat import events
-from assistant.chat.models import Contact, Conversation, Message
+from assistant.chat.attachments import attachments_delete
+from assistant.chat.models import Attachment, Contact, Conversation, Message
 from assistant.privacy.models import OutboundCallAudit, RightsRecord
 from assistant.privacy.pseudonymize import Pseudonymizer
 
@@ -54,7 +56,7 @@ def export_contact(
     """Everything kept about this contact, as JSON-ready data, and a record that it was taken."""
     conversations = list(
         Conversation.objects.filter(contact=contact)
-        .prefetch_related("messages")
+        .prefetch_related("messages", "messages__attachments", "attachments")
         .order_by("created_at", "pk")
     )
     conversation_ids = [c.pk for c in conversations]
@@ -115,6 +117,10 @@ def _conversation(conversation: Conversation) -> dict[str, Any]:
         "handoff_at": _iso(conversation.handoff_at),
         "resolved_at": _iso(conversation.resolved_at),
         "messages": [_message(m) for m in messages],
+        # Uploaded in the widget but never sent with a message.
+        "unsent_attachments": [
+            _attachment(a) for a in conversation.attachments.all() if a.message_id is None
+        ],
     }
 
 
@@ -125,6 +131,25 @@ def _message(message: Message) -> dict[str, Any]:
         "text": message.text,
         "citations": message.citations,
         "created_at": _iso(message.created_at),
+        "attachments": [_attachment(a) for a in message.attachments.all()],
+    }
+
+
+def _attachment(attachment: Attachment) -> dict[str, Any]:
+    """A file the message carried, with its content (base64): the export is a copy of the
+    data, not a list of links that expire."""
+    try:
+        with attachment.file.open("rb") as handle:
+            content: str | None = base64.b64encode(handle.read()).decode("ascii")
+    except OSError:
+        content = None  # the row outlived its file; say so rather than fail the export
+    return {
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "source": attachment.source,
+        "created_at": _iso(attachment.created_at),
+        "content_base64": content,
     }
 
 
@@ -170,6 +195,7 @@ def erase_contact(
         for holder in holders.registered():
             counts.update(holder.erase_contact(contact, conversation_ids))
         counts["audit_payloads"] += clear_audit_payloads(conversation_ids)
+        counts["attachments_deleted"] += attachments_delete(conversation_ids)
         _deleted, by_model = Conversation.objects.filter(pk__in=conversation_ids).delete()
         counts["conversations_deleted"] += by_model.get("chat.Conversation", 0)
         counts["messages_deleted"] += by_model.get("chat.Message", 0)

@@ -10,7 +10,9 @@ class MailConfig(AppConfig):
 
     def ready(self) -> None:
         from assistant.chat.signals import message_stored
+        from assistant.mail import receivers
         from assistant.mail.answer_tasks import queue_answer
 
+        receivers.connect()
         # The assistant answers customers' e-mails (assistant/mail/answering.py).
         message_stored.connect(queue_answer, dispatch_uid="mail.answer_customer_mail")

@@ -253,10 +253,14 @@
       time.dateTime = message.created_at;
       time.textContent = created.toLocaleTimeString(pageLanguage, { hour: "numeric", minute: "2-digit" });
       head.append(author, time);
-      const text = document.createElement("div");
-      text.className = "msg-text";
-      renderText(text, message.text);
-      item.append(head, text);
+      item.append(head);
+      if (message.text || !(message.attachments || []).length) {
+        const text = document.createElement("div");
+        text.className = "msg-text";
+        renderText(text, message.text);
+        item.append(text);
+      }
+      if ((message.attachments || []).length) item.appendChild(attachmentList(message.attachments));
       const citations = (message.citations || []).filter((c) => /^https?:\/\//i.test(c.url || ""));
       if (citations.length) {
         const list = document.createElement("ul");
@@ -274,6 +278,54 @@
         item.appendChild(list);
       }
       return item;
+    }
+
+    // A message's files, as templates/desk/_attachments.html renders them: the signed link
+    // (/desk/attachments/<token>) opens them; names reach the page only as text.
+    function attachmentList(files) {
+      const list = document.createElement("ul");
+      list.className = "attachments";
+      list.setAttribute("data-testid", "attachments");
+      files.forEach((file) => {
+        const url = "/desk/attachments/" + encodeURIComponent(file.token);
+        const link = document.createElement("a");
+        link.href = url;
+        link.rel = "noopener noreferrer";
+        if (file.content_type.startsWith("image/")) {
+          link.className = "att-thumb";
+          link.target = "_blank";
+          link.title = file.name;
+          const image = document.createElement("img");
+          image.src = url;
+          image.alt = file.name;
+          if (file.width) { image.width = file.width; image.height = file.height; }
+          link.appendChild(image);
+        } else {
+          link.className = "att-chip";
+          link.download = file.name;
+          const icon = document.createElement("span");
+          icon.setAttribute("aria-hidden", "true");
+          icon.textContent = "📄";
+          const name = document.createElement("span");
+          name.className = "att-name";
+          name.textContent = file.name;
+          const size = document.createElement("span");
+          size.className = "muted";
+          size.textContent = fileSize(file.size);
+          link.append(icon, " ", name, " ", size);
+        }
+        const entry = document.createElement("li");
+        entry.appendChild(link);
+        list.appendChild(entry);
+      });
+      return list;
+    }
+
+    function fileSize(bytes) {
+      const units = ["B", "KB", "MB"];
+      let value = bytes, unit = 0;
+      while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+      return new Intl.NumberFormat(pageLanguage, { maximumFractionDigits: unit ? 1 : 0 }).format(value) + "\u00a0" + units[unit];
     }
 
     function addMessage(message) {
@@ -371,6 +423,16 @@
         if (area) area.focus();
       });
     });
+    // The files chosen for the reply, named beside the paperclip until the reply is sent.
+    const replyFiles = document.querySelector("[data-reply-files]");
+    const replyChosen = document.querySelector("[data-reply-chosen]");
+    if (replyFiles && replyChosen) {
+      const showChosen = () => {
+        replyChosen.textContent = Array.from(replyFiles.files || []).map((file) => file.name).join(", ");
+      };
+      replyFiles.addEventListener("change", showChosen);
+      replyFiles.form.addEventListener("reset", () => setTimeout(showChosen));
+    }
     if (reply) {
       reply.addEventListener("input", () => {
         if (!typingTimer) send({ type: "typing", conversation_id: conversationId, active: true });

@@ -4,6 +4,7 @@ NUL, other control characters and lone surrogates are a form error, never a data
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -19,8 +20,30 @@ from tickets.models import Team, Ticket
 MAX_ID = 2**63 - 1
 
 
+class _MultipleFiles(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _FilesField(forms.FileField):
+    """Several files in one field (Django's documented pattern); each is checked on its
+    content by attachment_store, not here."""
+
+    widget = _MultipleFiles
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(_FilesField, self).clean(item, initial) for item in files]
+
+
 class ReplyForm(forms.Form):
-    text = TextField(max_length=MAX_MESSAGE_CHARS, strip=True)
+    text = TextField(max_length=MAX_MESSAGE_CHARS, strip=True, required=False)
+    files = _FilesField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("text") and not cleaned.get("files"):
+            raise forms.ValidationError(_("Write a reply or attach a file."), code="empty")
+        return cleaned
 
 
 class NoteForm(forms.Form):

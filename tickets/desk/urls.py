@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from tickets.desk import articles, bulk, contacts, gaps, mail_drafts, privacy, views
+from tickets.desk import articles, attachments, bulk, contacts, gaps, mail_drafts, privacy, views
 
 urlpatterns = [
     path("desk/", views.home, name="desk-home"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("desk/c/<uuid:conversation_id>/handback", views.handback, name="desk-handback"),
     path("desk/c/<uuid:conversation_id>/resolve", views.resolve, name="desk-resolve"),
     path("desk/c/<uuid:conversation_id>/reply", views.reply, name="desk-reply"),
+    path("desk/attachments/<str:token>", attachments.desk_attachment, name="desk-attachment"),
     path("desk/c/<uuid:conversation_id>/suggest", views.suggest, name="desk-suggest"),
     path("desk/c/<uuid:conversation_id>/note", views.add_note, name="desk-conversation-note"),
     path(

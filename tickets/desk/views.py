@@ -19,6 +19,7 @@ from assistant.actions import selectors as action_selectors
 from assistant.chat import services as chat
 from assistant.chat.models import Conversation
 from assistant.chat.suggestions import NoGroundedDraft, draft_reply
+from assistant.errors import Refused
 from assistant.llm.base import ModelError
 from assistant.mail.drafts import open_drafts
 from assistant.usage.models import ModelCall
@@ -177,7 +178,9 @@ def conversation_page(request: HttpRequest, conversation_id: str) -> HttpRespons
     ticket = (
         Ticket.objects.filter(conversation=conversation).select_related("assignee", "team").first()
     )
-    messages = list(conversation.messages.order_by("-seq")[:TRANSCRIPT_LIMIT])[::-1]
+    messages = list(
+        conversation.messages.order_by("-seq").prefetch_related("attachments")[:TRANSCRIPT_LIMIT]
+    )[::-1]
     # Answers the output checks changed, flagged for the agent (one query, by message).
     flagged = dict(
         ModelCall.objects.filter(conversation=conversation, message__isnull=False)
@@ -290,14 +293,18 @@ def resolve(request: HttpRequest, conversation_id: str) -> HttpResponse:
 @desk_required
 def reply(request: HttpRequest, conversation_id: str) -> HttpResponse:
     conversation = _conversation_or_404(request, conversation_id)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
         return _form_errors(form)
+    files = [(upload.name or "", upload.read()) for upload in form.cleaned_data["files"]]
     try:
         services.reply(
-            conversation=conversation, agent=request.user, text=form.cleaned_data["text"]
+            conversation=conversation,
+            agent=request.user,
+            text=form.cleaned_data["text"],
+            files=files,
         )
-    except chat.ChatError as error:
+    except Refused as error:  # the chat side's refusals and an attachment's
         return HttpResponseBadRequest(error.message)
     # The message reaches this page (and the customer) through the desk socket.
     return HttpResponse(status=204)

@@ -4,9 +4,12 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistant.chat.attachment_links import attachment_token
+from assistant.chat.models import Attachment
 from assistant.chat.reasons import label_for
 from assistant.people import staff_name as _staff_name
 from tickets.models import Ticket, TicketEvent
@@ -17,6 +20,12 @@ register = template.Library()
 @register.filter
 def get(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key, "")
+
+
+@register.filter
+def attachment_url(attachment: Attachment) -> str:
+    """The desk's signed, expiring link to a file of a conversation (tickets/desk/attachments)."""
+    return reverse("desk-attachment", kwargs={"token": attachment_token(attachment.pk)})
 
 
 @register.filter

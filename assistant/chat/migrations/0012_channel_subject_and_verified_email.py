@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0010_message_unanswered_and_demo_contacts"),
+        ("chat", "0011_attachments"),
     ]
 
     operations = [
