@@ -292,6 +292,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "analytics.refresh_rollups": {"task": "analytics.tasks.refresh_rollups", "schedule": 60.0},
     # Outgoing mail whose countdown task was lost, or whose worker died holding it.
     "mail.send_due": {"task": "mail.send_due", "schedule": 60.0},
+    # Inbound mail stored but never processed (a crash between fetch and processing).
+    "mail.sweep_stored": {"task": "mail.sweep_stored", "schedule": 60.0},
 }
 
 # ------------------------------------------------------------------------------------------
@@ -616,3 +618,16 @@ ANALYTICS_REOPEN_WINDOW_HOURS: int = _typed("int", "ANALYTICS_REOPEN_WINDOW_HOUR
 # Each rollup run re-reads changes this far behind its watermark, so rows written by a transaction
 # that committed after the previous run had started are never missed. Longer than any transaction.
 ANALYTICS_ROLLUP_LAG_SECONDS: int = _typed("int", "ANALYTICS_ROLLUP_LAG_SECONDS", default=600)
+
+# --- inbound e-mail ---
+# Inbound mail (assistant/mail, docs/email.md "Guarantees"). A message larger than this is
+# refused whole: the relay answers 413, the fetcher keeps a refused record and moves on.
+MAIL_MAX_MESSAGE_BYTES: int = _typed("int", "MAIL_MAX_MESSAGE_BYTES", default=25 * 1024 * 1024)
+# How often the fetcher asks an IMAP server without IDLE for new mail, and how long it waits
+# before reconnecting after an error (doubling up to ten times this).
+MAIL_POLL_SECONDS: float = _typed("float", "MAIL_POLL_SECONDS", default=60.0)
+MAIL_RECONNECT_SECONDS: float = _typed("float", "MAIL_RECONNECT_SECONDS", default=5.0)
+# Tries before a message that keeps failing to process is refused as "processing_failed".
+MAIL_PROCESS_MAX_ATTEMPTS: int = _typed("int", "MAIL_PROCESS_MAX_ATTEMPTS", default=5)
+# Relay posts per minute per address (a relay retries; a flood is refused with 429).
+MAIL_RELAY_PER_MINUTE: int = _typed("int", "MAIL_RELAY_PER_MINUTE", default=120)

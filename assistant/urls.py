@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("tickets.desk.urls")),
     path("help/", include("assistant.knowledge.urls")),
     path("", include("assistant.mail.verify_urls")),
+    path("mail/", include("assistant.mail.urls")),
 ]
 urlpatterns += [path("", include("tickets.api.urls"))]
 urlpatterns += [path("analytics/", include("analytics.urls"))]

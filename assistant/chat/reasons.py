@@ -20,6 +20,8 @@ REASONS = {
     "guardrail": _("Unsafe answer replaced"),
     "residency": _("No model allowed for this inbox's data"),
     "action_failed": _("An action could not be completed"),
+    "channel_agents_only": _("Answered by people only on this channel"),
+    "reopened": _("Customer wrote again after it was resolved"),
 }
 
 

@@ -1,9 +1,9 @@
 """``manage.py serve``: the whole product on one machine (what ``make run`` calls).
 
 It starts the embedded PostgreSQL and Redis when no URL is configured, migrates, loads the demo
-data, then runs the ASGI server, a Celery worker and Celery beat as child processes and prints
-where everything is. Ctrl-C (or SIGTERM) stops the children, then the embedded servers it
-started, so nothing is left running.
+data, then runs the ASGI server, a Celery worker, Celery beat and the mail fetcher as child
+processes and prints where everything is. Ctrl-C (or SIGTERM) stops the children, then the
+embedded servers it started, so nothing is left running.
 """
 
 from __future__ import annotations
@@ -52,11 +52,16 @@ def child_commands(host: str, port: int) -> dict[str, list[str]]:
             python, "-m", "celery", "-A", "assistant", "beat",
             "--loglevel", "INFO", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
         ],
+        # Fetches the inboxes' IMAP mailboxes (assistant/mail/fetcher.py; idle without any).
+        "mail": [python, str(settings.BASE_DIR / "manage.py"), "fetch_mail"],
     }  # fmt: skip
 
 
 class Command(BaseCommand):
-    help = "Run the product: embedded services, migrations, demo data, web server, worker and beat."
+    help = (
+        "Run the product: embedded services, migrations, demo data, web server, worker, beat "
+        "and the mail fetcher."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=settings.WEB_HOST)
