@@ -7,11 +7,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from assistant.chat.models import Message
+from assistant.mail.sending import outbound_schedule
 
 
 def mail_answer(message: Message) -> None:
     """Schedule the e-mail of this stored assistant message (at most once: the outgoing mail is
     unique per message). Runs inside the transaction that stored the message."""
-    from assistant.mail.sending import outbound_schedule
-
     outbound_schedule(message=message, send_after=timezone.now())

@@ -1,21 +1,21 @@
-"""The settings page's "Test connection": log in to the IMAP server and open the folder, with
-the account's settings, and say in the admin's language what went wrong, if anything."""
+"""The settings page's "Test connection": log in to the IMAP server the way the fetcher does
+(`fetcher.connect`) and open the folder, then say in the admin's language what went wrong, if
+anything."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from assistant.mail.imap_secret import UnreadablePassword, decrypt_password
+from assistant.encryption import UnreadableSecret
+from assistant.mail.fetcher import Mailbox, connect
 from assistant.mail.models import MailAccount
-
-TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -28,41 +28,34 @@ def imap_connection_check(account: MailAccount) -> ConnectionReport:
     """Connect, log in, select the folder, log out. Never raises: every failure is a report."""
     if not account.imap_host:
         return ConnectionReport(False, _("No IMAP server is set: mail arrives by the relay only."))
+    if not account.imap_username or not account.imap_password_encrypted:
+        return ConnectionReport(False, _("Enter the IMAP user and password first."))
+    mailbox = Mailbox.of(account)
     try:
-        password = decrypt_password(account.imap_password_encrypted)
-    except UnreadablePassword:
+        return _check(mailbox, account)
+    except UnreadableSecret:
         return ConnectionReport(
             False, _("The saved password can no longer be read. Please enter it again.")
         )
-    if not account.imap_username or not password:
-        return ConnectionReport(False, _("Enter the IMAP user and password first."))
-    try:
-        return _check(account, password)
     except LoginError:
         return ConnectionReport(False, _("The server refused the user name or password."))
     except ssl.SSLError as error:
         return ConnectionReport(
             False,
-            _("The secure connection failed (%(reason)s). Check the port and security setting.")
+            _("The secure connection failed (%(reason)s). Check the port and the security.")
             % {"reason": error.reason or error.__class__.__name__},
         )
     except TimeoutError:
-        return ConnectionReport(
-            False,
-            _("The server did not answer within %(seconds)d seconds.")
-            % {"seconds": TIMEOUT_SECONDS},
-        )
+        return ConnectionReport(False, _("The server did not answer in time."))
     except socket.gaierror:
-        return ConnectionReport(False, _("The server name could not be found."))
+        return ConnectionReport(
+            False, _("The server name %(host)s could not be found.") % {"host": mailbox.host}
+        )
     except OSError as error:
         return ConnectionReport(
             False,
-            _("Could not connect to %(host)s:%(port)d (%(reason)s).")
-            % {
-                "host": account.imap_host,
-                "port": account.imap_port,
-                "reason": error.strerror or error,
-            },
+            _("Could not connect to %(host)s on port %(port)d (%(reason)s).")
+            % {"host": mailbox.host, "port": mailbox.port, "reason": error.strerror or error},
         )
     except IMAPClientError as error:
         return ConnectionReport(
@@ -70,26 +63,24 @@ def imap_connection_check(account: MailAccount) -> ConnectionReport:
         )
 
 
-def _check(account: MailAccount, password: str) -> ConnectionReport:
-    secure = account.imap_security == MailAccount.Security.SSL
-    with IMAPClient(
-        account.imap_host, port=account.imap_port, ssl=secure, timeout=TIMEOUT_SECONDS
-    ) as client:
-        if account.imap_security == MailAccount.Security.STARTTLS:
-            client.starttls(ssl.create_default_context())
-        client.login(account.imap_username, password)
+def _check(mailbox: Mailbox, account: MailAccount) -> ConnectionReport:
+    client = connect(mailbox, account)
+    try:
         try:
-            folder = client.select_folder(account.imap_folder, readonly=True)
+            selected = client.select_folder(mailbox.folder, readonly=True)
         except IMAPClientError:
             return ConnectionReport(
                 False,
-                _("Signed in, but the folder %(folder)s does not exist.")
-                % {"folder": account.imap_folder},
+                _("Signed in, but there is no folder %(folder)s.") % {"folder": mailbox.folder},
             )
-        count = int(folder.get(b"EXISTS", 0))
+        count = int(selected.get(b"EXISTS", 0))
+    finally:
+        # The answer is known: a server that drops the line at logout changes nothing.
+        with contextlib.suppress(IMAPClientError, OSError):
+            client.logout()
     message = ngettext(
         "Connected: signed in and opened %(folder)s (%(count)d message).",
         "Connected: signed in and opened %(folder)s (%(count)d messages).",
         count,
     )
-    return ConnectionReport(True, message % {"folder": account.imap_folder, "count": count})
+    return ConnectionReport(True, message % {"folder": mailbox.folder, "count": count})

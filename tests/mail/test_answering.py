@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from assistant.chat import channel_intake
 from assistant.chat.models import Conversation, Inbox, Message
 from assistant.knowledge.demo import load_demo_articles
 from assistant.llm.simulator import Rule
@@ -36,14 +37,21 @@ def mail_inbox(mode: str = MailAccount.AssistantMode.ANSWER, **fields: Any) -> I
 
 
 def mail_question(inbox: Inbox, text: str, *, language: str = "en") -> Message:
-    """A customer's e-mail, stored as their message in an e-mail conversation."""
-    conversation = factories.make_conversation(inbox, text=text)
-    Conversation.objects.filter(pk=conversation.pk).update(
-        channel=Conversation.Channel.EMAIL, language=language
+    """A customer's e-mail, stored as mail intake stores it: the first message of a new e-mail
+    conversation of a contact with that address."""
+    contact = factories.make_session(inbox, language=language).contact
+    contact.email = "customer@example.org"
+    contact.save(update_fields=["email"])
+    stored = channel_intake.conversation_start_from_channel(
+        contact_id=contact.pk,
+        channel=Conversation.Channel.EMAIL,
+        subject="A question",
+        text=text,
+        client_id=f"mail-{contact.pk}",
+        with_assistant=True,
     )
-    conversation.contact.email = "customer@example.org"
-    conversation.contact.save(update_fields=["email"])
-    return conversation.messages.get(author_kind=Message.Author.CUSTOMER)
+    Conversation.objects.filter(pk=stored.conversation.pk).update(language=language)
+    return stored.message
 
 
 def assistant_answers(question: Message) -> list[Message]:

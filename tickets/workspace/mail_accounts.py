@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from assistant.chat.models import Inbox
 from assistant.formfields import text_error
-from assistant.mail.imap_secret import encrypt_password
+from assistant.mail import credentials
 from assistant.mail.models import MailAccount
 from tickets.workspace.audit import record_change
 from tickets.workspace.permissions import SettingsRefused, require_admin
@@ -132,10 +132,9 @@ def mail_account_save(
     before = {} if creating else {field: getattr(account, field) for field in changed}
     for field, value in changed.items():
         setattr(account, field, value)
+    if password and (error := text_error(password, single_line=True)):
+        raise SettingsRefused("invalid", f"{_('IMAP password')}: {error}")
     if password:
-        if error := text_error(password, single_line=True):
-            raise SettingsRefused("invalid", f"{_('IMAP password')}: {error}")
-        account.imap_password_encrypted = encrypt_password(password)
         changed["imap_password"] = PASSWORD_CHANGED
     elif remove_password and account.imap_password_encrypted:
         account.imap_password_encrypted = ""
@@ -143,6 +142,9 @@ def mail_account_save(
     if not changed:
         return account
     account.save()
+    if password:
+        # Encrypted at rest by the one helper the fetcher reads it with.
+        credentials.imap_password_set(account=account, password=password)
     record_change(
         actor=by,
         subject=account,
@@ -162,16 +164,8 @@ def mail_relay_key_rotate(*, inbox: Inbox, by: AbstractBaseUser) -> str:
     if account is None:
         raise SettingsRefused("invalid", _("Save the inbox's e-mail address first."))
     had_key = bool(account.relay_key_hash)
-    key = _rotate(account, by)
+    key = credentials.relay_key_rotate(account=account, by=by)
     record_change(
         actor=by, subject=account, action="relay_key_rotated" if had_key else "relay_key_created"
     )
     return key
-
-
-def _rotate(account: MailAccount, by: AbstractBaseUser) -> str:
-    """The relay key's creation belongs to the relay endpoint's side (assistant.mail.relay_keys),
-    which checks what it hashes."""
-    from assistant.mail.intake import relay_key_rotate
-
-    return relay_key_rotate(account=account, by=by)

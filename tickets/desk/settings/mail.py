@@ -42,7 +42,9 @@ def _back(inbox: Inbox, anchor: str = "") -> HttpResponse:
 
 def relay_url(request: HttpRequest, account_id: int) -> str:
     """Where a relay posts this address's raw mail (the relay endpoint: assistant/mail/urls.py)."""
-    return request.build_absolute_uri(f"/mail/inbound/{account_id}/")
+    return request.build_absolute_uri(
+        reverse("mail-relay-inbound", kwargs={"target": str(account_id)})
+    )
 
 
 @require_GET
