@@ -20,6 +20,7 @@ from assistant.chat import services
 from assistant.chat.models import Message
 from assistant.mail.answer_delivery import mail_answer
 from assistant.mail.models import MailAnswer
+from assistant.people import staff_name
 
 MAX_DRAFT_CHARS = 20_000
 
@@ -39,6 +40,19 @@ def open_drafts(conversation_id: uuid.UUID) -> QuerySet[MailAnswer]:
         .select_related("question")
         .order_by("question__seq")
     )
+
+
+def approvers(conversation_id: uuid.UUID) -> dict[int, str]:
+    """Who approved each of the conversation's sent drafts, by the message it became: the desk
+    shows it under the assistant's answer."""
+    sent = MailAnswer.objects.filter(
+        conversation_id=conversation_id, state=MailAnswer.State.SENT, answer__isnull=False
+    ).select_related("decided_by")
+    return {
+        draft.answer_id: staff_name(draft.decided_by) if draft.decided_by else ""
+        for draft in sent
+        if draft.answer_id is not None
+    }
 
 
 def _locked_draft(draft_id: int, conversation_id: uuid.UUID) -> MailAnswer:
