@@ -16,6 +16,7 @@ class ParsedAttachment:
 
 @dataclass(frozen=True)
 class ParsedMail:
+    # Message ids keep their angle brackets ("<id@host>"), as Message-ID headers are written.
     message_id: str
     in_reply_to: str
     references: tuple[str, ...]
@@ -33,6 +34,9 @@ class ParsedMail:
     # Why no one should answer it ("auto_reply", "bounce", "mailing_list", "loop"), or "".
     automated: str = ""
     attachments: tuple[ParsedAttachment, ...] = ()
+    # Delivered-To / X-Original-To / Envelope-To: the address the mail was actually delivered
+    # to, where a reply token survives when the client rewrote To.
+    delivered_to: tuple[str, ...] = ()
     # What was wrong with the message but did not stop it being read ("malformed_mime",
     # "unknown_charset", "too_many_attachments", "attachment_too_large", ...).
     problems: tuple[str, ...] = field(default_factory=tuple)
