@@ -6,10 +6,13 @@ developer's edits in the admin survive a restart.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil.easter import easter
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -19,9 +22,14 @@ from assistant.actions.services import secret_set
 from assistant.chat.models import Inbox
 from assistant.demo_orders import demo_api_key
 from assistant.knowledge.demo import load_demo_articles
+from assistant.mail import credentials
+from assistant.mail.models import MailAccount
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_INBOX_KEY = "pk_demo_northwind"
+# The demo inbox's address. Mail reaches it only through the relay endpoint (never an external
+# IMAP server): `make run` prints the curl command that posts a message (docs/email.md).
+DEMO_MAIL_ADDRESS = "support@northwind.example"
 
 
 def demo_origins(port: int) -> list[str]:
@@ -141,6 +149,35 @@ def _load_demo_actions(inbox: Inbox, port: int) -> None:
         action.save()
 
 
+def demo_relay_key() -> str:
+    """The demo address's relay key, derived from SECRET_KEY: each installation has its own,
+    and it is the same at every start, so `make run` can print it."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), b"demo-mail-relay", hashlib.sha256)
+    return credentials.RELAY_KEY_MARKER + "demo_" + digest.hexdigest()[:32]
+
+
+def _load_demo_mail_address(inbox: Inbox) -> None:
+    account, created = MailAccount.objects.get_or_create(
+        inbox=inbox,
+        defaults={"address": DEMO_MAIL_ADDRESS, "signature": "Northwind Cycles support"},
+    )
+    if created or not account.relay_key_hash:
+        credentials.relay_key_install(account=account, key=demo_relay_key())
+
+
+def demo_relay_command(base_url: str) -> str | None:
+    """The curl command that posts a message to the demo address, while its relay key is still
+    the demo's own (an admin who rotated it has a key this cannot know)."""
+    account = MailAccount.objects.filter(address=DEMO_MAIL_ADDRESS, enabled=True).first()
+    if account is None or not credentials.relay_key_matches(account, demo_relay_key()):
+        return None
+    return (
+        f"curl -H 'Authorization: Bearer {demo_relay_key()}' "
+        f"-H 'Content-Type: message/rfc822' --data-binary @message.eml "
+        f"{base_url}/mail/inbound/{DEMO_MAIL_ADDRESS}/"
+    )
+
+
 def dutch_public_holidays(year: int) -> dict[date, str]:
     """The holidays the articles name ("Stores and opening hours")."""
     easter_sunday = easter(year)
@@ -209,6 +246,7 @@ def load_demo_data(*, port: int = 8000) -> Inbox:
     team.inboxes.add(inbox)
     _load_team_calendar(team)
     _load_demo_actions(inbox, port)
+    _load_demo_mail_address(inbox)
     load_demo_articles()
     for title, text in DEMO_CANNED_REPLIES:
         CannedReply.objects.get_or_create(title=title, defaults={"text": text})

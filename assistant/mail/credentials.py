@@ -34,11 +34,17 @@ def relay_key_rotate(*, account: MailAccount, by: object) -> str:
     """A new relay key for the address, replacing any earlier one at once; returned once and
     never stored. ``by``: who asked (the settings page audits the change itself)."""
     key = RELAY_KEY_MARKER + secrets.token_urlsafe(32)
+    relay_key_install(account=account, key=key)
+    logger.info("relay key of %s rotated by %s", account.address, by)
+    return key
+
+
+def relay_key_install(*, account: MailAccount, key: str) -> None:
+    """Make ``key`` the address's relay key (the demo's is derived from SECRET_KEY, so that
+    `make run` can print it at every start; everything else uses `relay_key_rotate`)."""
     account.relay_key_prefix = key[:RELAY_PREFIX_LENGTH]
     account.relay_key_hash = _digest(key)
     account.save(update_fields=["relay_key_prefix", "relay_key_hash"])
-    logger.info("relay key of %s rotated by %s", account.address, by)
-    return key
 
 
 def relay_key_matches(account: MailAccount, key: str) -> bool:

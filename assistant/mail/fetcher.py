@@ -72,6 +72,14 @@ class Mailbox:
         )
 
 
+def _release_database() -> None:
+    """Give this thread's database connection back before waiting on the network (unless a
+    caller's transaction is using it): a mailbox in IDLE must not hold a pooled connection."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
+
+
 def mailboxes_to_fetch() -> dict[int, Mailbox]:
     accounts = MailAccount.objects.filter(enabled=True).exclude(imap_host="")
     return {account.pk: Mailbox.of(account) for account in accounts}
@@ -104,7 +112,7 @@ def fetch_new(client: IMAPClient, account_id: int, folder: str) -> int:
     selected = client.select_folder(folder, readonly=True)
     uidvalidity = int(selected[b"UIDVALIDITY"])
     account = MailAccount.objects.get(pk=account_id)
-    connections.close_all()
+    _release_database()
     if account.imap_uidvalidity != uidvalidity:
         # A new folder (or one recreated): its unread mail now, everything after it later.
         wanted = sorted(int(uid) for uid in client.search(["UNSEEN"]))
@@ -152,7 +160,7 @@ def _store_uids(client: IMAPClient, account_id: int, uids: list[int], *, uidvali
             MailAccount.objects.filter(pk=account_id).update(
                 imap_uidvalidity=uidvalidity, imap_last_uid=max(batch)
             )
-        connections.close_all()
+        _release_database()
     return stored
 
 
@@ -166,7 +174,7 @@ def _advance(account_id: int, *, uidvalidity: int, last_uid: int) -> None:
     MailAccount.objects.filter(pk=account_id).update(
         imap_uidvalidity=uidvalidity, imap_last_uid=last_uid
     )
-    connections.close_all()
+    _release_database()
 
 
 def _record(account_id: int, *, error: str) -> None:
@@ -175,7 +183,7 @@ def _record(account_id: int, *, error: str) -> None:
     if not error:
         fields["last_fetch_at"] = timezone.now()
     MailAccount.objects.filter(pk=account_id).update(**fields)
-    connections.close_all()
+    _release_database()
 
 
 def _close(client: IMAPClient) -> None:
@@ -212,7 +220,7 @@ class MailboxThread(threading.Thread):
                 logger.warning("mail %s: %s", self.mailbox.host, error)
                 self._failed(f"{type(error).__name__}: {error}")
             finally:
-                connections.close_all()
+                _release_database()
             self.stopping.wait(delay)
             delay = min(delay * 2, settings.MAIL_RECONNECT_SECONDS * 10)
 
@@ -224,7 +232,7 @@ class MailboxThread(threading.Thread):
 
     def _session(self) -> None:
         account = MailAccount.objects.get(pk=self.mailbox.account_id)
-        connections.close_all()
+        _release_database()
         client = connect(self.mailbox, account)
         try:
             while not self.stopping.is_set():
@@ -261,7 +269,7 @@ class Supervisor:
 
     def reconcile(self) -> None:
         wanted = mailboxes_to_fetch()
-        connections.close_all()
+        _release_database()
         for account_id, thread in list(self.threads.items()):
             if wanted.get(account_id) != thread.mailbox or not thread.is_alive():
                 thread.stopping.set()
@@ -278,7 +286,7 @@ class Supervisor:
                 self.reconcile()
             except Exception:  # the database may be restarting; try again
                 logger.exception("could not read the e-mail addresses")
-                connections.close_all()
+                _release_database()
             stop.wait(every)
         self.stop_all(self.threads.values())
 

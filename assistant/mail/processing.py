@@ -110,9 +110,7 @@ def _apply(inbound: InboundMail, parsed: ParsedMail) -> Outcome:
     account = inbound.account
     client_id = f"mail:{inbound.sha256[:59]}"
     with_assistant = account.assistant_mode != MailAccount.AssistantMode.OFF
-    replied_to = threading.conversation_replied_to(
-        account=account, parsed=parsed, raw=bytes(inbound.raw)
-    )
+    replied_to = threading.conversation_replied_to(account=account, parsed=parsed)
     try:
         if replied_to is not None:
             stored = channel_intake.customer_message_append(

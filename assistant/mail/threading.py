@@ -15,15 +15,13 @@ import uuid
 
 from assistant.chat.models import Conversation
 from assistant.mail import reply_tokens
-from assistant.mail.headers import header_values, message_ids_in
+from assistant.mail.headers import message_ids_in
 from assistant.mail.models import MailAccount, MailReference
 from assistant.mail.parsed import ParsedMail
 
 
-def conversation_replied_to(
-    *, account: MailAccount, parsed: ParsedMail, raw: bytes
-) -> Conversation | None:
-    for conversation_id in _named_conversations(account, parsed, raw):
+def conversation_replied_to(*, account: MailAccount, parsed: ParsedMail) -> Conversation | None:
+    for conversation_id in _named_conversations(account, parsed):
         conversation = (
             Conversation.objects.select_related("contact")
             .filter(pk=conversation_id, inbox_id=account.inbox_id)
@@ -34,7 +32,7 @@ def conversation_replied_to(
     return None
 
 
-def _named_conversations(account: MailAccount, parsed: ParsedMail, raw: bytes) -> list[uuid.UUID]:
+def _named_conversations(account: MailAccount, parsed: ParsedMail) -> list[uuid.UUID]:
     """Conversations the mail names, most specific first: the message it answers, the rest of
     its thread (newest first), then its reply token."""
     answered = message_ids_in(parsed.in_reply_to)
@@ -53,11 +51,7 @@ def _named_conversations(account: MailAccount, parsed: ParsedMail, raw: bytes) -
             conversation_id = found.get(ident) or found.get(ident.strip("<>"))
             if conversation_id is not None:
                 named.append(conversation_id)
-    recipients = [
-        *parsed.to_addresses,
-        *parsed.cc_addresses,
-        *(value.strip() for value in header_values(raw, "Delivered-To")),
-    ]
+    recipients = [*parsed.to_addresses, *parsed.cc_addresses, *parsed.delivered_to]
     token_names = reply_tokens.conversation_id_in(addresses=recipients, subject=parsed.subject)
     if token_names is not None:
         named.append(token_names)

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -42,7 +43,7 @@ def _get(url: str) -> tuple[int, bytes]:
 
 
 @pytest.mark.worker
-def test_serve_starts_web_worker_and_beat_and_ctrl_c_stops_them_all() -> None:
+def test_serve_starts_web_worker_beat_and_mail_and_ctrl_c_stops_them_all() -> None:
     port = _free_port()
     environment = {**os.environ, "DEBUG": "true", "VAR_DIR": str(settings.VAR_DIR)}
     log_path = settings.VAR_DIR / "test-serve.log"
@@ -64,8 +65,19 @@ def test_serve_starts_web_worker_and_beat_and_ctrl_c_stops_them_all() -> None:
         output = log_path.read_text()
         assert f"http://localhost:{port}/demo/" in output
         assert "Logins:" in output
+        # The demo address's relay, as printed, takes a message (docs/email.md).
+        relay = re.search(r"Bearer (\S+)'.*? (http://\S+/mail/inbound/\S+/)", output)
+        assert relay is not None, output
+        message = b"From: rider@example.com\r\nSubject: Brakes\r\n\r\nMy brakes squeak.\r\n"
+        request = urllib.request.Request(
+            relay.group(2),
+            data=message,
+            headers={"Authorization": f"Bearer {relay.group(1)}", "Content-Type": "message/rfc822"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 202
         children = psutil.Process(serve.pid).children(recursive=True)
-        assert len(children) >= 3  # web, worker (+ its pool), beat
+        assert len(children) >= 4  # web, worker (+ its pool), beat, mail
     finally:
         serve.send_signal(signal.SIGINT)
         serve.wait(60)

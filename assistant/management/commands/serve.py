@@ -126,10 +126,19 @@ class Command(BaseCommand):
             f"  Health:     {base}/healthz   {base}/readyz",
         ]
         if not no_demo:
-            from assistant.demo import DEMO_PASSWORD, DEMO_USERS
+            from assistant.demo import (
+                DEMO_MAIL_ADDRESS,
+                DEMO_PASSWORD,
+                DEMO_USERS,
+                demo_relay_command,
+            )
 
             logins = ", ".join(user.username for user in DEMO_USERS)
             lines.append(f"  Logins:     {logins} (password: {DEMO_PASSWORD})")
+            relay = demo_relay_command(base)
+            if relay:
+                lines.append(f"  E-mail:     {DEMO_MAIL_ADDRESS} by relay (docs/email.md):")
+                lines.append(f"              {relay}")
         lines.append("  Press Ctrl-C to stop everything.\n")
         self.stdout.write("\n".join(lines))
 
