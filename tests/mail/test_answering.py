@@ -316,3 +316,23 @@ def test_the_model_asking_for_a_person_hands_the_mail_over(simulated_llm) -> Non
     assert state == MailAnswer.State.HANDED_OFF
     assert Conversation.objects.get(pk=question.conversation_id).handoff_reason == "model_tool"
     assert assistant_answers(question) == []
+
+
+def test_chats_recovery_of_unanswered_conversations_leaves_a_waiting_draft_alone() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assistant.chat.tasks import stalled_conversations
+
+    load_demo_articles()
+    question = mail_question(
+        mail_inbox(MailAccount.AssistantMode.DRAFT), "How much does a new e-bike battery cost?"
+    )
+    answer_mail(question.pk)
+    chat = factories.make_conversation(factories.make_inbox(), text="Hello?")
+    long_ago = timezone.now() - timedelta(minutes=10)
+    Conversation.objects.update(updated_at=long_ago)
+
+    # The chat's unanswered message is recovered; the mail waits for its agent.
+    assert stalled_conversations() == [str(chat.pk)]
