@@ -11,6 +11,9 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from assistant.compliance import holders
         from assistant.compliance.action_calls import ActionCallData
+        from assistant.compliance.mail_answers import MailAnswerData
 
         # The assistant's action calls hold the customer's case too (docs/actions.md).
         holders.register(ActionCallData())
+        # The assistant's e-mail drafts are written about the customer's case (docs/email.md).
+        holders.register(MailAnswerData())

@@ -336,3 +336,28 @@ def test_chats_recovery_of_unanswered_conversations_leaves_a_waiting_draft_alone
 
     # The chat's unanswered message is recovered; the mail waits for its agent.
     assert stalled_conversations() == [str(chat.pk)]
+
+
+def test_a_draft_is_in_the_customers_export_anonymised_by_retention_and_erased_with_them() -> None:
+    from assistant.compliance import rights
+    from assistant.compliance.retention import expire_conversations
+
+    load_demo_articles()
+    question = mail_question(
+        mail_inbox(MailAccount.AssistantMode.DRAFT), "How much does a new e-bike battery cost?"
+    )
+    answer_mail(question.pk)
+    contact = question.conversation.contact
+
+    exported = rights.export_contact(contact=contact, by=None, channel="test")
+    [draft] = exported["email_answer_drafts"]
+    assert BATTERY_TABLE in draft["text"] and draft["state"] == "drafted"
+
+    counts = expire_conversations([question.conversation_id], delete=False)
+    assert counts["mail_answers_anonymised"] == 1
+    kept = MailAnswer.objects.get(question=question)
+    assert (kept.text, kept.citations, kept.state) == ("", [], "discarded")
+    assert not drafts.open_drafts(question.conversation_id).exists()
+
+    rights.erase_contact(contact=contact, by=None, channel="test", reason="asked")
+    assert not MailAnswer.objects.exists()
