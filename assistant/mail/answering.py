@@ -46,7 +46,7 @@ from assistant.db_async import db_async
 from assistant.llm import NO_ANSWER
 from assistant.llm.base import ModelError
 from assistant.llm.types import CallResult, ChatOptions, Passage, TextDelta, ToolCallEvent
-from assistant.mail.answer_delivery import mail_answer
+from assistant.mail.answer_delivery import deliver_answer
 from assistant.mail.models import MailAccount, MailAnswer
 from assistant.privacy.guardrails import GuardrailResult
 from assistant.privacy.policy import ResidencyError
@@ -336,6 +336,6 @@ def _store(
         )
         return calls.NOTHING_SETTLED, MailAnswer.State.SKIPPED
     MailAnswer.objects.filter(pk=claim.answer_id).update(answer=message, language=language)
-    mail_answer(message)
+    deliver_answer(message)
     settled = calls.Settled(message_id=message.pk, tokens_counted=True, **checks)
     return settled, MailAnswer.State.ANSWERED

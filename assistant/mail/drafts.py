@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assistant.chat import services
 from assistant.chat.models import Message
-from assistant.mail.answer_delivery import mail_answer
+from assistant.mail.answer_delivery import deliver_answer
 from assistant.mail.models import MailAnswer
 from assistant.people import staff_name
 
@@ -99,7 +99,7 @@ def draft_send(*, draft_id: int, conversation_id: uuid.UUID, text: str | None, b
     draft.save(
         update_fields=["state", "answer", "decided_by", "decided_at", "edited", "updated_at"]
     )
-    mail_answer(message)
+    deliver_answer(message)
     return message
 
 

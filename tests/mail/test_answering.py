@@ -361,3 +361,36 @@ def test_a_draft_is_in_the_customers_export_anonymised_by_retention_and_erased_w
 
     rights.erase_contact(contact=contact, by=None, channel="test", reason="asked")
     assert not MailAnswer.objects.exists()
+
+
+async def test_desks_watching_the_conversation_see_the_answer_arrive() -> None:
+    import asyncio
+
+    from channels.layers import get_channel_layer
+
+    from assistant.chat import events
+    from assistant.db_async import db_async
+
+    await db_async(load_demo_articles)()
+    inbox = await db_async(mail_inbox)()
+    question = await db_async(mail_question)(inbox, "How much does a new e-bike battery cost?")
+    layer = get_channel_layer()
+    desk = await layer.new_channel()
+    await layer.group_add(events.conversation_group(question.conversation_id), desk)
+
+    def task() -> str:
+        from django.db import connections
+
+        try:
+            return answer_mail(question.pk)
+        finally:
+            connections.close_all()  # this thread's connection would outlive the test database
+
+    # The task runs in a thread with an event loop of its own, as in a Celery worker.
+    state = await asyncio.to_thread(task)
+
+    assert state == MailAnswer.State.ANSWERED
+    envelope = await asyncio.wait_for(layer.receive(desk), 10)
+    event = json.loads(envelope["text"])
+    assert event["type"] == "message" and event["message"]["author"]["kind"] == "assistant"
+    assert BATTERY_TABLE in event["message"]["text"]
