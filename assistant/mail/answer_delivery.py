@@ -5,6 +5,8 @@ is waiting for a mail, not in a widget that could still show it)."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.utils import timezone
 
 from assistant.chat import events
@@ -30,3 +32,14 @@ def deliver_answer(message: Message) -> None:
         inbox_id=inbox_id,
     )
     outbound_schedule(message=message, send_after=timezone.now())
+
+
+def announce_draft(conversation_id: uuid.UUID) -> None:
+    """Tell the desks that have the conversation open that a draft waits there (only desks:
+    the customer never hears of a draft). Runs inside the transaction that stored it."""
+    inbox_id = Conversation.objects.values_list("inbox_id", flat=True).get(pk=conversation_id)
+    events.publish_to_desks_on_commit(
+        conversation_id=conversation_id,
+        inbox_id=inbox_id,
+        event={"type": "mail_draft", "conversation_id": str(conversation_id)},
+    )

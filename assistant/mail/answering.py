@@ -46,7 +46,7 @@ from assistant.db_async import db_async
 from assistant.llm import NO_ANSWER
 from assistant.llm.base import ModelError
 from assistant.llm.types import CallResult, ChatOptions, Passage, TextDelta, ToolCallEvent
-from assistant.mail.answer_delivery import deliver_answer
+from assistant.mail.answer_delivery import announce_draft, deliver_answer
 from assistant.mail.models import MailAccount, MailAnswer
 from assistant.privacy.guardrails import GuardrailResult
 from assistant.privacy.policy import ResidencyError
@@ -318,6 +318,8 @@ def _store(
         drafted = pending.update(
             state=MailAnswer.State.DRAFTED, dont_know=dont_know, updated_at=timezone.now(), **fields
         )
+        if drafted:
+            announce_draft(claim.conversation_id)
         return calls.Settled(**checks), MailAnswer.State.DRAFTED if drafted else ""
     if not pending.update(state=MailAnswer.State.ANSWERED, updated_at=timezone.now()):
         return calls.NOTHING_SETTLED, ""

@@ -106,3 +106,14 @@ def test_a_draft_is_decided_once(world: Any, draft: MailAnswer) -> None:
         str(m) for m in again.context["messages"]
     ]
     assert len(answers(draft)) == 1 and OutboundMail.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "status"), [("agent_a", 200), ("agent_b", 404), ("outsider", 403)]
+)
+def test_the_drafts_fragment_is_only_for_the_conversations_agents(
+    world: Any, draft: MailAnswer, name: str, status: int
+) -> None:
+    response = client_for(world, name).get(f"/desk/c/{draft.conversation_id}/mail-drafts/")
+    assert response.status_code == status
+    assert ("A new battery costs €649." in response.content.decode()) == (status == 200)

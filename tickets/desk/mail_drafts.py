@@ -7,9 +7,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from assistant.mail import drafts
 from tickets import access
@@ -23,6 +23,17 @@ class DraftSendForm(forms.Form):
 
 def _back(conversation_id: str) -> HttpResponse:
     return redirect("desk-conversation", conversation_id=conversation_id)
+
+
+@require_GET
+@desk_required
+def drafts_fragment(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    """The conversation's open drafts, for the page to refresh when the assistant wrote one."""
+    conversation = access.conversation_for(request.user, conversation_id)
+    if conversation is None:
+        raise Http404
+    context = {"mail_drafts": list(drafts.open_drafts(conversation.pk))}
+    return render(request, "desk/_mail_drafts.html", context)
 
 
 @require_POST

@@ -18,6 +18,11 @@ urlpatterns = [
         "desk/c/<uuid:conversation_id>/ticket", views.update_ticket, name="desk-conversation-ticket"
     ),
     path(
+        "desk/c/<uuid:conversation_id>/mail-drafts/",
+        mail_drafts.drafts_fragment,
+        name="desk-mail-drafts",
+    ),
+    path(
         "desk/c/<uuid:conversation_id>/mail-drafts/<int:draft_id>/send",
         mail_drafts.send,
         name="desk-mail-draft-send",
