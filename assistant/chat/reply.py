@@ -592,7 +592,9 @@ class ReplyTurn:
         """The whole answer is in: check it, show the rest of it if the checks let it through
         unchanged, and have the call store it on its way out."""
         context = self.context
-        checked = await _check(context, guard.text.strip(), passages, self.action_results)
+        checked = await check_turn_answer(
+            context, guard.text.strip(), passages, self.action_results
+        )
         if checked.action == "replace":
             logger.warning("Replaced an unsafe answer in conversation %s", context.conversation_id)
         elif checked.action != "handoff" and checked.shown_unchanged:
@@ -678,7 +680,7 @@ def _store_answer(
     dont_know = not grounded_by_action and (
         not passages or (result is not None and result.finish_reason == NO_ANSWER)
     )
-    citations = [] if dont_know else _citations(text, passages)
+    citations = [] if dont_know else answer_citations(text, passages)
     message = services.assistant_message_store(
         conversation_id=conversation_id,
         language=language,
@@ -708,7 +710,7 @@ async def _apply_classification(
         await _handoff(context, verdict.reason)
 
 
-def _citations(text: str, passages: list[Passage]) -> list[dict[str, str]]:
+def answer_citations(text: str, passages: list[Passage]) -> list[dict[str, str]]:
     """The sources shown under an answer: the passages it cites by number or title, else those
     its statements came from (one link per article). Never a passage it did not use, such as
     the search's first when the answer quotes another."""
@@ -723,7 +725,7 @@ def _citations(text: str, passages: list[Passage]) -> list[dict[str, str]]:
     return list(links.values())
 
 
-async def _check(
+async def check_turn_answer(
     context: TurnContext, text: str, passages: list[Passage], action_results: list[str]
 ) -> GuardrailResult:
     """Output checks before the answer is stored for good: links only to allowed hosts, no

@@ -31,7 +31,13 @@ def stalled_conversations() -> list[str]:
     )
     return [
         str(pk)
-        for pk in Conversation.objects.filter(state=Conversation.State.BOT, updated_at__lt=cutoff)
+        # E-mail is answered by its own task (assistant/mail/answering.py), once per message,
+        # and in "draft" mode a customer's mail stays last until an agent approves the draft.
+        for pk in Conversation.objects.filter(
+            state=Conversation.State.BOT,
+            updated_at__lt=cutoff,
+            channel=Conversation.Channel.CHAT,
+        )
         .annotate(last_author=Subquery(last_author))
         .filter(last_author=Message.Author.CUSTOMER)
         .values_list("pk", flat=True)[:100]

@@ -9,6 +9,10 @@ class MailConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from assistant.chat.signals import message_stored
         from assistant.mail import receivers
+        from assistant.mail.answer_tasks import queue_answer
 
         receivers.connect()
+        # The assistant answers customers' e-mails (assistant/mail/answering.py).
+        message_stored.connect(queue_answer, dispatch_uid="mail.answer_customer_mail")

@@ -7,6 +7,7 @@ unique per address, so a message fetched twice is stored once.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -190,3 +191,74 @@ class OutboundMail(models.Model):
 
     def __str__(self) -> str:
         return self.message_id
+
+
+class MailAnswer(models.Model):
+    """The assistant's answer to one customer e-mail: the guard that makes it one, and, in
+    "draft" mode, the draft an agent sends or discards.
+
+    One row per customer message (``question`` is unique): the task that answers it claims the
+    row first, and the answer is stored in the same transaction that moves the row out of
+    ``pending``, so a task that runs twice answers once. A draft is kept here, not as a chat
+    message, because the customer must never see it (the widget, the transcript's exports and
+    the model's history read messages); it becomes the assistant's message when an agent
+    approves it, and ``decided_by`` records who did."""
+
+    class Mode(models.TextChoices):
+        ANSWER = "answer", _("Answer")
+        DRAFT = "draft", _("Draft")
+
+    class State(models.TextChoices):
+        # Claimed by a task that is writing it (or crashed doing so: reclaimed after a while).
+        PENDING = "pending", _("Being written")
+        ANSWERED = "answered", _("Answered")
+        DRAFTED = "drafted", _("Waiting for an agent's approval")
+        SENT = "sent", _("Approved and sent")
+        DISCARDED = "discarded", _("Discarded")
+        # A person should answer (a handoff rule, the model, a failure); ``reason`` says why.
+        HANDED_OFF = "handed_off", _("Handed to a person")
+        # Nothing to answer any more: a later message is answered instead, or a person took
+        # the conversation over meanwhile.
+        SKIPPED = "skipped", _("Not answered")
+
+    conversation = models.ForeignKey(
+        "chat.Conversation", on_delete=models.CASCADE, related_name="mail_answers"
+    )
+    question = models.OneToOneField(
+        "chat.Message", on_delete=models.CASCADE, related_name="mail_answer"
+    )
+    mode = models.CharField(max_length=8, choices=Mode.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    reason = models.CharField(max_length=40, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=1)
+    # The draft as the assistant wrote it (checked by the output guardrails), its sources and
+    # the language it is written in.
+    text = models.TextField(blank=True, default="")
+    citations = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=16, blank=True, default="")
+    dont_know = models.BooleanField(default=False)
+    # The assistant's message it became (answered, or sent after approval).
+    answer = models.OneToOneField(
+        "chat.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who sent or discarded the draft, when, and whether they changed its text first.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    edited = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("assistant's e-mail answer")
+        verbose_name_plural = _("assistant's e-mail answers")
+        indexes = [
+            # The desk asks for a conversation's open drafts on every page view.
+            models.Index(
+                fields=["conversation"], condition=Q(state="drafted"), name="mail_answer_drafts"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mode}:{self.state}"

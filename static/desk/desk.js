@@ -402,6 +402,18 @@
           presenceLine.hidden = false;
           break;
         }
+        case "mail_draft": {
+          // The assistant drafted an answer to an e-mail: show it without reloading the page
+          // (an agent's half-written reply stays as it is).
+          const drafts = document.querySelector("[data-mail-drafts]");
+          if (drafts) {
+            fetch(drafts.dataset.mailDrafts, { credentials: "same-origin" })
+              .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
+              .then((html) => { drafts.innerHTML = html; })
+              .catch(() => {});
+          }
+          break;
+        }
         case "note": {
           const notes = document.querySelector("[data-notes]");
           if (notes && !notes.querySelector('[data-note-id="' + frame.note.id + '"]')) {

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from tickets.desk import articles, attachments, bulk, contacts, gaps, privacy, views
+from tickets.desk import articles, attachments, bulk, contacts, gaps, mail_drafts, privacy, views
 
 urlpatterns = [
     path("desk/", views.home, name="desk-home"),
@@ -16,6 +16,21 @@ urlpatterns = [
     path("desk/c/<uuid:conversation_id>/note", views.add_note, name="desk-conversation-note"),
     path(
         "desk/c/<uuid:conversation_id>/ticket", views.update_ticket, name="desk-conversation-ticket"
+    ),
+    path(
+        "desk/c/<uuid:conversation_id>/mail-drafts/",
+        mail_drafts.drafts_fragment,
+        name="desk-mail-drafts",
+    ),
+    path(
+        "desk/c/<uuid:conversation_id>/mail-drafts/<int:draft_id>/send",
+        mail_drafts.send,
+        name="desk-mail-draft-send",
+    ),
+    path(
+        "desk/c/<uuid:conversation_id>/mail-drafts/<int:draft_id>/discard",
+        mail_drafts.discard,
+        name="desk-mail-draft-discard",
     ),
     path("desk/c/<uuid:conversation_id>/canned/<int:canned_id>", views.canned, name="desk-canned"),
     path("desk/t/new/", views.new_ticket, name="desk-new-ticket"),

@@ -21,6 +21,7 @@ from assistant.chat.models import Conversation
 from assistant.chat.suggestions import NoGroundedDraft, draft_reply
 from assistant.errors import Refused
 from assistant.llm.base import ModelError
+from assistant.mail.drafts import approvers, open_drafts
 from assistant.usage.models import ModelCall
 from tickets import access, services
 from tickets.alerts import desk as alerts
@@ -189,9 +190,12 @@ def conversation_page(request: HttpRequest, conversation_id: str) -> HttpRespons
     # The assistant's action calls, each under the message it belongs to (what, arguments,
     # outcome, who confirmed).
     action_calls = action_selectors.calls_by_message(conversation.pk, messages)
+    # Who approved the assistant's e-mail drafts that were sent ("draft" mode).
+    approved = approvers(conversation.pk)
     for message in messages:
         message.guardrail_findings = flagged.get(message.pk)  # type: ignore[attr-defined]
         message.action_calls = action_calls.get(message.seq, [])  # type: ignore[attr-defined]
+        message.approved_by = approved.get(message.pk)  # type: ignore[attr-defined]
     earlier = (
         Conversation.objects.filter(contact=conversation.contact)
         .exclude(pk=conversation.pk)
@@ -213,6 +217,8 @@ def conversation_page(request: HttpRequest, conversation_id: str) -> HttpRespons
         else [],
         "earlier": earlier,
         "canned": _canned_replies(conversation.inbox_id, request.user),
+        # The assistant's e-mail answers waiting for an agent's approval ("draft" mode).
+        "mail_drafts": list(open_drafts(conversation.pk)),
         "is_mine": conversation.state == Conversation.State.AGENT
         and conversation.assigned_agent_id == request.user.pk,
     }

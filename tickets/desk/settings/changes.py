@@ -38,6 +38,8 @@ ACTIONS = {
     "action_created": _("action created"),
     "action_updated": _("action changed"),
     "action_deleted": _("action deleted"),
+    "relay_key_created": _("e-mail relay key created"),
+    "relay_key_rotated": _("e-mail relay key replaced"),
 }
 # Long lists (a year of public holidays) are summed up rather than printed in full.
 MAX_LIST_ITEMS = 4

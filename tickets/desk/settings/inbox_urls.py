@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tickets.desk.settings import inboxes
+from tickets.desk.settings import inboxes, mail
 
 urlpatterns = [
     path("desk/settings/inboxes/", inboxes.inbox_list, name="desk-settings-inboxes"),
@@ -26,6 +26,26 @@ urlpatterns = [
         "desk/settings/inboxes/<int:inbox_id>/privacy",
         inboxes.inbox_privacy,
         name="desk-settings-inbox-privacy",
+    ),
+    path(
+        "desk/settings/inboxes/<int:inbox_id>/mail/",
+        mail.mail_settings,
+        name="desk-settings-inbox-mail",
+    ),
+    path(
+        "desk/settings/inboxes/<int:inbox_id>/mail/save",
+        mail.mail_settings_save,
+        name="desk-settings-inbox-mail-save",
+    ),
+    path(
+        "desk/settings/inboxes/<int:inbox_id>/mail/test",
+        mail.mail_connection_test,
+        name="desk-settings-inbox-mail-test",
+    ),
+    path(
+        "desk/settings/inboxes/<int:inbox_id>/mail/relay-key",
+        mail.mail_relay_key,
+        name="desk-settings-inbox-mail-relay-key",
     ),
     path(
         "desk/settings/inboxes/<int:inbox_id>/<slug:section>",
