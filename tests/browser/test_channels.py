@@ -35,13 +35,21 @@ SUBJECT = "Broken pedal on order 10423"
 
 
 def shoot(page: Any, name: str) -> None:
-    """Photograph the page at desktop and phone size (the phone shot last, then back)."""
+    """Photograph the page at desktop and phone size. Each size is loaded afresh, so the charts
+    are drawn for that width, as a person opening the page on that screen sees them."""
     SCREENS.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size(DESKTOP)
-    page.screenshot(path=str(SCREENS / f"channels-{name}-desktop.png"), full_page=True)
+    for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        page.reload()
+        page.wait_for_load_state("networkidle")
+        _wait_for_charts(page)
+        page.screenshot(path=str(SCREENS / f"channels-{name}-{size}.png"), full_page=True)
+    # The phone's page has no horizontal scrolling.
     page.set_viewport_size(PHONE)
-    page.screenshot(path=str(SCREENS / f"channels-{name}-phone.png"), full_page=True)
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.set_viewport_size(DESKTOP)
+    page.reload()
 
 
 def in_german(text: str) -> str:
