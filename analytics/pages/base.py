@@ -75,7 +75,12 @@ class Page:
     def definitions(self) -> list[tuple[Label, Label]]:
         """What the page's "How these numbers are counted" panel lists, in order."""
         cards = [(card.label, card.definition) for card in self.cards if card.definition]
-        return [(definitions.COUNTED_WHEN_LABEL, definitions.COUNTED_WHEN), *cards, *self.rules]
+        return [
+            (definitions.COUNTED_WHEN_LABEL, definitions.COUNTED_WHEN),
+            (definitions.CHANNEL_LABEL, definitions.CHANNEL),
+            *cards,
+            *self.rules,
+        ]
 
 
 class Names:

@@ -221,6 +221,8 @@ def test_every_page_can_be_filtered_by_channel_and_keeps_the_filter(
     assert '<option value="email" selected>E-mail</option>' in html
     # Links to the conversations behind the numbers carry the filter along.
     assert "channel=email" in html
+    # "How these numbers are counted" says what a channel is, once.
+    assert html.count("A chat the customer continued by e-mail stays a chat.") == 1
 
 
 def test_a_filtered_overview_counts_only_that_channel(
