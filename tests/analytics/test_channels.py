@@ -223,6 +223,12 @@ def test_every_page_can_be_filtered_by_channel_and_keeps_the_filter(
     assert "channel=email" in html
     # "How these numbers are counted" says what a channel is, once.
     assert html.count("A chat the customer continued by e-mail stays a chat.") == 1
+    # Channel is a breakdown too, on every page that breaks numbers down.
+    broken_down = _get(manager, page, by="channel")
+    assert broken_down.status_code == 200
+    if page in ("overview", "response_times", "csat"):
+        tables = broken_down.content.decode().split('data-testid="table-', 1)[1]
+        assert re.search(r"<td[^>]*>(<a [^>]*>)?E-mail(</a>)?</td>", tables)
 
 
 def test_a_filtered_overview_counts_only_that_channel(
