@@ -173,6 +173,22 @@ def test_an_agent_sees_and_filters_an_email_conversation_in_the_queue(
         assert rows.get_by_role("img", name="Chat").count() == 1
         assert rows.get_by_text(SUBJECT).count() == 1
         assert rows.get_by_text(SUBJECT).is_visible()
+        # The icons are drawn by the style sheet from the desk's own static files (no inline
+        # SVG in the page, where a message could never be told apart from the interface).
+        drawn = page.evaluate(
+            """async () => Promise.all([...document.querySelectorAll('[data-testid=channel]')]
+                .map(async (icon) => {
+                    const mask = getComputedStyle(icon).webkitMaskImage;
+                    const answer = await fetch(mask.slice(5, -2));
+                    const file = `channel-${icon.dataset.channel}.svg`;
+                    return [icon.dataset.channel, mask.includes(file), answer.ok,
+                            answer.headers.get('content-type')];
+                }))"""
+        )
+        assert sorted(drawn) == [
+            ["chat", True, True, "image/svg+xml"],
+            ["email", True, True, "image/svg+xml"],
+        ]
         shoot(page, "queue")
 
         page.get_by_test_id("channel-filter").select_option(label="E-mail")
