@@ -42,6 +42,8 @@ def actions_table(scope: Scope) -> Table:
         calls = calls.filter(inbox_id=scope.inbox)
     if scope.inboxes is not None:
         calls = calls.filter(inbox_id__in=scope.inboxes)
+    if scope.channel is not None:
+        calls = calls.filter(conversation__channel=scope.channel)
     succeeded = Q(status=Status.SUCCEEDED)
     resolved = succeeded & Q(conversation__state=Conversation.State.RESOLVED)
     rows = (

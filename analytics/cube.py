@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 # Dimension name -> column in the fact table and in ConversationHourly/Daily.
 CONVERSATION_DIMENSIONS: dict[str, str] = {
     "inbox": "inbox_id",
+    "channel": "channel",
     "language": "language",
     "topic": "topic",
     "team": "team_id",
@@ -22,22 +23,27 @@ CONVERSATION_DIMENSIONS: dict[str, str] = {
     "model": "model",
 }
 
+# Every figure can be filtered by channel (chat or e-mail), so every level but the grand total
+# also groups by channel: with two channels that at most doubles a level's rows, and a page
+# filtered by channel reads the same level as the unfiltered page.
 CONVERSATION_LEVELS: tuple[tuple[str, ...], ...] = (
     (),
-    ("inbox",),
-    ("language",),
-    ("topic",),
-    ("team",),
-    ("team", "agent"),
-    ("route", "model"),
-    ("inbox", "route", "model"),
-    ("inbox", "language", "topic", "team", "agent", "route", "model"),
+    ("channel",),
+    ("inbox", "channel"),
+    ("language", "channel"),
+    ("topic", "channel"),
+    ("team", "channel"),
+    ("team", "agent", "channel"),
+    ("route", "model", "channel"),
+    ("inbox", "route", "model", "channel"),
+    ("inbox", "channel", "language", "topic", "team", "agent", "route", "model"),
 )
 
 # Model calls: every level keeps provider, model and currency (the Models table's rows; costs
-# in different currencies are never added up).
+# in different currencies are never added up). A call's channel is its conversation's.
 CALL_DIMENSIONS: dict[str, str] = {
     "inbox": "inbox_id",
+    "channel": "channel",
     "route": "route",
     "provider": "provider",
     "model": "model",
@@ -47,8 +53,9 @@ CALL_DIMENSIONS: dict[str, str] = {
 
 CALL_LEVELS: tuple[tuple[str, ...], ...] = (
     ("provider", "model", "currency"),
-    ("route", "provider", "model", "currency"),
-    ("inbox", "route", "provider", "model", "purpose", "currency"),
+    ("channel", "provider", "model", "currency"),
+    ("channel", "route", "provider", "model", "currency"),
+    ("inbox", "channel", "route", "provider", "model", "purpose", "currency"),
 )
 
 

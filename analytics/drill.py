@@ -41,6 +41,7 @@ METRICS: dict[str, tuple[Any, Q]] = {
 
 DIMENSIONS = {
     "inbox": "inbox_id",
+    "channel": "channel",
     "language": "language",
     "topic": "topic",
     "team": "team_id",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics import cube, zones
 from analytics.sources import Scope
+from assistant.chat.models import Conversation
 from tickets.models import Team
 
 PRESETS = (
@@ -29,6 +30,7 @@ PRESETS = (
 )
 BREAKDOWNS = (
     ("inbox", _("Inbox")),
+    ("channel", _("Channel")),
     ("language", _("Language")),
     ("topic", _("Topic")),
     ("team", _("Team")),
@@ -50,7 +52,7 @@ class ZoneField(forms.ChoiceField):
 
 def _distinct(column: str, level: tuple[str, ...]) -> list[str]:
     """Values of a dimension that occur at all, read from the small daily rollup level."""
-    index = cube.CONVERSATION_LEVELS.index(level)
+    index = cube.pick_level(cube.CONVERSATION_LEVELS, level)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT {column} FROM analytics_conversationdaily "
@@ -111,6 +113,11 @@ class FilterForm(forms.Form):
     )
     tz = ZoneField(label=_("Time zone"))
     inbox = forms.TypedChoiceField(label=_("Inbox"), coerce=int, required=False, empty_value=None)
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        required=False,
+        choices=[("", _("All channels")), *Conversation.Channel.choices],
+    )
     team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False, empty_value=None)
     agent = forms.TypedChoiceField(label=_("Agent"), coerce=int, required=False, empty_value=None)
     language = forms.ChoiceField(label=_("Language"), required=False)
@@ -179,6 +186,7 @@ class FilterForm(forms.Form):
             end=local_midnight(end_date + timedelta(days=1), tz),
             tz=data["tz"],
             inbox=data.get("inbox"),
+            channel=data.get("channel") or None,
             team=data.get("team"),
             agent=data.get("agent"),
             language=data.get("language") or None,

@@ -4,9 +4,10 @@ The shape follows a small online shop's support: volume grows over the period an
 business hours; three inboxes of different sizes; six languages; about a quarter of
 conversations go to a human (for the reasons the product records), agents answer in minutes and
 resolve in hours (some across midnight or over days); a third of resolved conversations are
-rated; some customers come back within the reopen window. The busiest inbox splits new
-conversations between two model routes for the last 120 days, the second route on a cheaper
-model that hands off a little more often, so the model comparison has something to find.
+rated; some customers come back within the reopen window; one in five came by e-mail. The
+busiest inbox splits new conversations between two model routes for the last 120 days, the
+second route on a cheaper model that hands off a little more often, so the model comparison has
+something to find.
 
 Every row is written with INSERT ... SELECT from temporary tables; random() is seeded, and
 parallel query is off for the session, so a seed gives the same history every time.
@@ -40,6 +41,8 @@ REASONS = (
     ("model_error", 0.04),
     ("vip", 0.04),
 )
+# Conversations that came by e-mail (with a subject) rather than the website chat.
+EMAIL_SHARE = 0.2
 LANGUAGES = (("en", 0.55), ("de", 0.15), ("es", 0.10), ("zh-hans", 0.10), ("fr", 0.05),
              ("ja", 0.05))  # fmt: skip
 TOPICS = (("order status", 0.22), ("returns", 0.15), ("shipping", 0.14), ("billing", 0.10),
@@ -225,7 +228,7 @@ def _specs(cursor, n: int, start: datetime, days: int, inbox_ids: list[int],
                    random() AS u_route, random() AS u_human, random() AS u_reason,
                    random() AS u_agent, random() AS u_resolved, random() AS u_rated,
                    random() AS u_score, random() AS u_more, random() AS u_sla, random() AS u_err,
-                   random() AS u_reopen,
+                   random() AS u_reopen, random() AS u_channel,
                    {NORMAL} AS z1, {NORMAL} AS z2, {NORMAL} AS z3, {NORMAL} AS z4
             FROM inboxed p
         ),
@@ -319,7 +322,7 @@ def _write(cursor, now: datetime) -> tuple[int, int, int]:
         "id, inbox_id, contact_id, state, language, model_route, last_seq, tokens_used, "
         "assigned_agent_id, handoff_reason, dont_know_streak, summary, topic, csat_score, "
         "csat_comment, created_at, updated_at, first_response_at, first_human_response_at, "
-        "handoff_at, resolved_at",
+        "handoff_at, resolved_at, channel, subject",
         """
         SELECT c.id, c.inbox_id, c.contact_id,
                CASE WHEN c.resolved THEN 'resolved' WHEN c.human THEN 'agent' ELSE 'bot' END,
@@ -328,9 +331,13 @@ def _write(cursor, now: datetime) -> tuple[int, int, int]:
                0, CASE WHEN c.human THEN c.agent_id END,
                CASE WHEN c.human THEN c.reason ELSE '' END, 0, '', c.topic, c.csat, '',
                c.created_at, coalesce(c.resolved_at, c.agent_at, c.assistant_at),
-               c.assistant_at, c.agent_at, c.handoff_at, c.resolved_at
+               c.assistant_at, c.agent_at, c.handoff_at, c.resolved_at,
+               CASE WHEN c.u_channel < %(email_share)s THEN 'email' ELSE 'chat' END,
+               CASE WHEN c.u_channel < %(email_share)s
+                    THEN 'Question about ' || coalesce(nullif(c.topic, ''), 'my order') ELSE '' END
         FROM gen_c c
         """,
+        {"email_share": EMAIL_SHARE},
     )
     # Messages: customer, assistant, maybe another exchange; for human conversations the agent
     # answers after the handoff, and maybe once more.

@@ -67,9 +67,9 @@ CALL_SPARSE_METRICS = ("ttft",)
 
 # Model calls as rows `f`, from the raw tables; {where} restricts `mc`.
 CALLS_SELECT = """
-SELECT mc.created_at, mc.inbox_id, coalesce(c.model_route, '') AS route, mc.provider, mc.model,
-       mc.purpose, mc.currency, mc.outcome, mc.fallback_used, mc.input_tokens, mc.output_tokens,
-       mc.cost, mc.duration_ms, mc.time_to_first_token_ms
+SELECT mc.created_at, mc.inbox_id, c.channel, coalesce(c.model_route, '') AS route,
+       mc.provider, mc.model, mc.purpose, mc.currency, mc.outcome, mc.fallback_used,
+       mc.input_tokens, mc.output_tokens, mc.cost, mc.duration_ms, mc.time_to_first_token_ms
 FROM chat_modelcall mc
 LEFT JOIN chat_conversation c ON c.id = mc.conversation_id
 WHERE {where}

@@ -25,6 +25,8 @@ class ConversationFact(models.Model):
     conversation_id = models.UUIDField(primary_key=True)
     created_at = models.DateTimeField()
     inbox_id = models.IntegerField()
+    # Where the conversation started: "chat" or "email" (a chat continued by e-mail stays chat).
+    channel = models.CharField(max_length=16, default="chat")
     language = models.CharField(max_length=16)
     topic = models.CharField(max_length=64)
     route = models.CharField(max_length=64)
@@ -69,6 +71,7 @@ class ConversationRollup(models.Model):
     period = models.DateTimeField()
     level = models.PositiveSmallIntegerField()
     inbox_id = models.IntegerField(null=True)
+    channel = models.CharField(max_length=16, null=True)  # noqa: DJ001
     language = models.CharField(max_length=16, null=True)  # noqa: DJ001 (NULL: not grouped)
     topic = models.CharField(max_length=64, null=True)  # noqa: DJ001
     team_id = models.IntegerField(null=True)
@@ -125,6 +128,9 @@ class ModelCallRollup(models.Model):
     period = models.DateTimeField()
     level = models.PositiveSmallIntegerField()
     inbox_id = models.IntegerField(null=True)
+    # The channel of the call's conversation; NULL (a real value in a level that groups by
+    # channel) for calls made outside any conversation.
+    channel = models.CharField(max_length=16, null=True)  # noqa: DJ001
     route = models.CharField(max_length=64, null=True)  # noqa: DJ001
     provider = models.CharField(max_length=64, null=True)  # noqa: DJ001
     model = models.CharField(max_length=128, null=True)  # noqa: DJ001

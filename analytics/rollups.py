@@ -274,10 +274,13 @@ def _days(start: datetime, end: datetime) -> list[datetime]:
 
 
 def _earliest_activity() -> datetime | None:
+    # Facts count too: they outlive conversations deleted by retention, and a backfill that
+    # started after those were deleted (a rebuild after a migration) must still roll them up.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT least((SELECT min(created_at) FROM chat_conversation), "
-            "(SELECT min(created_at) FROM chat_modelcall))"
+            "(SELECT min(created_at) FROM chat_modelcall), "
+            "(SELECT min(created_at) FROM analytics_conversationfact))"
         )
         return cursor.fetchone()[0]
 

@@ -40,6 +40,7 @@ class Scope:
     end: datetime
     tz: str = "UTC"
     inbox: int | None = None
+    channel: str | None = None
     team: int | None = None
     agent: int | None = None
     language: str | None = None
@@ -48,7 +49,7 @@ class Scope:
     inboxes: tuple[int, ...] | None = None
 
     def conversation_filters(self) -> dict[str, Any]:
-        names = ("inbox", "team", "agent", "language", "route", "model")
+        names = ("inbox", "channel", "team", "agent", "language", "route", "model")
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
 
@@ -102,6 +103,9 @@ def _call_query(scope: Scope, by: Sequence[str], unit: str | None) -> Query:
     if scope.inboxes is not None:
         where.append("r.inbox_id = ANY(%(f_inboxes)s)")
         params["f_inboxes"] = list(scope.inboxes)
+    if scope.channel is not None:
+        where.append("r.channel = %(f_channel)s")
+        params["f_channel"] = scope.channel
     if scope.route is not None:
         where.append("r.route = %(f_route)s")
         params["f_route"] = scope.route
@@ -117,6 +121,8 @@ def _call_needs(scope: Scope, by: Sequence[str]) -> set[str]:
     needed = set(by)
     if scope.inbox is not None or scope.inboxes is not None:
         needed.add("inbox")
+    if scope.channel is not None:
+        needed.add("channel")
     if scope.route is not None:
         needed.add("route")
     if scope.model is not None:
@@ -341,7 +347,7 @@ def call_groups(
     source: Source = "rollup",
 ) -> dict[tuple[Any, ...], Group]:
     """Model calls made in the scope (team, agent and language filters do not apply: a call
-    belongs to an inbox and a route, not to a person)."""
+    belongs to an inbox, a channel and a route, not to a person)."""
     query = _call_query(scope, by, unit)
     if source == "rollup":
         level = cube.pick_level(cube.CALL_LEVELS, _call_needs(scope, by))

@@ -165,6 +165,7 @@ EXPORT_COLUMNS = (
     ("conversation_id", "text"),
     ("created_at", "text"),
     ("inbox_id", "int"),
+    ("channel", "text"),
     ("language", "text"),
     ("topic", "text"),
     ("route", "text"),
@@ -240,6 +241,7 @@ def conversations(request: HttpRequest) -> HttpResponse:
         {
             "fact": fact,
             "inbox": names.of("inbox", fact.inbox_id),
+            "channel": names.of("channel", fact.channel),
             "language": names.of("language", fact.language),
             "agent": names.agent(fact.agent_id) if fact.agent_id else "",
             "team": names.of("team", fact.team_id) if fact.team_id else "",

@@ -7,7 +7,9 @@ morning and again in the evening (Amsterdam time), growing slowly over the perio
 answer cites the article) and questions they do not (flagged unanswered, some handed off for
 it); hand-offs for the reasons the product records, agents answering in minutes during business
 hours and the next morning outside them; ratings, resolutions, tickets, and a model call with
-tokens, cost and latency for every answer, classification and summary.
+tokens, cost and latency for every answer, classification and summary. About one conversation
+in five came by e-mail (assistant/demo_mail.py), with a subject, and is answered in one piece
+after tens of seconds rather than streamed within a few, as the e-mail assistant does.
 
 Every contact of the history is marked `is_demo`, so `remove_history` deletes exactly the
 history (its conversations, messages, model calls and tickets hang off those contacts) and never
@@ -33,6 +35,7 @@ from django.utils import timezone
 
 from assistant.chat.models import Contact, Conversation, Inbox, Message
 from assistant.demo import DEMO_INBOX_KEY, DEMO_TIME_ZONE
+from assistant.demo_mail import EMAIL_SHARE, email_address, email_subject
 from assistant.demo_texts import AGENT_REPLIES, ANSWERED, DONT_KNOW, GAPS, THANKS, Answered, Gap
 from assistant.knowledge.models import Article
 from assistant.llm.pricing import PriceTable
@@ -200,8 +203,15 @@ class _Generator:
             or _in_language(GAPS if unanswered else ANSWERED, "en")
         )
         language = pick.language
+        by_mail = rng.random() < EMAIL_SHARE
+        name = _customer_name(rng)
         contact = Contact(
-            id=uuid.uuid4(), inbox=inbox, name=_customer_name(rng), language=language, is_demo=True
+            id=uuid.uuid4(),
+            inbox=inbox,
+            name=name,
+            email=email_address(rng, name) if by_mail else "",
+            language=language,
+            is_demo=True,
         )
         contact.created_at = contact.last_seen_at = created_at
         lite = inbox == self.web and rng.random() < LITE_SHARE
@@ -212,11 +222,16 @@ class _Generator:
             language=language,
             model_route="reply-lite" if lite else "reply",
             topic=pick.topic,
+            channel=Conversation.Channel.EMAIL if by_mail else Conversation.Channel.CHAT,
+            subject=email_subject(rng, pick.topic, language) if by_mail else "",
         )
         conversation.created_at = created_at
         thread = _Thread(conversation, rows)
         thread.say(Message.Author.CUSTOMER, pick.question, created_at)
-        answered_at = self._after(created_at, 2.6 if lite else 3.4, 0.35)
+        # A mail is fetched, then answered in one piece by a worker: tens of seconds, not a
+        # streamed first token.
+        first_answer = 25.0 if by_mail else 2.6 if lite else 3.4
+        answered_at = self._after(created_at, first_answer, 0.35)
         if isinstance(pick, Answered):
             title, url = self.urls.get(pick.slug, (pick.slug, ""))
             cites = [{"title": title, "url": url}] if url else []
@@ -324,7 +339,7 @@ class _Generator:
             inbox_id=conversation.inbox_id,
             contact_id=conversation.contact_id,
             conversation=conversation,
-            subject=question[:250],
+            subject=(conversation.subject or question)[:250],
             status=Ticket.Status.SOLVED if solved else Ticket.Status.OPEN,
             channel=Ticket.Channel.CHAT,
             assignee=conversation.assigned_agent,

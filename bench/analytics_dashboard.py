@@ -61,6 +61,11 @@ def queries(now: datetime) -> list[tuple[str, Callable[[str], Any]]]:
         ("compare: two routes of one inbox, 120 days",
          lambda s: sources.conversation_groups(
              scope(120, inbox=first_inbox()), by=("route",), sparse=("frt_a",), source=s)),
+        ("filtered: e-mail only, medians, 30 days",
+         lambda s: sources.conversation_groups(
+             scope(30, channel="email"), sparse=durations, source=s)),
+        ("filtered: e-mail only, model cost per day, 30 days",
+         lambda s: sources.call_groups(scope(30, channel="email"), unit="day", source=s)),
         ("filtered: inbox + language + team, 90 days",
          lambda s: sources.conversation_groups(
              scope(90, inbox=first_inbox(), language="de", team=first_team()),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from analytics.forms import Selection
 from analytics.pages import definitions
 from analytics.tables import Chart, Column, Label, Table
-from assistant.chat.models import Inbox
+from assistant.chat.models import Conversation, Inbox
 from assistant.people import staff_name
 from tickets.models import Team
 
@@ -26,6 +26,7 @@ TOP_SERIES = 8
 # Lazy: a label translated at import would stay in the language the process started in.
 DIMENSIONS: dict[str, Label] = {
     "inbox": gettext_lazy("Inbox"),
+    "channel": gettext_lazy("Channel"),
     "language": gettext_lazy("Language"),
     "topic": gettext_lazy("Topic"),
     "team": gettext_lazy("Team"),
@@ -74,7 +75,12 @@ class Page:
     def definitions(self) -> list[tuple[Label, Label]]:
         """What the page's "How these numbers are counted" panel lists, in order."""
         cards = [(card.label, card.definition) for card in self.cards if card.definition]
-        return [(definitions.COUNTED_WHEN_LABEL, definitions.COUNTED_WHEN), *cards, *self.rules]
+        return [
+            (definitions.COUNTED_WHEN_LABEL, definitions.COUNTED_WHEN),
+            (definitions.CHANNEL_LABEL, definitions.CHANNEL),
+            *cards,
+            *self.rules,
+        ]
 
 
 class Names:
@@ -109,7 +115,16 @@ class Names:
             return value or _("(no topic)")
         if dimension == "model":
             return value or _("(no reply)")
+        if dimension == "channel":
+            return channel_label(value)
         return str(value) if value not in (None, "") else _("(none)")
+
+
+def channel_label(value: str | None) -> str:
+    """A channel as people say it ("Chat", "E-mail"); calls outside any conversation have none."""
+    if value is None:
+        return _("(no conversation)")
+    return str(Conversation.Channel(value).label) if value in Conversation.Channel else value
 
 
 def drill_url(selection: Selection, **params: Any) -> str:

@@ -16,6 +16,12 @@ COUNTED_WHEN = gettext_lazy(
     "Every conversation counts in the period it started in, whatever happened later. Numbers "
     "about conversations still open can change until they are resolved."
 )
+CHANNEL_LABEL = gettext_lazy("Channel")
+CHANNEL = gettext_lazy(
+    "Chat or e-mail: where the conversation started. A chat the customer continued by e-mail "
+    "stays a chat. The channel filter applies to every number, model calls included (a call "
+    "counts under its conversation's channel)."
+)
 CONVERSATIONS = gettext_lazy("Conversations started in the range that match the filters.")
 AUTOMATED = gettext_lazy(
     "Resolved with no person involved (no handoff, no agent message), not reopened within the "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +53,9 @@ BREAKDOWN = TableSpec(
         Column("csat", gettext_lazy("CSAT"), "float1", "rated"),
     ),
 )
+# Conversations per channel, whatever the breakdown chosen: the overview always says how much
+# came by chat and how much by e-mail, with each channel's outcomes beside its volume.
+CHANNELS = replace(BREAKDOWN, id="channels", title=gettext_lazy("By channel"))
 HANDOFF_REASONS = TableSpec(
     "handoff_reasons",
     gettext_lazy("Handoff reasons"),
@@ -75,7 +79,9 @@ def overview(selection: Selection) -> Page:
     series = sources.conversation_groups(selection.scope, by=(selection.by,), unit=selection.unit)
     page.charts.append(_volume_chart(selection, series))
     page.charts.append(_rates_chart(selection, series))
-    page.tables.append(_breakdown(selection, total))
+    page.tables.append(_breakdown(selection, total, selection.by, BREAKDOWN))
+    if selection.by != "channel":
+        page.tables.append(_breakdown(selection, total, "channel", CHANNELS))
     reasons = _reasons(total)
     page.tables.append(reasons)
     page.charts.append(
@@ -226,11 +232,10 @@ def _rates_chart(selection: Selection, series: dict[Any, Group]) -> Chart:
     )
 
 
-def _breakdown(selection: Selection, total: ConversationSummary) -> Table:
+def _breakdown(selection: Selection, total: ConversationSummary, by: str, spec: TableSpec) -> Table:
     names = Names()
-    by = selection.by
     groups = sources.conversation_groups(selection.scope, by=(by,), sparse=("resolution",))
-    table = BREAKDOWN.table(lead=[dimension_column(by)], dimension=dimension_label(by))
+    table = spec.table(lead=[dimension_column(by)], dimension=dimension_label(by))
     for (value,), group in sorted(groups.items(), key=lambda kv: -kv[1].get("conversations")):
         s = ConversationSummary.of(group)
         table.rows.append(

@@ -47,6 +47,8 @@ class Spec:
     resolved: float | None = None
     csat: int | None = None
     language: str = "en"
+    channel: str = "chat"
+    subject: str = ""
     topic: str = ""
     route: str = "reply"
     agent: Any = None
@@ -68,6 +70,8 @@ def build(inbox: Inbox, spec: Spec) -> Conversation:
         inbox=inbox,
         contact=contact,
         language=spec.language,
+        channel=spec.channel,
+        subject=spec.subject,
         topic=spec.topic,
         model_route=spec.route,
         state=Conversation.State.RESOLVED if spec.resolved is not None else Conversation.State.BOT,

@@ -170,6 +170,7 @@ conversation_strategy = st.fixed_dictionaries(
         "topic": st.sampled_from(["", "returns", "billing"]),
         "route": st.sampled_from(["reply", "reply-lite"]),
         "inbox": st.integers(0, 1),
+        "channel": st.sampled_from(["chat", "chat", "email"]),
         "returning": st.booleans(),
         "staffed": st.booleans(),
         "breach": st.booleans(),
@@ -185,7 +186,15 @@ query_strategy = st.fixed_dictionaries(
         "start_day": st.integers(0, 10),
         "days": st.integers(1, 14),
         "by": st.sampled_from(
-            [(), ("inbox",), ("language",), ("topic",), ("team", "agent"), ("route", "model")]
+            [
+                (),
+                ("inbox",),
+                ("channel",),
+                ("language",),
+                ("topic",),
+                ("team", "agent"),
+                ("route", "model"),
+            ]
         ),
         "unit": st.sampled_from([None, "hour", "day", "week"]),
         "filter": st.sampled_from(
@@ -196,6 +205,8 @@ query_strategy = st.fixed_dictionaries(
                 {"language": "en", "route": "reply"},
                 {"model": "qwen/qwen-plus"},
                 {"agent": "staff"},
+                {"channel": "email"},
+                {"channel": "chat", "route": "reply-lite"},
             ]
         ),
     }
@@ -226,6 +237,7 @@ def _build_random(inboxes: list[Any], team: Any, staff: Any, rows: list[dict[str
                 resolved=resolved,
                 csat=row["csat"] if resolved is not None else None,
                 language=row["language"],
+                channel=row["channel"],
                 topic=row["topic"],
                 route=row["route"],
                 agent=staff if staffed else None,

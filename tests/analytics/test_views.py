@@ -133,7 +133,8 @@ def _html_table(html: str, table_id: str) -> list[list[str]]:
 
 @pytest.mark.parametrize(
     ("page", "table"),
-    [("overview", "breakdown"), ("overview", "handoff_reasons"), ("response_times",
+    [("overview", "breakdown"), ("overview", "channels"), ("overview", "handoff_reasons"),
+     ("response_times",
      "response_times"), ("csat", "csat"), ("agents", "agents"), ("models", "models"),
      ("models", "cost_comparison"), ("compare", "comparison")],
 )  # fmt: skip

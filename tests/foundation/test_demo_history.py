@@ -63,6 +63,15 @@ def test_the_history_has_the_expected_shape(history: demo_history.HistorySummary
     assert {"qwen-plus", "qwen-flash"} == set(calls.values_list("model", flat=True))
     assert not calls.filter(cost=None).exists()
     assert Ticket.objects.filter(contact__is_demo=True).count() == history.tickets
+    # About one in five came by e-mail, each with a subject and the customer's address; chats
+    # have no subject.
+    by_mail = conversations.filter(channel=Conversation.Channel.EMAIL)
+    assert 0.15 * history.conversations < by_mail.count() < 0.25 * history.conversations
+    assert (
+        not by_mail.filter(subject="").exists() and not by_mail.filter(contact__email="").exists()
+    )
+    assert not conversations.filter(channel=Conversation.Channel.CHAT).exclude(subject="").exists()
+    assert by_mail.values("subject").distinct().count() > 100
     # Every conversation's messages are numbered 1..last_seq.
     counts = conversations.annotate(n=Count("messages")).values_list("n", "last_seq")
     assert all(n == last for n, last in counts)
@@ -115,6 +124,15 @@ def test_analytics_and_gaps_pages_have_something_to_show(
         assert charts, page_path
         empty = [chart.id for chart, data in charts if not _has_a_nonzero_number(data)]
         assert empty == [], f"{page_path}: empty charts {empty}"
+        for channel in ("chat", "email"):
+            filtered = client.get(page_path, {"channel": channel})
+            assert filtered.status_code == 200, (page_path, channel)
+            empty = [
+                c.id for c, data in filtered.context["charts"] if not _has_a_nonzero_number(data)
+            ]
+            assert empty == [], f"{page_path}, {channel}: empty charts {empty}"
+    overview = client.get("/analytics/").context["page"].table("channels")
+    assert sorted(row["name"] for row in overview.rows) == ["Chat", "E-mail"]
 
 
 ANALYTICS_PAGES = (

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
+from assistant.chat.models import Conversation
 from assistant.chat.services import MAX_MESSAGE_CHARS
 from assistant.formfields import TextField, validate_line
 from assistant.people import staff_name
@@ -63,6 +64,12 @@ class QueueFilterForm(forms.Form):
         # Django's message quotes the value, which in a hand-edited link may be invisible
         # (a control character) or long: name the choices instead.
         error_messages={"invalid_choice": _("Choose one of the priorities in the list.")},
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[("", ""), *Conversation.Channel.choices],
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the channels in the list.")},
     )
     q = TextField(label=_("Search"), single_line=True, required=False, max_length=200)
 

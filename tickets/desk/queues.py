@@ -96,12 +96,19 @@ def filtered(
     *,
     kind: str,
     inbox: int | None = None,
+    channel: str = "",
     priority: int | None = None,
     q: str = "",
 ) -> QuerySet[Any]:
     """Narrowed by the filter bar's values, as QueueFilterForm validated them."""
     if inbox is not None:
         rows = rows.filter(inbox_id=inbox)
+    if channel:
+        # A ticket's channel is its conversation's; one created on the desk or through the API
+        # has no conversation and so came by neither chat nor e-mail.
+        rows = rows.filter(
+            **{"channel" if kind == "conversations" else "conversation__channel": channel}
+        )
     if kind == "tickets" and priority is not None:
         rows = rows.filter(priority=priority)
     q = q.strip()

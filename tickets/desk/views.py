@@ -101,6 +101,7 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
             rows,
             kind=definition.kind,
             inbox=filters.cleaned_data["inbox"],
+            channel=filters.cleaned_data["channel"],
             priority=filters.cleaned_data["priority"],
             q=filters.cleaned_data["q"],
         )
@@ -109,14 +110,23 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
         "queue": definition,
         "page": page,
         "filters": request.GET,
+        "filter_query": _without_page(request),
         "filter_form": filters,
         "priorities": Ticket.Priority.choices,
+        "channels": Conversation.Channel.choices,
         "people": assignable_people(request.user),
     }
     if request.htmx:
         return render(request, "desk/_queue_rows.html", context)
     status = 200 if filters.is_valid() else 400
     return render(request, "desk/queue.html", {**shell(request), **context}, status=status)
+
+
+def _without_page(request: HttpRequest) -> str:
+    """The filter bar's query string, for the pager's links to keep every filter."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def _pane_context(definition: queues.Queue, rows: QuerySet[Any]) -> dict[str, Any]:
