@@ -45,7 +45,9 @@ def conversation_id_from(token: str) -> uuid.UUID | None:
     except ValueError:
         return None
     conversation_id = uuid.UUID(bytes=raw[:16])
-    if not hmac.compare_digest(raw[16:], _mac(conversation_id)):
+    # Compared as text, not as decoded bytes: the last character also carries four padding
+    # bits, and a token differing only there must not count as the same one.
+    if not hmac.compare_digest(token, token_for(conversation_id)):
         return None
     return conversation_id
 

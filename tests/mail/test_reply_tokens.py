@@ -35,3 +35,12 @@ def test_a_reply_is_found_by_its_sub_address_or_its_subject_tag():
     assert (
         reply_tokens.conversation_id_in(addresses=["support@example.com"], subject="Re: hi") is None
     )
+
+
+def test_a_token_whose_padding_bits_were_changed_names_nothing():
+    token = reply_tokens.token_for(uuid.uuid4())
+    # The last base32 character holds 4 bits of MAC and 4 of padding: every other character
+    # that decodes to the same MAC bits is a different, non-canonical spelling.
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    for other in alphabet.replace(token[-1], ""):
+        assert reply_tokens.conversation_id_from(token[:-1] + other) is None
