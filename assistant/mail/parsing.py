@@ -54,6 +54,7 @@ _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _ADDR_SPEC = re.compile(r"[^\s<>()\[\],;:\"@]+@[^\s<>()\[\],;:\"@]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _HEADER_SPACE = re.compile(r"\s+")
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _ESCAPED_BYTES = re.compile(r"[\udc80-\udcff]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _LINE_STARTING_WITH_DASHES = re.compile(r"^--", re.MULTILINE)
@@ -473,7 +474,8 @@ def _message_ids(value: str) -> list[str]:
 
 def _safe_filename(name: str | None, declared_type: str, number: int) -> str:
     """The file's own name, without directories or control characters; a made-up one if none."""
-    name = _clean(str(name or ""))
+    # Bidirectional overrides make "invoice\u202efdp.exe" display as "invoiceexe.pdf".
+    name = _BIDI_CONTROLS.sub("", _clean(str(name or "")))
     name = re.split(r"[\\/]", name)[-1].strip().lstrip(".").strip()
     if not name:
         extension = mimetypes.guess_extension(declared_type) or ".bin"

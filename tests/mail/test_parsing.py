@@ -230,15 +230,17 @@ def test_a_message_with_no_text_part_has_empty_text_and_its_attachment() -> None
 # Attachments ---------------------------------------------------------------------------------
 
 
-def test_file_names_lose_directories_and_unnamed_inline_images_get_one() -> None:
+def test_file_names_lose_directories_and_direction_tricks_and_unnamed_images_get_one() -> None:
     mail = message("See attached.")
     mail.add_attachment(b"MZ...", maintype="application", subtype="octet-stream",
                         filename="..\\..\\Windows\\evil.exe")  # fmt: skip
     mail.add_attachment(b"root:x:0:0", maintype="text", subtype="plain", filename="/etc/passwd")
     mail.add_attachment(b"\x89PNG...", maintype="image", subtype="png", disposition="inline")
     mail.add_attachment(b"x", maintype="text", subtype="plain", filename="\x00\x1f.hidden")
+    mail.add_attachment(b"MZ", maintype="application", subtype="pdf",
+                        filename="invoice\u202efdp.exe")  # fmt: skip
     names = [a.filename for a in parse_mail(raw(mail)).attachments]
-    assert names == ["evil.exe", "passwd", "attachment-3.png", "hidden"]
+    assert names == ["evil.exe", "passwd", "attachment-3.png", "hidden", "invoicefdp.exe"]
 
 
 def test_an_inline_image_of_an_html_message_is_an_attachment() -> None:
