@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import contextlib
 
-_MAX_ADDRESS_CHARS = 254  # RFC 5321's limit for a path, and Django's EmailField's
-
-
 def normalise_address(address: str) -> str:
     """local@domain with the domain in lower-case Unicode, or "" if this is not an address."""
     address = address.strip().strip("<>").strip()
@@ -22,7 +19,9 @@ def normalise_address(address: str) -> str:
     if "xn--" in domain:
         with contextlib.suppress(UnicodeError):  # not valid punycode: keep it as written
             domain = domain.encode("ascii").decode("idna")
-    return f"{local}@{domain}"[:_MAX_ADDRESS_CHARS]
+    # Never shortened: cut, a long address would become another one. Whoever stores it judges
+    # its length (processing refuses a sender longer than an address may be).
+    return f"{local}@{domain}"
 
 
 def without_subaddress(address: str) -> str:

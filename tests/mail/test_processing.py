@@ -430,6 +430,15 @@ def test_a_mail_with_no_sender_or_no_text_is_refused_and_the_next_processed() ->
     assert _process(account, mime()).state == "processed"
 
 
+def test_a_sender_address_longer_than_an_address_may_be_is_refused_not_shortened() -> None:
+    """Cut to 254 characters, a long address would become another, real-looking one."""
+    account = make_account()
+    long_sender = f"{'a' * 250}@customer.example"
+    inbound = _process(account, mime(sender=long_sender))
+    assert (inbound.state, inbound.problem) == ("refused", "bad_sender")
+    assert not Contact.objects.filter(email__startswith="a" * 200).exists()
+
+
 def test_attachments_are_stored_on_the_customers_message() -> None:
     account = make_account()
     inbound = _process(account, (FIXTURES / "attachments_pdf_jpeg.eml").read_bytes())
