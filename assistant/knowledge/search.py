@@ -340,7 +340,8 @@ def _weighted(terms: list[Term]) -> list[Term]:
             " most_common_elems::text::text[] AS lexemes, most_common_elem_freqs::float8[] AS freqs"
             " FROM pg_stats WHERE schemaname = current_schema() AND tablename = %s"
             " AND attname IN ('search_vector', 'cjk_vector')),"
-            " total AS (SELECT reltuples::float8 AS estimate FROM pg_class WHERE oid = %s::regclass)"
+            " total AS (SELECT reltuples::float8 AS estimate FROM pg_class"
+            " WHERE oid = %s::regclass)"
             f" SELECT CASE WHEN (SELECT estimate FROM total) > 0 THEN (SELECT estimate FROM total)"
             f" ELSE (SELECT count(*) FROM {table}) END, {per_term}",
             params,

@@ -64,7 +64,7 @@ async def test_nothing_is_claimed_once_a_person_has_the_conversation(inbox) -> N
 @pytest.mark.django_db(transaction=True)
 async def test_a_claimed_turn_stopped_before_it_began_gives_its_lock_back(inbox) -> None:
     conversation = await db_async(lambda: factories.make_conversation(inbox, text="first"))()
-    stored, claimed = await asking.customer_message_with_turn(
+    _stored, claimed = await asking.customer_message_with_turn(
         contact_id=conversation.contact_id, text="Where is my parcel?", client_id="2"
     )
     assert claimed is not None
