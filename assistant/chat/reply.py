@@ -462,11 +462,18 @@ class ReplyTurn:
     async def answer(self) -> bool:
         """Stream one answer; True if an answer was stored and the assistant still has the turn."""
         context = self.context
-        # Decided once per answer: a desk that opens the conversation later has missed
-        # stream_start, so it ignores the deltas anyway and shows the answer at stream_end.
-        self.audience = await tabs.audience(context.contact_id, context.conversation_id)
-        await self.publish_streaming({"type": "typing", "author": self.author, "active": True})
-        retrieved = await self.retrieve()
+        # The search goes first, on a database thread, while the audience is asked and the
+        # typing event sent here: the model is called as soon as the passages are in.
+        retrieving = asyncio.ensure_future(self.retrieve())
+        try:
+            # Decided once per answer: a desk that opens the conversation later has missed
+            # stream_start, so it ignores the deltas anyway and shows the answer at stream_end.
+            self.audience = await tabs.audience(context.contact_id, context.conversation_id)
+            await self.publish_streaming({"type": "typing", "author": self.author, "active": True})
+        except BaseException:
+            retrieving.cancel()
+            raise
+        retrieved = await retrieving
         passages = retrieved.passages
         if not self.exchange and await self.cannot_act(passages):
             return False
