@@ -30,7 +30,7 @@ async def decide(*, contact_id: uuid.UUID, call_id: uuid.UUID, confirm: bool) ->
     if pending is None:
         return False
     # One turn at a time per conversation: wait for a running one to let go.
-    lock = async_lock(f"reply:{pending.conversation_id}", timeout=reply.LOCK_SECONDS)
+    lock = async_lock(reply.lock_name(pending.conversation_id), timeout=reply.LOCK_SECONDS)
     if not await lock.acquire(blocking=True, blocking_timeout=LOCK_WAIT_SECONDS):
         await db_async(action_services.confirmed_call_fail)(call_id=call_id, outcome="busy")
         return False

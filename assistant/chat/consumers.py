@@ -17,6 +17,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from assistant.chat import (
     acting,
+    asking,
     confirmations,
     events,
     frames,
@@ -27,7 +28,6 @@ from assistant.chat import (
     turns,
 )
 from assistant.chat.models import Contact, Conversation
-from assistant.chat.reply import answer_conversation
 from assistant.db_async import db_async
 
 logger = logging.getLogger(__name__)
@@ -228,7 +228,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             )
             return
         try:
-            stored = await db_async(services.customer_message_create)(
+            stored, claimed = await asking.customer_message_with_turn(
                 contact_id=self.contact.id,
                 text=text,
                 client_id=client_id,
@@ -256,7 +256,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             # (reply.ReplyTurn.while_waiting). Always start one: if a turn is already running,
             # this one finds the lock taken and ends at once, and the running turn answers the
             # new message before it lets go.
-            turns.start(stored.conversation.id, answer_conversation)
+            asking.start_turn(stored.conversation.id, claimed)
 
     async def on_typing(self, frame: frames.Typing) -> None:
         assert self.contact is not None

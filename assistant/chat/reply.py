@@ -26,6 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import redis.asyncio
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, Subquery
@@ -41,7 +42,7 @@ from assistant.chat.prompting import HistoryItem, build_prompt, cited_passages
 from assistant.chat.retrieval import aknowledge_for
 from assistant.db_async import db_async
 from assistant.knowledge.retrieval import Retrieved
-from assistant.kv import async_lock
+from assistant.kv import async_lock, async_lock_held
 from assistant.llm import NO_ANSWER
 from assistant.llm.attribution import used_passages
 from assistant.llm.base import ModelError
@@ -168,8 +169,8 @@ class TurnContext:
         )
 
 
-@db_async
-def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
+def turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
+    """What a turn of the conversation reads, in one statement (None: no such conversation)."""
     conversation = selectors.turn_conversation(conversation_id, history=HISTORY_MESSAGES)
     if conversation is None:
         return None
@@ -215,6 +216,33 @@ def load_turn_context(conversation_id: uuid.UUID) -> TurnContext | None:
     )
 
 
+load_turn_context = db_async(turn_context)
+
+
+def lock_name(conversation_id: uuid.UUID) -> str:
+    """The lock a turn of the conversation holds, in every process (one turn at a time)."""
+    return f"reply:{conversation_id}"
+
+
+@dataclass
+class ClaimedTurn:
+    """A turn claimed by the database call that stored the customer's message: the
+    conversation's reply lock was taken there once the message was committed (``token``), and
+    the turn's context read under it, as the turn itself would have done first in a database
+    call of its own (issue 23: one hop fewer per message)."""
+
+    conversation_id: uuid.UUID
+    token: bytes
+    context: TurnContext | None
+    # Set as the turn begins: a turn cancelled before it began gives the lock back unused.
+    taken: bool = False
+
+    def held_lock(self) -> redis.asyncio.lock.Lock:
+        return async_lock_held(
+            lock_name(self.conversation_id), token=self.token, timeout=LOCK_SECONDS
+        )
+
+
 def _verified_identity(contact: Contact) -> tuple[tuple[str, str], ...]:
     """Only a contact with a verified customer id (set by the HMAC identity check alone) has
     an identity to send; the name and e-mail came with that signed id."""
@@ -229,18 +257,30 @@ def _translated(language: str, text: str) -> str:
         return _(text)
 
 
-async def answer_conversation(conversation_id: uuid.UUID) -> None:
-    """Answer every unanswered customer message of the conversation, one turn at a time."""
+async def answer_conversation(
+    conversation_id: uuid.UUID, claimed: ClaimedTurn | None = None
+) -> None:
+    """Answer every unanswered customer message of the conversation, one turn at a time. The
+    first turn may come ``claimed`` (its lock held and its context read already)."""
+    if claimed is not None:
+        claimed.taken = True
     turns.clear_stop(conversation_id)
-    lock = async_lock(f"reply:{conversation_id}", timeout=LOCK_SECONDS)
+    lock = (
+        claimed.held_lock()
+        if claimed is not None
+        else async_lock(lock_name(conversation_id), timeout=LOCK_SECONDS)
+    )
     # The customer message the last turn of this run answered. A message written while that
     # turn streamed is stored before the answer, so "the customer spoke last" misses it.
     answered_up_to: int | None = None
     for _turn in range(MAX_TURNS_PER_RUN):
-        if not await lock.acquire(blocking=False):
+        if claimed is None and not await lock.acquire(blocking=False):
             return  # another turn is running; it re-checks for new messages when it ends
         try:
-            context = await load_turn_context(conversation_id)
+            if claimed is not None:
+                context, claimed = claimed.context, None
+            else:
+                context = await load_turn_context(conversation_id)
             if context is not None and context.needs_answer(answered_up_to):
                 await run_turn(context)
                 answered_up_to = context.question_seq
@@ -422,11 +462,18 @@ class ReplyTurn:
     async def answer(self) -> bool:
         """Stream one answer; True if an answer was stored and the assistant still has the turn."""
         context = self.context
-        # Decided once per answer: a desk that opens the conversation later has missed
-        # stream_start, so it ignores the deltas anyway and shows the answer at stream_end.
-        self.audience = await tabs.audience(context.contact_id, context.conversation_id)
-        await self.publish_streaming({"type": "typing", "author": self.author, "active": True})
-        retrieved = await self.retrieve()
+        # The search goes first, on a database thread, while the audience is asked and the
+        # typing event sent here: the model is called as soon as the passages are in.
+        retrieving = asyncio.ensure_future(self.retrieve())
+        try:
+            # Decided once per answer: a desk that opens the conversation later has missed
+            # stream_start, so it ignores the deltas anyway and shows the answer at stream_end.
+            self.audience = await tabs.audience(context.contact_id, context.conversation_id)
+            await self.publish_streaming({"type": "typing", "author": self.author, "active": True})
+        except BaseException:
+            retrieving.cancel()
+            raise
+        retrieved = await retrieving
         passages = retrieved.passages
         if not self.exchange and await self.cannot_act(passages):
             return False

@@ -309,51 +309,49 @@ def _pruned(terms: list[Term], chains: list[list[str]]) -> list[Term]:
 
 
 def _weighted(terms: list[Term]) -> list[Term]:
-    """The terms with their chunk counts and IDF weights.
+    """The terms with their chunk counts and IDF weights, in one statement.
 
     Common lexemes are looked up in the statistics ANALYZE keeps for tsvector columns (the most
     common elements and their frequencies), because counting them, even up to a cap, reads
     thousands of rows. The others are rare by definition, and counted through the GIN index, up
-    to COMMON_TERM_CHUNKS, in one round trip.
+    to COMMON_TERM_CHUNKS (PostgreSQL evaluates a CASE branch's subquery only when it is taken).
+    The number of chunks is the planner's estimate, or a count when the table was never
+    analyzed (small, so counting is cheap). Statistics, counts and total were three round trips
+    on every search, even of an empty knowledge base (issue 23).
     """
     if not terms:
         return []
-    table = Chunk._meta.db_table
+    table = connection.ops.quote_name(Chunk._meta.db_table)
+    per_term = ", ".join(
+        f"(SELECT CASE WHEN frequency IS NOT NULL AND (SELECT estimate FROM total) > 0"
+        f" THEN least(round(frequency * (SELECT estimate FROM total)), {COMMON_TERM_CHUNKS})"
+        f" ELSE (SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {term.column} @@ %s::tsquery"
+        f" LIMIT {COMMON_TERM_CHUNKS}) AS t{index}) END"
+        f" FROM (SELECT (SELECT freqs[array_position(lexemes, %s)] FROM stats"
+        f" WHERE attname = %s) AS frequency) AS f{index})"
+        for index, term in enumerate(terms)
+    )
+    params: list[object] = [Chunk._meta.db_table, Chunk._meta.db_table]
+    for term in terms:
+        params += [tsquery_literal(term.lexeme), term.lexeme, term.column]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT attname, most_common_elems::text::text[], most_common_elem_freqs"
+            "WITH stats AS (SELECT attname::text AS attname,"
+            " most_common_elems::text::text[] AS lexemes, most_common_elem_freqs::float8[] AS freqs"
             " FROM pg_stats WHERE schemaname = current_schema() AND tablename = %s"
-            " AND attname IN ('search_vector', 'cjk_vector')"
-            " UNION ALL SELECT '', NULL, ARRAY[reltuples] FROM pg_class WHERE oid = %s::regclass",
-            [table, table],
+            " AND attname IN ('search_vector', 'cjk_vector')),"
+            " total AS (SELECT reltuples::float8 AS estimate FROM pg_class"
+            " WHERE oid = %s::regclass)"
+            f" SELECT CASE WHEN (SELECT estimate FROM total) > 0 THEN (SELECT estimate FROM total)"
+            f" ELSE (SELECT count(*) FROM {table}) END, {per_term}",
+            params,
         )
-        rows = cursor.fetchall()
-    total = next((freqs[0] for name, _, freqs in rows if name == ""), 0.0)
-    frequent = {
-        (name, lexeme): frequency
-        for name, lexemes, freqs in rows
-        if name and lexemes
-        for lexeme, frequency in zip(lexemes, freqs, strict=False)
-    }
-    counts: dict[Term, int] = {}
-    for term in terms:
-        if (frequency := frequent.get((term.column, term.lexeme))) is not None and total > 0:
-            counts[term] = min(round(frequency * total), COMMON_TERM_CHUNKS)
-    rare = [term for term in terms if term not in counts]
-    if rare:
-        subqueries = ", ".join(
-            f"(SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {term.column} @@ %s::tsquery"
-            f" LIMIT {COMMON_TERM_CHUNKS}) AS t{index})"
-            for index, term in enumerate(rare)
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {subqueries}", [tsquery_literal(term.lexeme) for term in rare])
-            counts.update(zip(rare, cursor.fetchone(), strict=True))
-    if total <= 0:  # never analyzed: small, so counting is cheap
-        total = Chunk.objects.count()
-    total = max(total, *counts.values(), 1)
+        total, *found = cursor.fetchone()
+    counts = [int(count) for count in found]
+    total = max(float(total), *counts, 1)
     return [
-        Term(term.column, term.lexeme, counts[term], _idf(counts[term], total)) for term in terms
+        Term(term.column, term.lexeme, count, _idf(count, total))
+        for term, count in zip(terms, counts, strict=True)
     ]
 
 

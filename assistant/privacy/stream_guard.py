@@ -142,12 +142,27 @@ class StreamGuard:
         # The trailing words, if the instructions contain them in that order: one more word
         # may make them a copied run (confidential_check). Longest first: hold them all.
         words = list(WORD.finditer(self._text, start))[-(CONFIDENTIAL_RUN_WORDS - 1) :]
-        for first in range(len(words)):
-            if first and words[first].start() >= end:
+        first = self._longest_copied_tail(words)
+        if first is None or (first and words[first].start() >= end):
+            return end
+        return min(end, words[first].start())
+
+    def _longest_copied_tail(self, words: list[re.Match[str]]) -> int | None:
+        """The index of the first of the longest run of trailing ``words`` that the
+        instructions contain in that order, or None. Grown from the last word backwards: every
+        run the instructions contain ends in shorter runs they contain too (their sequences
+        are all runs of consecutive words), so the first miss ends the search, usually at the
+        last word, instead of joining every tail on every piece."""
+        sequences = self._confidential.sequences
+        first: int | None = None
+        tail = ""
+        for index in range(len(words) - 1, -1, -1):
+            word = words[index].group().lower()
+            tail = f"{word} {tail}" if tail else word
+            if tail not in sequences:
                 break
-            if " ".join(w.group().lower() for w in words[first:]) in self._confidential.sequences:
-                return min(end, words[first].start())
-        return end
+            first = index
+        return first
 
     def _complete_length(self) -> int:
         """Where the last complete word ends: the last word may still be growing."""

@@ -296,3 +296,38 @@ async def test_a_customer_message_and_its_answer_take_at_most_eight_statements(
     stored = await db_async(lambda: list(Message.objects.values_list("seq", "author_kind")))()
     assert sorted(stored) == [(1, "customer"), (2, "assistant"), (3, "customer"), (4, "assistant")]
     await tab.close()
+
+
+# Per customer message, besides the knowledge search's: storing the message with the turn's
+# lock and context, storing the answer with its call's records, and the check for messages that
+# arrived meanwhile. Each call is a pooled connection checked out, a thread hop and a
+# transaction, whatever its statements.
+DATABASE_CALLS_PER_MESSAGE = 3
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_customer_message_and_its_answer_take_three_database_calls(
+    inbox, new_session, simulated_llm, with_passages, monkeypatch
+) -> None:
+    from assistant import db_async as module
+
+    simulated_llm.configure(routes={"classification": ["offline"]})
+    calls: list[str] = []
+    closing = module._closing
+
+    def counted(announced: Any, func: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(getattr(func, "__qualname__", repr(func)))
+        return closing(announced, func, *args, **kwargs)
+
+    monkeypatch.setattr(module, "_closing", counted)
+    session = await new_session(inbox)
+    tab = Widget()
+    await tab.hello(session.token)
+    for client_id in ("1", "2"):
+        calls.clear()
+        await tab.say("When will my order arrive?", client_id)
+        end, _ = await tab.receive_until("stream_end")
+        await turns_finished(uuid.UUID(end["message"]["conversation_id"]))
+        assert end["message"]["text"]
+        assert len(calls) <= DATABASE_CALLS_PER_MESSAGE, calls
+    await tab.close()

@@ -136,3 +136,67 @@ def test_article_search_lists_each_article_once(make_article: ArticleFactory) ->
     returns = make_article("Returns and refunds", RETURNS)
     hits = search_articles("refund return", language="en")
     assert [hit.article_id for hit in hits] == [returns.pk]
+
+
+def _counted_the_old_way(terms: list[search.Term]) -> tuple[float, list[int]]:
+    """What the weights were computed from in three statements before issue 23: ANALYZE's
+    statistics and the chunk estimate, counts of the other terms, the count of chunks."""
+    from django.db import connection
+
+    from assistant.knowledge.models import Chunk
+
+    table = Chunk._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, most_common_elems::text::text[], most_common_elem_freqs"
+            " FROM pg_stats WHERE schemaname = current_schema() AND tablename = %s",
+            [table],
+        )
+        frequent = {
+            (name, lexeme): frequency
+            for name, lexemes, freqs in cursor.fetchall()
+            if lexemes
+            for lexeme, frequency in zip(lexemes, freqs, strict=False)
+        }
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        (estimate,) = cursor.fetchone()
+    counts = []
+    for term in terms:
+        frequency = frequent.get((term.column, term.lexeme))
+        if frequency is not None and estimate > 0:
+            counts.append(min(round(frequency * estimate), search.COMMON_TERM_CHUNKS))
+        else:
+            counts.append(
+                Chunk.objects.filter(**{term.column: term.query})[
+                    : search.COMMON_TERM_CHUNKS
+                ].count()
+            )
+    total = estimate if estimate > 0 else Chunk.objects.count()
+    return max(total, *counts, 1), counts
+
+
+@pytest.mark.parametrize("analyzed", [False, True])
+def test_the_terms_are_weighted_in_one_statement_as_from_the_statistics_and_counts(
+    make_article: ArticleFactory, analyzed: bool
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for number in range(40):
+        extra = " Refunds reach your card quickly." if number % 4 == 0 else ""
+        make_article(f"Bike guide {number}", f"Every bike needs care, part {number}.{extra}")
+    if analyzed:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE knowledge_chunk")
+    terms = [
+        search.Term("search_vector", lexeme) for lexeme in ("bike", "care", "refund", "unicycl")
+    ] + [search.Term("cjk_vector", "退货")]
+    total, expected = _counted_the_old_way(terms)
+    if analyzed:
+        assert expected[0] > 0  # "bike" came from the statistics
+    with CaptureQueriesContext(connection) as queries:
+        weighted = search._weighted(terms)
+    assert len(queries) == 1
+    assert [term.chunks for term in weighted] == expected
+    assert [term.weight for term in weighted] == [search._idf(n, total) for n in expected]
+    assert expected[2] == 10 and expected[3] == 0 and expected[4] == 0

@@ -285,3 +285,38 @@ def test_a_link_longer_than_the_margin_is_held_until_its_target_is_judged() -> N
     shown = "".join(guard.feed(word + " ") for word in answer.split(" "))
     assert len(words) > 48
     assert shown == "Sure. " and guard.finding is not None and guard.finding.check == "link"
+
+
+def test_held_copied_runs_are_the_longest_tail_the_instructions_contain() -> None:
+    """The trailing words held for a possible copied run are found from the last word backwards
+    (issue 23); what is held is what joining every tail of them, longest first, held."""
+
+    from assistant.privacy.guardrails import CONFIDENTIAL_RUN_WORDS, WORD, Confidential
+
+    instructions = "Always greet the customer warmly and never mention the internal price list."
+    sequences = Confidential.of([instructions]).sequences
+
+    def longest_tail_by_joining(text: str) -> int | None:
+        words = list(WORD.finditer(text))[-(CONFIDENTIAL_RUN_WORDS - 1) :]
+        for first in range(len(words)):
+            if " ".join(w.group().lower() for w in words[first:]) in sequences:
+                return words[first].start()
+        return None
+
+    guard = StreamGuard(
+        passages=PASSAGES, allowed_domains=DOMAINS, confidential=[instructions], holdback=0
+    )
+    texts = [
+        "Hello! the customer warmly and never mention the",
+        "Hello! Never mention",
+        "I greet the customer",
+        "the the the internal price",
+        "mention the parcel",
+        "warmly and never mention the internal price",
+        "",
+    ]
+    for text in texts:
+        words = list(WORD.finditer(text))[-(CONFIDENTIAL_RUN_WORDS - 1) :]
+        first = guard._longest_copied_tail(words)
+        found = words[first].start() if first is not None else None
+        assert found == longest_tail_by_joining(text), text
