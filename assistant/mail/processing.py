@@ -200,7 +200,7 @@ def _note_for_agents(
                 names += " " + _("and %(n)d more") % {"n": len(refused) - NAMES_IN_NOTE}
             lines.append(
                 ngettext(
-                    "An attachment of this e-mail was not kept: %(names)s",
+                    "%(count)d attachment of this e-mail was not kept: %(names)s",
                     "%(count)d attachments of this e-mail were not kept: %(names)s",
                     len(refused),
                 )
