@@ -339,10 +339,12 @@ def _announce_message(
             event=event,
             inbox_id=conversation.inbox_id,
         )
-    _signal_stored(message, new_conversation=new_conversation)
+    _signal_stored(message, new_conversation=new_conversation, channel=conversation.channel)
 
 
-def _signal_stored(message: Message, *, new_conversation: bool = False) -> None:
+def _signal_stored(
+    message: Message, *, new_conversation: bool = False, channel: str | None = None
+) -> None:
     transaction.on_commit(
         lambda: message_stored.send(
             sender=Message,
@@ -350,6 +352,7 @@ def _signal_stored(message: Message, *, new_conversation: bool = False) -> None:
             message_seq=message.seq,
             author_kind=message.author_kind,
             new_conversation=new_conversation,
+            channel=channel,
         )
     )
 

@@ -8,7 +8,9 @@ from django.dispatch import Signal
 # kwargs: conversation_id (UUID), reason (str)
 handoff_requested = Signal()
 # kwargs: conversation_id (UUID), message_seq (int), author_kind (str), new_conversation (bool:
-# the message started the conversation in the same transaction, so no ticket refers to it yet)
+# the message started the conversation in the same transaction, so no ticket refers to it yet),
+# channel (str "chat"/"email", or None where the sender did not have it at hand: receivers that
+# care about one channel skip the others without a query)
 message_stored = Signal()
 # kwargs: conversation_id (UUID), by (str: "agent", "idle", ...)
 conversation_resolved = Signal()

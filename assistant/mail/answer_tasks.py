@@ -29,8 +29,9 @@ def queue_answer(
 ) -> None:
     """`message_stored` receiver: a customer message of an e-mail conversation the assistant
     has, in an inbox whose mail assistant answers or drafts, gets the task. One indexed query,
-    and only for customers' messages (this runs after every message stored)."""
-    if author_kind != Message.Author.CUSTOMER:
+    and only for customers' messages of e-mail conversations (this runs after every message
+    stored, chat's hot path included)."""
+    if author_kind != Message.Author.CUSTOMER or kwargs.get("channel") == Conversation.Channel.CHAT:
         return
     message_id = (
         Message.objects.filter(

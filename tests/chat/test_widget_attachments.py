@@ -180,6 +180,24 @@ async def test_a_message_carries_its_files_to_the_customer_and_the_history(inbox
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_after_a_message_of_files_alone_the_next_words_are_answered(inbox) -> None:
+    """A message of files asks for no answer, and must leave no turn claimed that would keep
+    the assistant from answering what the customer writes next."""
+    session = await db_async(factories.make_session)(inbox)
+    attachment_id = (await db_async(_upload_direct)(session, files.png())).pk
+    tab = Widget()
+    await tab.hello(session.token)
+    await tab.send(
+        {"type": "message", "client_id": "m1", "text": "", "attachments": [str(attachment_id)]}
+    )
+    await tab.receive_until("ack")
+    await tab.send({"type": "message", "client_id": "m2", "text": "How long does delivery take?"})
+    answer, _ = await tab.receive_until("stream_end")
+    assert answer["message"]["author"]["kind"] == "assistant"
+    await tab.close()
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_a_message_cannot_carry_another_customers_file(inbox) -> None:
     alice = await db_async(factories.make_session)(inbox)
     bob = await db_async(factories.make_session)(inbox)
