@@ -200,6 +200,9 @@ def test_a_worker_killed_mid_summary_redoes_it_once() -> None:
             # Settings refuse webhook retries longer than the visibility timeout.
             "WEBHOOK_RETRY_MAX_SECONDS": "2",
             "WEBHOOK_RETRY_BASE_SECONDS": "0.5",
+            # And mail's back-offs and continuity wait likewise.
+            "MAIL_RETRY_MAX_SECONDS": "2",
+            "MAIL_CONTINUITY_GRACE_SECONDS": "2",
         }
         # Its own queue, so that no other test's worker takes the task.
         first = start_celery_worker(environment, "doomed", queues="kill-test")
