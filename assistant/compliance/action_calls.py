@@ -7,23 +7,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
-
 from assistant.actions.models import ActionCall
-from assistant.chat.models import Contact, Conversation, Inbox
+from assistant.chat.models import Contact
+from assistant.compliance.holders import ConversationRecords
 
 
-class ActionCallData:
+class ActionCallData(ConversationRecords):
     """assistant.actions as a compliance.holders.DataHolder."""
-
-    def retainable_conversations(
-        self, conversations: QuerySet[Conversation], *, before: datetime
-    ) -> QuerySet[Conversation]:
-        # A call belongs to its conversation's activity: it never keeps one alive by itself.
-        return conversations
 
     def expire_conversations(
         self, conversation_ids: Sequence[uuid.UUID], *, delete: bool
@@ -35,16 +27,6 @@ class ActionCallData:
         # What was asked and answered goes; which action ran and how it ended stays (analytics).
         changed = calls.update(arguments={}, result="", summary="")
         return {"action_calls_anonymised": changed}
-
-    def expire_unlinked(
-        self, *, inbox: Inbox, before: datetime, delete: bool, limit: int
-    ) -> tuple[dict[str, int], int]:
-        return {}, 0  # every call belongs to a conversation
-
-    def retainable_contacts(
-        self, contacts: QuerySet[Contact], *, delete: bool
-    ) -> QuerySet[Contact]:
-        return contacts
 
     def export_contact(self, contact: Contact) -> dict[str, Any]:
         calls = ActionCall.objects.filter(contact=contact).order_by("created_at")

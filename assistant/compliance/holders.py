@@ -62,6 +62,27 @@ class DataHolder(Protocol):
         ...
 
 
+class ConversationRecords:
+    """The parts of a DataHolder for records that only ever belong to a conversation (an
+    action call, an e-mail draft): nothing outlives its conversation, and nothing of theirs
+    keeps a conversation or a contact alive."""
+
+    def retainable_conversations(
+        self, conversations: QuerySet[Conversation], *, before: datetime
+    ) -> QuerySet[Conversation]:
+        return conversations
+
+    def expire_unlinked(
+        self, *, inbox: Inbox, before: datetime, delete: bool, limit: int
+    ) -> tuple[dict[str, int], int]:
+        return {}, 0
+
+    def retainable_contacts(
+        self, contacts: QuerySet[Contact], *, delete: bool
+    ) -> QuerySet[Contact]:
+        return contacts
+
+
 _holders: list[DataHolder] = []
 
 

@@ -8,23 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
-
-from assistant.chat.models import Contact, Conversation, Inbox
+from assistant.chat.models import Contact
+from assistant.compliance.holders import ConversationRecords
 from assistant.mail.models import MailAnswer
 
 
-class MailAnswerData:
+class MailAnswerData(ConversationRecords):
     """assistant.mail's answers as a compliance.holders.DataHolder."""
-
-    def retainable_conversations(
-        self, conversations: QuerySet[Conversation], *, before: datetime
-    ) -> QuerySet[Conversation]:
-        # A draft belongs to its conversation's activity: it never keeps one alive by itself.
-        return conversations
 
     def expire_conversations(
         self, conversation_ids: Sequence[uuid.UUID], *, delete: bool
@@ -40,16 +32,6 @@ class MailAnswerData:
         )
         changed = answers.exclude(text="", citations=[]).update(text="", citations=[])
         return {"mail_answers_anonymised": changed}
-
-    def expire_unlinked(
-        self, *, inbox: Inbox, before: datetime, delete: bool, limit: int
-    ) -> tuple[dict[str, int], int]:
-        return {}, 0  # every answer belongs to a conversation
-
-    def retainable_contacts(
-        self, contacts: QuerySet[Contact], *, delete: bool
-    ) -> QuerySet[Contact]:
-        return contacts
 
     def export_contact(self, contact: Contact) -> dict[str, Any]:
         answers = MailAnswer.objects.filter(conversation__contact=contact).order_by("created_at")
