@@ -19,7 +19,7 @@ TEXTS = [
     "line and paragraph separators \u2028 \u2029",
     "a lone surrogate \ud800 and a pair \ud83d\ude00",
     "",
-    "}\"],{",
+    '}"],{',
 ]
 
 
