@@ -81,8 +81,24 @@ def conversation_payload(
     }
 
 
+# Built once: ``json.dumps`` with any non-default option builds a new encoder on every call,
+# and the reply turn encodes an event for every piece of an answer.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# A JSON string literal of a str, as the encoder above writes it (the C implementation).
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
 def encode(event: dict[str, Any]) -> str:
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(event)
+
+
+def delta_frames(stream_id: str) -> Callable[[str], str]:
+    """How one answer's ``stream_delta`` events are encoded: the same text as ``encode`` gives
+    for ``{"type": "stream_delta", "stream_id": stream_id, "text": text}``, without building
+    and walking that dict for every piece of the answer (only the text is encoded per piece;
+    tests/chat/test_delta_frames.py proves the two agree, escapes included)."""
+    prefix = f'{{"type":"stream_delta","stream_id":{_json_string(stream_id)},"text":'
+    return lambda text: f"{prefix}{_json_string(text)}}}"
 
 
 async def publish(

@@ -368,6 +368,9 @@ class ReplyTurn:
     def __init__(self, context: TurnContext) -> None:
         self.context = context
         self.stream_id = uuid.uuid4().hex[:16]
+        self.delta_frame = events.delta_frames(self.stream_id)
+        # The key of the contact's sockets in this process (tabs.send_here), made once.
+        self.contact_key = str(context.contact_id)
         self.author = {
             "kind": Message.Author.ASSISTANT.value,
             "name": _translated(context.language, "Assistant"),
@@ -668,6 +671,10 @@ class ReplyTurn:
                 {"type": "stream_start", "stream_id": self.stream_id, "author": self.author}
             )
         self.shown.append(piece)
+        if self.audience.only_here:
+            # The common case, once per piece: the frame encoded without an event dict.
+            await tabs.send_here(self.contact_key, self.delta_frame(piece))
+            return
         await self.publish_streaming(
             {"type": "stream_delta", "stream_id": self.stream_id, "text": piece}
         )
@@ -679,7 +686,7 @@ class ReplyTurn:
         (typing always). stream_end always goes through the layer, after these."""
         context = self.context
         if self.audience.only_here:
-            await tabs.send_here(context.contact_id, events.encode(event))
+            await tabs.send_here(self.contact_key, events.encode(event))
             return
         to_watchers = self.audience.watchers or event["type"] == "typing"
         await _publish(context, event, to_watchers=to_watchers)

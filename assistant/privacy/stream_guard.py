@@ -60,13 +60,16 @@ STREAM_HOLDBACK = 48
 # reads, on every word, so each reads only as far as it needs:
 # - abusive words and commitments: their markers are short and their spaces single, at most
 #   37 characters ("halt die klappe", "responsabilité juridique", or a number of up to 21
-#   characters with its currency or unit, "12 business days"). Their window starts with the
-#   word that holds the point it reaches back to (`_marker_window_start`), so it holds every
-#   such marker the long window holds; a finding's excerpt may show less of the text before;
+#   characters with its currency or unit, "12 business days"), so one that ends in the new
+#   words begins at most that far before them: the window reaches back from the judged text
+#   no further (a longer reach re-read the same characters on every word: these two checks
+#   were most of the guard's cost). It starts with the word that holds the point it reaches
+#   back to (`_marker_window_start`), so it holds every such marker the long window holds; a
+#   finding's excerpt may show less of the text before;
 # - a run of copied instruction words (confidential), a quoted rule of the prompt however its
 #   lines were wrapped (prompt leak), a Markdown link's words before its target (links), and an
 #   inbox's own abuse terms, which may be long.
-MARKER_LOOKBACK = 64
+MARKER_LOOKBACK = SHORT_MARKER_CHARACTERS
 LOOKBACK = 64 + 12 * CONFIDENTIAL_RUN_WORDS
 # Where a word ends: white space, or Chinese punctuation (Chinese has no spaces).
 _WORD_END = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]+")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
@@ -385,3 +386,20 @@ async def test_a_chunk_that_is_not_an_object_is_a_malformed_stream():
         await collect(model, Message.user("hello"))
 
     assert caught.value.kind == "malformed"
+
+
+async def test_a_caller_slower_than_the_stall_limit_is_never_cancelled_by_it(
+    simulator: RunningSimulator, make_model
+):
+    # The stall deadline covers the wait for the provider's next chunk, not the time a piece
+    # spends with the caller: a caller that takes longer than the limit over each piece (a slow
+    # socket) gets the whole answer, and its own code is not cancelled.
+    model = make_model(first_token_timeout=0.2, total_timeout=30.0)
+    pieces: list[str] = []
+    async for event in model.stream([Message.user("Tell me about shipping")]):
+        if isinstance(event, TextDelta):
+            pieces.append(event.text)
+            if len(pieces) <= 3:
+                await asyncio.sleep(0.35)  # longer than the stall limit, inside the caller
+    assert len(pieces) > 3
+    assert "".join(pieces).strip()
