@@ -38,6 +38,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, FloatField, Q, Subquery, Value, When
 from django.db.models.expressions import Combinable
+from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
 from assistant import calls
@@ -45,7 +46,14 @@ from assistant.knowledge.calibration import combined_threshold
 from assistant.knowledge.cjk import cjk_bigrams, cjk_chains, has_cjk
 from assistant.knowledge.embedding import embed_texts, model_key, pad
 from assistant.knowledge.languages import base_language, normalize_locale, search_config
-from assistant.knowledge.models import Article, Chunk
+from assistant.knowledge.models import (
+    NARROW_WIDTHS,
+    Article,
+    Chunk,
+    in_full_width,
+    in_width,
+    narrow_embedding,
+)
 from assistant.knowledge.spelling import corrected
 from assistant.llm import Embedder, ModelError
 from assistant.privacy.outbound import CallScope
@@ -448,18 +456,35 @@ def _embedded(query: str, embedder: Embedder) -> QueryVector | None:
 
 
 def _vector(query_vector: QueryVector) -> list[_Found]:
-    rows = (
-        Chunk.objects.filter(
-            article__status=Article.Status.PUBLISHED, embedding_model=query_vector.model
+    """The nearest chunks of the query's vector space, through its HNSW index (models.py).
+
+    A narrow model's chunks are ordered by the distance between the leading dimensions in half
+    precision, the narrow index's own expression and condition (the planner uses an index only
+    for its exact expression), while the similarity reported and judged is the full-precision
+    one, so that thresholds read the same numbers whichever index found the chunk.
+    """
+    width = _narrow_width(query_vector.model)
+    chunks = Chunk.objects.filter(
+        article__status=Article.Status.PUBLISHED, embedding_model=query_vector.model
+    ).annotate(distance=CosineDistance("embedding", query_vector.vector))
+    if width is None:
+        ordered = chunks.filter(in_full_width()).order_by("distance")
+    else:
+        narrow = HalfVector(query_vector.vector[:width])
+        ordered = chunks.filter(in_width(width)).order_by(
+            CosineDistance(narrow_embedding(width), narrow)
         )
-        .annotate(distance=CosineDistance("embedding", query_vector.vector))
-        .order_by("distance")
-        .values(*_FIELDS, "distance")[:FUSION_DEPTH]
-    )
+    rows = ordered.values(*_FIELDS, "distance")[:FUSION_DEPTH]
     return [
         _Found(row, position, similarity=1.0 - float(row["distance"]))
         for position, row in enumerate(rows, start=1)
     ]
+
+
+def _narrow_width(model: str) -> int | None:
+    """The width of the query's vector space when it has a narrow index of its own."""
+    width = model.rsplit("/", 1)[-1]
+    return int(width) if width.isdigit() and int(width) in NARROW_WIDTHS else None
 
 
 def _fuse(
