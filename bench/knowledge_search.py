@@ -13,7 +13,7 @@ the same run on the same connection, an indexed primary-key lookup of an article
 floor: a query that costs one B-tree probe). Reports medians, 95th percentiles and their ratios
 to the floor. The machines are noisy: compare ratios, not milliseconds.
 
-Scale mode (`--chunks N`, database "bench_search_scale"): N chunks of support-article text, each
+Scale mode (`--chunks N`, database "bench_search_N"): N chunks of support-article text, each
 embedded by the product's local embeddings model, with the HNSW index built after the load
 (_scale_corpus.py: build time and index size reported). Then the fixture's customer questions
 (bench/fixtures/knowledge_questions.json: paraphrases, typos, five languages) go through
@@ -302,7 +302,8 @@ def main_scale(chunks: int, repeat: int, results_dir: Path | None, *, rebuild: b
 
     from _django import RESULTS, setup
 
-    setup("bench_search_scale")
+    # A database per size: the corpora take minutes to build and are kept for the next run.
+    setup(f"bench_search_{chunks}")
     from bench._scale_corpus import ensure_scale_corpus
 
     print(f"Corpus of {chunks:,} embedded chunks...", flush=True)

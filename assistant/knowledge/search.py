@@ -36,7 +36,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, Subquery, Value, When
+from django.db.models import Case, F, FloatField, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import Combinable
 from pgvector import HalfVector
 from pgvector.django import CosineDistance
@@ -411,7 +411,14 @@ _FIELDS = ("pk", "article_id", "position", "heading", "text", "article__title", 
 
 
 def _lexical(query: str, config: str, terms: list[Term]) -> list[_Found]:
-    published = Chunk.objects.filter(article__status=Article.Status.PUBLISHED)
+    # The article's status is read per matching chunk (one primary-key probe each) rather than
+    # joined: a join let PostgreSQL hash every article before returning the first candidate,
+    # which grew with the knowledge base (7 ms at 20,000 articles; issue 23, B6), while the cap
+    # below stops the probes after CANDIDATE_CAP matches.
+    status = Article.objects.filter(pk=OuterRef("article_id")).values("status")
+    published = Chunk.objects.alias(article_status=Subquery(status)).filter(
+        article_status=Article.Status.PUBLISHED
+    )
     match = Q(search_vector=SearchQuery(query, config=config, search_type="websearch"))
     specific = [t for t in terms if t.chunks < COMMON_TERM_CHUNKS]
     for column in ("search_vector", "cjk_vector"):
