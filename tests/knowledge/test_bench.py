@@ -26,7 +26,9 @@ def test_the_search_latency_benchmark_runs_on_a_tiny_corpus(tmp_path: Path) -> N
 
 @pytest.mark.timeout(120)
 def test_the_scale_mode_builds_embedded_chunks_and_times_the_hybrid_search(tmp_path: Path) -> None:
-    output = run_bench("knowledge_search.py", "--chunks", "300", "--repeat", "1", results=tmp_path)
+    output = run_bench(
+        "knowledge_search.py", "--chunks", "300", "--repeat", "1", "--rebuild", results=tmp_path
+    )
 
     (result_file,) = tmp_path.glob("knowledge_search_scale-300-*.json")
     result = json.loads(result_file.read_text())["data"]
