@@ -1,6 +1,7 @@
 """Search latency on a generated corpus, against a plain indexed lookup as the floor.
 
     python bench/knowledge_search.py [--articles 100000] [--repeat 5] [--results-dir DIR]
+    python bench/knowledge_search.py --chunks 300000 [--repeat 5] [--rebuild]  # scale, hybrid
 
 Generates (once; reused while the size matches) a corpus of N articles in the "bench_search"
 database: English text with a Zipf-distributed vocabulary, so some words occur in most chunks and
@@ -11,6 +12,13 @@ Then times `search_chunks` (full-text; no embeddings provider) for four kinds of
 the same run on the same connection, an indexed primary-key lookup of an article by slug (the
 floor: a query that costs one B-tree probe). Reports medians, 95th percentiles and their ratios
 to the floor. The machines are noisy: compare ratios, not milliseconds.
+
+Scale mode (`--chunks N`, database "bench_search_N"): N chunks of support-article text, each
+embedded by the product's local embeddings model, with the HNSW index built after the load
+(_scale_corpus.py: build time and index size reported). Then the fixture's customer questions
+(bench/fixtures/knowledge_questions.json: paraphrases, typos, five languages) go through
+`search`, the function the reply turn calls, with their query vectors, as the turn asks
+(`retrieval.retrieve`'s limit); floor: a chunk by primary key (B-tree), in the same run.
 """
 
 from __future__ import annotations
@@ -179,6 +187,62 @@ def measure(size: int, repeat: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def measure_scale(size: int, repeat: int) -> dict[str, Any]:
+    """The reply turn's hybrid search over the scale corpus, against a primary-key lookup."""
+    from assistant.knowledge.embedding import pad
+    from assistant.knowledge.models import Chunk
+    from assistant.knowledge.retrieval import MAX_CHUNKS_PER_ARTICLE
+    from assistant.knowledge.search import QueryVector, search
+    from assistant.llm.local_embeddings import embed_now
+    from bench._scale_corpus import local_model_key
+    from bench.knowledge_recall import load_questions
+
+    questions = [(q["question"], q["language"]) for q in load_questions()]
+    key = local_model_key()
+    vectors = [QueryVector(key, pad(v)) for v in embed_now([q for q, _ in questions])]
+    pks = random.Random(SEED).sample(range(1, size + 1), min(size, 50))
+
+    def lookup(pk: int) -> Callable[[], object]:
+        return lambda: Chunk.objects.filter(pk=pk).values("pk", "heading").first()
+
+    def hybrid(index: int) -> Callable[[], object]:
+        query, language = questions[index]
+        # The turn's retrieval asks for 4 passages, at most 2 per article: limit 8.
+        return lambda: search(
+            query, language=language, limit=4 * MAX_CHUNKS_PER_ARTICLE,
+            query_vector=vectors[index],
+        )  # fmt: skip
+
+    def full_text(index: int) -> Callable[[], object]:
+        query, language = questions[index]
+        return lambda: search(query, language=language, limit=4 * MAX_CHUNKS_PER_ARTICLE)
+
+    # The first search reads the spelling vocabulary (once per process, spelling.py): warm-up.
+    for index in range(len(questions)):
+        hybrid(index)()
+    for pk in pks[:5]:
+        lookup(pk)()
+    floor = [t for pk in pks for t in timed(lookup(pk), repeat)]
+    floor_median = statistics.median(floor)
+    kinds = {}
+    for kind, factory in (("customer questions, hybrid", hybrid),
+                          ("customer questions, full text", full_text)):  # fmt: skip
+        durations = [t for i in range(len(questions)) for t in timed(factory(i), repeat)]
+        kinds[kind] = {
+            "queries": len(questions),
+            "median_ms": round(statistics.median(durations), 2),
+            "p95_ms": round(percentile(durations, 0.95), 2),
+            "p99_ms": round(percentile(durations, 0.99), 2),
+            "median_ratio": round(statistics.median(durations) / floor_median, 1),
+            "p95_ratio": round(percentile(durations, 0.95) / floor_median, 1),
+        }
+    return {
+        "floor": {"what": "Chunk by primary key (B-tree)", "median_ms": round(floor_median, 3),
+                  "p95_ms": round(percentile(floor, 0.95), 3)},
+        "search": kinds,
+    }  # fmt: skip
+
+
 def harness_report(result: dict[str, Any]) -> Report:
     """The results in the shared format (bench/_harness.py): a table for people, all of
     `result` under "data" for machines."""
@@ -203,12 +267,71 @@ def harness_report(result: dict[str, Any]) -> Report:
     return report
 
 
+def scale_report(result: dict[str, Any]) -> Report:
+    """Scale mode's results: latency against the floor, and what building the corpus cost."""
+    floor = result["floor"]
+    report = Report("knowledge_search_scale", params={"chunks": result["chunks"]})
+    rows = [[f"floor: {floor['what']}", None, floor["median_ms"], floor["p95_ms"], None, 1.0]]
+    rows += [
+        [kind, row["queries"], row["median_ms"], row["p95_ms"], row["p99_ms"], row["p95_ratio"]]
+        for kind, row in result["search"].items()
+    ]
+    report.table(
+        "Search latency (ms)",
+        ["query kind", "queries", "median ms", "p95 ms", "p99 ms", "p95 / floor median"],
+        rows,
+    )
+    if (built := result.get("built")) is not None:
+        report.table(
+            "Build",
+            ["step", "seconds", "MiB"],
+            [["load (text, embeddings, tsvectors)", built["load_seconds"],
+              round(built["table_bytes"] / 2**20)]]
+            + [[f"index {name}", seconds, round(built["index_bytes"][name] / 2**20)]
+               for name, seconds in built["index_seconds"].items()],
+        )  # fmt: skip
+    report.note(
+        f"Corpus: {result['chunks']:,} chunks; every question run {result['repeat']} times."
+    )
+    report.data.update(result)
+    return report
+
+
+def main_scale(chunks: int, repeat: int, results_dir: Path | None, *, rebuild: bool) -> None:
+    from dataclasses import asdict
+
+    from _django import RESULTS, setup
+
+    # A database per size: the corpora take minutes to build and are kept for the next run.
+    setup(f"bench_search_{chunks}")
+    from bench._scale_corpus import ensure_scale_corpus
+
+    print(f"Corpus of {chunks:,} embedded chunks...", flush=True)
+    built = ensure_scale_corpus(chunks, lambda line: print(line, flush=True), rebuild=rebuild)
+    result = {
+        "chunks": chunks,
+        "repeat": repeat,
+        "built": asdict(built) if built is not None else None,
+        **measure_scale(chunks, repeat),
+    }
+    scale_report(result).write(results_dir or RESULTS)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--results-dir", type=Path, default=None)
+    parser.add_argument(
+        "--chunks", type=int, default=None, help="scale mode: N embedded chunks, hybrid search"
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="scale mode: build the corpus even if it is there"
+    )
     args = parser.parse_args(argv)
+    if args.chunks is not None:
+        main_scale(args.chunks, args.repeat, args.results_dir, rebuild=args.rebuild)
+        return
 
     from _django import RESULTS, setup
 

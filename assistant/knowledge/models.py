@@ -8,13 +8,14 @@ Celery task has computed one.
 
 from __future__ import annotations
 
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from pgvector.django import HnswIndex, VectorField
+from pgvector.django import HalfVectorField, HnswIndex, VectorField
 
 # A column needs one size. Every vector is stored zero-padded to this width: padding with zeros
 # changes neither dot products nor norms, so cosine similarity between two padded vectors equals
@@ -22,6 +23,34 @@ from pgvector.django import HnswIndex, VectorField
 # Qwen's text-embedding-v4 and fits the common 384/768/1024-dimension models; HNSW indexes work up
 # to 2000 dimensions for `vector`.
 EMBEDDING_WIDTH = 1024
+# Common model widths narrower than the column (WordLlama, the local model, 256; MiniLM 384;
+# shortened Qwen vectors 512; BERT-base models 768). Their stored vectors end in zeros, so each
+# width has an HNSW index of its own over the leading dimensions only, in half precision: a
+# quarter of the bytes per vector at 256, which is what decides the index's size, build time
+# and the pages a search touches (issue 23's B6: docs/benchmarks.md). Cosine similarity over the
+# leading dimensions equals that of the padded vectors.
+NARROW_WIDTHS = (256, 384, 512, 768)
+# The text of an embeddings model key ends in its width ("local/wordllama-l2-supercat/256").
+NARROW_SPACE = r"/(256|384|512|768)$"
+
+
+def narrow_embedding(width: int) -> Cast:
+    """The leading `width` dimensions of the embedding as halfvec: what a narrow index holds."""
+    return Cast(
+        models.Func(models.F("embedding"), models.Value(1), models.Value(width),
+                    function="subvector"),
+        output_field=HalfVectorField(dimensions=width),
+    )  # fmt: skip
+
+
+def in_width(width: int) -> models.Q:
+    """Chunks embedded by a model of this narrow width (the narrow index's condition)."""
+    return models.Q(embedding_model__endswith=f"/{width}")
+
+
+def in_full_width() -> models.Q:
+    """Chunks embedded by any other model (the full-width index's condition)."""
+    return ~models.Q(embedding_model__regex=NARROW_SPACE)
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):
@@ -123,6 +152,17 @@ class Chunk(models.Model):
                 m=16,
                 ef_construction=64,
                 opclasses=["vector_cosine_ops"],
+                condition=in_full_width(),
+            ),
+            *(
+                HnswIndex(
+                    OpClass(narrow_embedding(width), name="halfvec_cosine_ops"),
+                    name=f"knowledge_chunk_halfvec{width}_hnsw",
+                    m=16,
+                    ef_construction=64,
+                    condition=in_width(width),
+                )
+                for width in NARROW_WIDTHS
             ),
         ]
 

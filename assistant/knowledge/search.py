@@ -11,9 +11,10 @@
 2. Weights. Each term is weighted like BM25's IDF, from how many chunks contain it: common ones
    from ANALYZE's statistics, rare ones counted through the index up to COMMON_TERM_CHUNKS.
    Terms whose absence says nothing (numbers, CJK junction bigrams) are dropped when missing.
-3. Candidates. Chunks of published articles that match the whole query (`websearch_to_tsquery`,
-   all words) or any term that is not common, capped at CANDIDATE_CAP rows: ranking then runs
-   over at most that many rows, which is what keeps queries of common words fast.
+3. Candidates. Chunks of published articles that contain any term that is not common (or, for a
+   query of common words only, all of them: `websearch_to_tsquery`), capped at CANDIDATE_CAP
+   rows: ranking then runs over at most that many rows, which is what keeps queries of common
+   words fast.
 4. Lexical ranking. Each candidate's coverage is the weighted share of the query's terms it
    contains (ties broken by `ts_rank`). Coverage is also the relevance test: a chunk that lacks
    the rare, specific words of a question does not answer it.
@@ -36,8 +37,9 @@ from typing import Any, Literal
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, Subquery, Value, When
+from django.db.models import Case, F, FloatField, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import Combinable
+from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
 from assistant import calls
@@ -45,7 +47,14 @@ from assistant.knowledge.calibration import combined_threshold
 from assistant.knowledge.cjk import cjk_bigrams, cjk_chains, has_cjk
 from assistant.knowledge.embedding import embed_texts, model_key, pad
 from assistant.knowledge.languages import base_language, normalize_locale, search_config
-from assistant.knowledge.models import Article, Chunk
+from assistant.knowledge.models import (
+    NARROW_WIDTHS,
+    Article,
+    Chunk,
+    in_full_width,
+    in_width,
+    narrow_embedding,
+)
 from assistant.knowledge.spelling import corrected
 from assistant.llm import Embedder, ModelError
 from assistant.privacy.outbound import CallScope
@@ -403,12 +412,25 @@ _FIELDS = ("pk", "article_id", "position", "heading", "text", "article__title", 
 
 
 def _lexical(query: str, config: str, terms: list[Term]) -> list[_Found]:
-    published = Chunk.objects.filter(article__status=Article.Status.PUBLISHED)
-    match = Q(search_vector=SearchQuery(query, config=config, search_type="websearch"))
+    # The article's status is read per matching chunk (one primary-key probe each) rather than
+    # joined: a join let PostgreSQL hash every article before returning the first candidate,
+    # which grew with the knowledge base (7 ms at 20,000 articles; issue 23, B6), while the cap
+    # below stops the probes after CANDIDATE_CAP matches.
+    status = Article.objects.filter(pk=OuterRef("article_id")).values("status")
+    published = Chunk.objects.alias(article_status=Subquery(status)).filter(
+        article_status=Article.Status.PUBLISHED
+    )
     specific = [t for t in terms if t.chunks < COMMON_TERM_CHUNKS]
+    match = Q()
     for column in ("search_vector", "cjk_vector"):
         if (any_specific := _any_of(specific, column)) is not None:
             match |= Q(**{column: any_specific})
+    if not specific:
+        # Only common words: the chunks that contain them all. Not asked otherwise, because a
+        # chunk with every word of the question has its specific ones too, and intersecting
+        # the common words' long posting lists grew with the knowledge base (22 ms at 300,000
+        # chunks; issue 23, B6).
+        match = Q(search_vector=SearchQuery(query, config=config, search_type="websearch"))
     # No ordering: an ORDER BY here would make PostgreSQL walk the table in that order instead of
     # stopping at the first CANDIDATE_CAP matches.
     candidates = published.filter(match).order_by().values("pk")[:CANDIDATE_CAP]
@@ -448,18 +470,35 @@ def _embedded(query: str, embedder: Embedder) -> QueryVector | None:
 
 
 def _vector(query_vector: QueryVector) -> list[_Found]:
-    rows = (
-        Chunk.objects.filter(
-            article__status=Article.Status.PUBLISHED, embedding_model=query_vector.model
+    """The nearest chunks of the query's vector space, through its HNSW index (models.py).
+
+    A narrow model's chunks are ordered by the distance between the leading dimensions in half
+    precision, the narrow index's own expression and condition (the planner uses an index only
+    for its exact expression), while the similarity reported and judged is the full-precision
+    one, so that thresholds read the same numbers whichever index found the chunk.
+    """
+    width = _narrow_width(query_vector.model)
+    chunks = Chunk.objects.filter(
+        article__status=Article.Status.PUBLISHED, embedding_model=query_vector.model
+    ).annotate(distance=CosineDistance("embedding", query_vector.vector))
+    if width is None:
+        ordered = chunks.filter(in_full_width()).order_by("distance")
+    else:
+        narrow = HalfVector(query_vector.vector[:width])
+        ordered = chunks.filter(in_width(width)).order_by(
+            CosineDistance(narrow_embedding(width), narrow)
         )
-        .annotate(distance=CosineDistance("embedding", query_vector.vector))
-        .order_by("distance")
-        .values(*_FIELDS, "distance")[:FUSION_DEPTH]
-    )
+    rows = ordered.values(*_FIELDS, "distance")[:FUSION_DEPTH]
     return [
         _Found(row, position, similarity=1.0 - float(row["distance"]))
         for position, row in enumerate(rows, start=1)
     ]
+
+
+def _narrow_width(model: str) -> int | None:
+    """The width of the query's vector space when it has a narrow index of its own."""
+    width = model.rsplit("/", 1)[-1]
+    return int(width) if width.isdigit() and int(width) in NARROW_WIDTHS else None
 
 
 def _fuse(

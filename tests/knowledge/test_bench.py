@@ -25,6 +25,28 @@ def test_the_search_latency_benchmark_runs_on_a_tiny_corpus(tmp_path: Path) -> N
 
 
 @pytest.mark.timeout(120)
+def test_the_scale_mode_builds_embedded_chunks_and_times_the_hybrid_search(tmp_path: Path) -> None:
+    output = run_bench(
+        "knowledge_search.py", "--chunks", "300", "--repeat", "1", "--rebuild", results=tmp_path
+    )
+
+    (result_file,) = tmp_path.glob("knowledge_search_scale-300-*.json")
+    result = json.loads(result_file.read_text())["data"]
+    assert result["chunks"] == 300
+    assert set(result["search"]) == {
+        "customer questions, hybrid",
+        "customer questions, full text",
+    }
+    assert all(row["queries"] == 97 and row["p95_ms"] > 0 for row in result["search"].values())
+    # Every HNSW index of the chunk table was dropped for the load and rebuilt after it.
+    assert set(result["built"]["index_seconds"]) >= {
+        "knowledge_chunk_embedding_hnsw",
+        "knowledge_chunk_halfvec256_hnsw",
+    }
+    assert "| customer questions, hybrid |" in output
+
+
+@pytest.mark.timeout(120)
 def test_the_recall_benchmark_runs_and_reports_every_mode_per_kind(tmp_path: Path) -> None:
     output = run_bench("knowledge_recall.py", results=tmp_path)
 

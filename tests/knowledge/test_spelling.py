@@ -100,3 +100,16 @@ def test_among_words_one_edit_away_the_likelier_slip_is_chosen(
 
     assert corrected("When do the stores opne?", "english") == "When do the stores open?"
     assert corrected("Is my ebike checked?", "english") == "Is my e-bike checked?"
+
+
+def test_the_vocabulary_forgets_the_words_of_deleted_articles(
+    make_article: ArticleFactory,
+) -> None:
+    warranty = make_article("Warranty", "Every frame has a lifetime warranty.", slug="warranty")
+    make_article("Battery care", "Charge the battery indoors.", slug="battery")
+    assert corrected("How long is the waranty?", "english") == "How long is the warranty?"
+
+    # No chunk is added, so only the deletion counter can tell that the words have changed.
+    warranty.delete()
+
+    assert corrected("How long is the waranty?", "english") == "How long is the waranty?"
