@@ -79,6 +79,7 @@ def notice_text(ticket: Ticket, conversation: Conversation) -> str:
         time_zone=contact.time_zone,
         email=contact.email,
         assignee=assignee,
+        by_email=conversation.channel == Conversation.Channel.EMAIL,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
+
 def normalise_address(address: str) -> str:
     """local@domain with the domain in lower-case Unicode, or "" if this is not an address."""
     address = address.strip().strip("<>").strip()
