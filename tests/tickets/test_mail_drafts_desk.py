@@ -117,3 +117,38 @@ def test_the_drafts_fragment_is_only_for_the_conversations_agents(
     response = client_for(world, name).get(f"/desk/c/{draft.conversation_id}/mail-drafts/")
     assert response.status_code == status
     assert ("A new battery costs €649." in response.content.decode()) == (status == 200)
+
+
+def queue_rows(world: Any, name: str, queue: str) -> str:
+    response = client_for(world, name).get(f"/desk/q/{queue}/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_conversation_with_a_draft_waits_under_drafts_to_approve_not_live(
+    world: Any, draft: MailAnswer
+) -> None:
+    drafts_page = client_for(world, "agent_a").get("/desk/q/drafts/").content.decode()
+    assert drafts_page.count("Drafts to approve") >= 1
+    rows = queue_rows(world, "agent_a", "drafts")
+    assert rows.count(f'data-conversation="{draft.conversation_id}"') == 1
+    assert rows.count("Draft to approve") == 1
+    assert str(draft.conversation_id) not in queue_rows(world, "agent_a", "live")
+    # Team B's agent does not see team A's drafts.
+    assert str(draft.conversation_id) not in queue_rows(world, "agent_b", "drafts")
+
+
+@pytest.mark.parametrize("action", ["send", "discard"])
+def test_a_decided_draft_leaves_the_drafts_queue(
+    world: Any, draft: MailAnswer, action: str
+) -> None:
+    client_for(world, "agent_a").post(url(draft, action))
+    assert str(draft.conversation_id) not in queue_rows(world, "agent_a", "drafts")
+    assert str(draft.conversation_id) in queue_rows(world, "agent_a", "live")
+
+
+def test_the_drafts_count_is_in_the_sidebar(world: Any, draft: MailAnswer) -> None:
+    from tickets.desk import queues
+
+    assert queues.counts(world.agent_a)["drafts"] == 1
+    assert queues.counts(world.agent_b)["drafts"] == 0
