@@ -14,6 +14,7 @@ from asgiref.sync import async_to_sync
 from assistant.chat import availability as chat_availability
 from assistant.chat import services as chat
 from assistant.chat.models import Conversation, Message
+from assistant.mail.models import MailAccount, OutboundMail
 from tests import factories
 from tests.tickets.test_desk_live import desk_socket
 from tickets import availability, escalation, online
@@ -158,6 +159,7 @@ def test_an_email_conversation_is_told_the_reply_comes_by_email_with_no_address_
     language: str, said: str, not_said: tuple[str, ...]
 ) -> None:
     inbox = factories.make_inbox()
+    MailAccount.objects.create(inbox=inbox, address="help@shop.example")
     factories.make_team("Support", inboxes=(inbox,))
     conversation = handed_off(inbox)
     Conversation.objects.filter(pk=conversation.pk).update(
@@ -171,3 +173,7 @@ def test_an_email_conversation_is_told_the_reply_comes_by_email_with_no_address_
     assert "kim@example.com" not in notice.text
     for phrase in not_said:
         assert phrase not in notice.text
+    # The customer reads it in their mailbox, once, also when the task is redone.
+    escalation.escalate(conversation_id=str(conversation.pk), reason="customer_request")
+    [mailed] = OutboundMail.objects.filter(conversation=conversation)
+    assert (mailed.chat_message_id, mailed.to_address) == (notice.pk, "kim@example.com")
