@@ -53,6 +53,17 @@ def test_the_draft_shows_once_in_its_conversation(world: Any, draft: MailAnswer)
     assert url(draft, "send") in html and url(draft, "discard") in html
 
 
+def test_the_draft_shows_as_the_customers_mail_will_with_its_html_escaped(
+    world: Any, draft: MailAnswer
+) -> None:
+    MailAnswer.objects.filter(pk=draft.pk).update(
+        text="| Battery | Price |\n|---|---|\n| 500 Wh | **€649** |\n\n<script>alert(1)</script>"
+    )
+    html = client_for(world, "agent_a").get(f"/desk/c/{draft.conversation_id}/").content.decode()
+    assert "<td><strong>€649</strong></td>" in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
 def test_an_agent_sends_the_draft_edited_and_it_is_mailed(world: Any, draft: MailAnswer) -> None:
     agent = client_for(world, "agent_a")
     response = agent.post(url(draft, "send"), {"text": "A new battery costs €649."}, follow=True)
