@@ -294,6 +294,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "mail.send_due": {"task": "mail.send_due", "schedule": 60.0},
     # Inbound mail stored but never processed (a crash between fetch and processing).
     "mail.sweep_stored": {"task": "mail.sweep_stored", "schedule": 60.0},
+    # Widget uploads that no message came to carry (ATTACHMENT_ORPHAN_HOURS).
+    "delete-orphaned-attachments": {
+        "task": "chat.delete_orphaned_attachments",
+        "schedule": 3600.0,
+    },
 }
 
 # ------------------------------------------------------------------------------------------
@@ -476,6 +481,9 @@ ATTACHMENT_URL_MAX_AGE_CUSTOMER: int = _typed(
     "int", "ATTACHMENT_URL_MAX_AGE_CUSTOMER", default=3600
 )
 ATTACHMENT_URL_MAX_AGE_AGENT: int = _typed("int", "ATTACHMENT_URL_MAX_AGE_AGENT", default=8 * 3600)
+# A widget upload that no message has carried after this many hours is deleted with its file
+# (the tab was closed before sending, or the send was refused); beat runs the sweep hourly.
+ATTACHMENT_ORPHAN_HOURS: int = _typed("int", "ATTACHMENT_ORPHAN_HOURS", default=24)
 
 # ------------------------------------------------------------------------------------------
 # Logging and the run command

@@ -11,10 +11,12 @@ acknowledgement) changes nothing that was already done:
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from assistant.chat import services as chat
 from assistant.chat.availability import wait_text
 from assistant.chat.models import Conversation
+from assistant.mail import sending as mail_sending
 from assistant.people import public_name
 from tickets import assignment, availability, services, summaries
 from tickets.alerts import emit as alerts
@@ -79,6 +81,7 @@ def notice_text(ticket: Ticket, conversation: Conversation) -> str:
         time_zone=contact.time_zone,
         email=contact.email,
         assignee=assignee,
+        by_email=conversation.channel == Conversation.Channel.EMAIL,
     )
 
 
@@ -86,9 +89,14 @@ def tell_customer(ticket: Ticket, conversation: Conversation) -> None:
     if conversation.handoff_at is None:
         return
     key = f"handoff-notice:{int(conversation.handoff_at.timestamp())}"
-    chat.system_message_once(
-        conversation_id=conversation.pk, key=key, text=notice_text(ticket, conversation)
-    )
+    text = notice_text(ticket, conversation)
+    # One transaction: a notice stored is a notice mailed, also when the task is redone.
+    with transaction.atomic():
+        notice = chat.system_message_once(conversation_id=conversation.pk, key=key, text=text)
+        if notice is not None and conversation.channel == Conversation.Channel.EMAIL:
+            # The customer reads only their mailbox: without this mail, a customer who asked
+            # for a person ("yes, please") would hear nothing until that person replies.
+            mail_sending.outbound_schedule(message=notice, send_after=timezone.now())
 
 
 def summarise_resolved(*, conversation_id: str) -> bool:

@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -302,6 +303,27 @@ def attachments_delete(conversation_ids: Sequence[uuid.UUID]) -> int:
     deleted, _by_model = attachments.delete()
     if names:
         transaction.on_commit(lambda: _delete_stored(names))
+    return deleted
+
+
+def orphaned_attachments_delete(*, older_than: datetime, batch: int = 500) -> int:
+    """Delete files that no message carries, uploaded before ``older_than``, with their stored
+    bytes: a widget upload whose message was never sent (the tab closed, the send refused).
+    Rows a message frame is claiming right now are locked and skipped, and a claim that comes
+    after the delete finds no file and asks the customer to attach it again, so a file is never
+    deleted from under a message that carries it."""
+    with transaction.atomic():
+        ids = list(
+            Attachment.objects.select_for_update(skip_locked=True)
+            .filter(message__isnull=True, created_at__lt=older_than)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        orphans = Attachment.objects.filter(pk__in=ids, message__isnull=True)
+        names = list(orphans.values_list("file", flat=True))
+        deleted, _by_model = orphans.delete()
+        if names:
+            transaction.on_commit(lambda: _delete_stored(names))
     return deleted
 
 

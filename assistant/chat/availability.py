@@ -104,12 +104,18 @@ def wait_text(
     time_zone: str,
     email: str = "",
     assignee: str | None = None,
+    by_email: bool = False,
 ) -> str:
     """What the customer is told about the wait for a person: "shortly" only when someone is
     at the desk within business hours; otherwise when the team is back, and the offer to get
-    the answer by email (never required)."""
+    the answer by email (never required).
+
+    `by_email`: the conversation is an e-mail thread. The customer reads this in their mailbox,
+    so the reply comes to this e-mail, and there is no address to offer or to confirm."""
     with translation.override(language):
         if status.answering_now:
+            if by_email:
+                return _("A person from our team will reply to this e-mail shortly.")
             if assignee:
                 return _("%(name)s from our team will reply here shortly.") % {"name": assignee}
             return _(
@@ -120,9 +126,13 @@ def wait_text(
             away = _("Our team is away right now and back %(when)s (your time).") % {
                 "when": back_text(status, language=language, time_zone=time_zone)
             }
+        elif by_email:
+            away = _("Nobody from our team is online right now.")
         else:
             away = _("Nobody from our team is online right now. We'll reply as soon as someone is.")
-        if email:
+        if by_email:
+            follow_up = _("A person will reply to this e-mail as soon as they can.")
+        elif email:
             follow_up = _("We'll also send the answer to %(email)s.") % {"email": email}
         else:
             follow_up = _("You can leave your email address below to get the answer by email.")

@@ -1077,6 +1077,7 @@ def waiting_message_acknowledge(*, conversation_id: uuid.UUID) -> Message | None
             language=conversation.language,
             time_zone=contact.time_zone,
             email=contact.email,
+            by_email=conversation.channel == Conversation.Channel.EMAIL,
         )
         return _append_message(
             conversation=conversation,

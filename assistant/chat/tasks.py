@@ -7,11 +7,12 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from assistant import calls
-from assistant.chat import services
+from assistant.chat import attachments, services
 from assistant.chat.models import Conversation, Message
 from assistant.chat.reply import answer_conversation
 
@@ -64,6 +65,13 @@ def recover_stalled_replies() -> int:
         logger.warning("Recovering %d unanswered conversations", len(stalled))
         asyncio.run(run())
     return len(stalled)
+
+
+@shared_task(name="chat.delete_orphaned_attachments")
+def delete_orphaned_attachments() -> int:
+    """Files uploaded in the widget that no message came to carry (docs/attachments.md)."""
+    cutoff = timezone.now() - timedelta(hours=settings.ATTACHMENT_ORPHAN_HOURS)
+    return attachments.orphaned_attachments_delete(older_than=cutoff)
 
 
 @shared_task(name="chat.resolve_idle_conversations")

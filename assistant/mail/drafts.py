@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assistant.chat import services
 from assistant.chat.models import Message
-from assistant.mail.answer_delivery import deliver_answer
+from assistant.mail.answer_delivery import announce_draft, deliver_answer
 from assistant.mail.models import MailAnswer
 from assistant.people import staff_name
 
@@ -100,6 +100,7 @@ def draft_send(*, draft_id: int, conversation_id: uuid.UUID, text: str | None, b
         update_fields=["state", "answer", "decided_by", "decided_at", "edited", "updated_at"]
     )
     deliver_answer(message)
+    announce_draft(draft.conversation_id)
     return message
 
 
@@ -111,4 +112,6 @@ def draft_discard(*, draft_id: int, conversation_id: uuid.UUID, by: Any) -> Mail
     draft.decided_by = by
     draft.decided_at = timezone.now()
     draft.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
+    # The desks' queues (drafts to approve) and other agents' open pages drop it.
+    announce_draft(draft.conversation_id)
     return draft

@@ -96,9 +96,10 @@ def compose(outbound: OutboundMail) -> EmailMultiAlternatives:
         headers["In-Reply-To"] = in_reply_to
     if references:
         headers["References"] = " ".join(references)
-    if message.author_kind == Message.Author.ASSISTANT:
-        # RFC 3834: an automatic answer says so, so the customer's own auto-responder (an
-        # out-of-office) does not answer it back and start a loop. A person's reply is not one.
+    if message.author_kind in (Message.Author.ASSISTANT, Message.Author.SYSTEM):
+        # RFC 3834: an automatic answer (the assistant's, or a notice such as "a person will
+        # reply") says so, so the customer's own auto-responder (an out-of-office) does not
+        # answer it back and start a loop. A person's reply is not one.
         headers["Auto-Submitted"] = "auto-replied"
     mail = EmailMultiAlternatives(
         subject=subject,

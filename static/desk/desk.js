@@ -210,7 +210,8 @@
       updateBulk();
     });
     handlers.push((frame) => {
-      if (["message", "state", "ticket", "stream_end"].includes(frame.type) && !pending) {
+      // "mail_draft": an e-mail draft was written, sent or discarded (the drafts queue).
+      if (["message", "state", "ticket", "stream_end", "mail_draft"].includes(frame.type) && !pending) {
         pending = setTimeout(refresh, 400);
       }
     });

@@ -107,6 +107,7 @@ def test_apps_and_periodic_tasks_are_each_listed_once() -> None:
                 "analytics.refresh_rollups",
                 "apply-retention",
                 "check-sla",
+                "delete-orphaned-attachments",
                 "mail.send_due",
                 "mail.sweep_stored",
                 "recover-stalled-replies",

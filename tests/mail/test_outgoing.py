@@ -102,6 +102,21 @@ def test_an_assistant_answer_says_it_was_automatic(smtp_server):
     assert mail.header("Auto-Submitted") == "auto-replied"
 
 
+def test_a_notice_to_the_customer_says_it_was_automatic(smtp_server):
+    account = make_account()
+    conversation = mail_conversation(account)
+    notice = services.system_message_once(
+        conversation_id=conversation.id,
+        key="handoff-notice:1",
+        text="A person will reply to this e-mail as soon as they can.",
+    )
+    assert notice is not None
+    _send(notice)
+    [mail] = smtp_server.received
+    assert mail.header("Auto-Submitted") == "auto-replied"
+    assert mail.part("text/plain").startswith("A person will reply to this e-mail")
+
+
 def test_a_chat_continued_by_mail_is_titled_with_the_company_and_says_its_language(smtp_server):
     account = make_account()
     conversation = factories.make_conversation(account.inbox)

@@ -14,6 +14,7 @@ from asgiref.sync import async_to_sync
 from assistant.chat import availability as chat_availability
 from assistant.chat import services as chat
 from assistant.chat.models import Conversation, Message
+from assistant.mail.models import MailAccount, OutboundMail
 from tests import factories
 from tests.tickets.test_desk_live import desk_socket
 from tickets import availability, escalation, online
@@ -144,3 +145,35 @@ def test_an_email_address_left_in_the_chat_is_validated_and_stored_on_the_contac
     assert conversation.contact.email == "kim@example.com"
     last = conversation.messages.order_by("-seq").first()
     assert last is not None and last.text == "Thanks! We'll send the answer to kim@example.com."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "said", "not_said"),
+    [
+        ("en", "A person will reply to this e-mail", ("email address", "send the answer to")),
+        ("de", "auf diese E-Mail", ("E-Mail-Adresse", "Antwort außerdem an")),
+    ],
+)
+def test_an_email_conversation_is_told_the_reply_comes_by_email_with_no_address_offer(
+    language: str, said: str, not_said: tuple[str, ...]
+) -> None:
+    inbox = factories.make_inbox()
+    MailAccount.objects.create(inbox=inbox, address="help@shop.example")
+    factories.make_team("Support", inboxes=(inbox,))
+    conversation = handed_off(inbox)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        channel=Conversation.Channel.EMAIL, language=language
+    )
+    conversation.contact.email = "kim@example.com"
+    conversation.contact.save(update_fields=["email"])
+    escalation.escalate(conversation_id=str(conversation.pk), reason="customer_request")
+    notice = Message.objects.get(conversation=conversation, client_id__startswith="handoff-notice:")
+    assert notice.text.count(said) == 1
+    assert "kim@example.com" not in notice.text
+    for phrase in not_said:
+        assert phrase not in notice.text
+    # The customer reads it in their mailbox, once, also when the task is redone.
+    escalation.escalate(conversation_id=str(conversation.pk), reason="customer_request")
+    [mailed] = OutboundMail.objects.filter(conversation=conversation)
+    assert (mailed.chat_message_id, mailed.to_address) == (notice.pk, "kim@example.com")

@@ -117,3 +117,14 @@ def test_a_refused_file_sends_nothing_and_leaves_nothing_in_storage(world: World
     storage = Attachment._meta.get_field("file").storage
     folder = f"attachments/{world.conversation_a.pk}"
     assert not storage.exists(folder) or storage.listdir(folder)[1] == []
+
+
+def test_the_queue_row_says_how_many_files_came_with_the_customers_last_message(
+    world: World,
+) -> None:
+    client = logged_in(world.agent_a)
+    before = client.get("/desk/q/waiting/", HTTP_HX_REQUEST="true").content.decode()
+    assert "1 file" not in before
+    customer_photo(world)
+    rows = client.get("/desk/q/waiting/", HTTP_HX_REQUEST="true").content.decode()
+    assert rows.count("1 file") == 1 and "Here it is" in rows

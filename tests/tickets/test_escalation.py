@@ -197,11 +197,12 @@ def test_a_worker_killed_mid_summary_redoes_it_once() -> None:
             "LLM_FIRST_TOKEN_TIMEOUT": "20",
             # Redeliver an unacknowledged task soon after its worker vanished.
             "CELERY_VISIBILITY_TIMEOUT": "3",
-            # Settings refuse webhook retries longer than the visibility timeout.
+            # Settings refuse webhook and mail retries (and the mail grace period) longer than
+            # the visibility timeout.
             "WEBHOOK_RETRY_MAX_SECONDS": "2",
             "WEBHOOK_RETRY_BASE_SECONDS": "0.5",
-            # And mail's back-offs and continuity wait likewise.
             "MAIL_RETRY_MAX_SECONDS": "2",
+            "MAIL_RETRY_BASE_SECONDS": "0.5",
             "MAIL_CONTINUITY_GRACE_SECONDS": "2",
         }
         # Its own queue, so that no other test's worker takes the task.

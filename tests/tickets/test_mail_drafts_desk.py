@@ -53,6 +53,17 @@ def test_the_draft_shows_once_in_its_conversation(world: Any, draft: MailAnswer)
     assert url(draft, "send") in html and url(draft, "discard") in html
 
 
+def test_the_draft_shows_as_the_customers_mail_will_with_its_html_escaped(
+    world: Any, draft: MailAnswer
+) -> None:
+    MailAnswer.objects.filter(pk=draft.pk).update(
+        text="| Battery | Price |\n|---|---|\n| 500 Wh | **€649** |\n\n<script>alert(1)</script>"
+    )
+    html = client_for(world, "agent_a").get(f"/desk/c/{draft.conversation_id}/").content.decode()
+    assert "<td><strong>€649</strong></td>" in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
 def test_an_agent_sends_the_draft_edited_and_it_is_mailed(world: Any, draft: MailAnswer) -> None:
     agent = client_for(world, "agent_a")
     response = agent.post(url(draft, "send"), {"text": "A new battery costs €649."}, follow=True)
@@ -117,3 +128,38 @@ def test_the_drafts_fragment_is_only_for_the_conversations_agents(
     response = client_for(world, name).get(f"/desk/c/{draft.conversation_id}/mail-drafts/")
     assert response.status_code == status
     assert ("A new battery costs €649." in response.content.decode()) == (status == 200)
+
+
+def queue_rows(world: Any, name: str, queue: str) -> str:
+    response = client_for(world, name).get(f"/desk/q/{queue}/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_conversation_with_a_draft_waits_under_drafts_to_approve_not_live(
+    world: Any, draft: MailAnswer
+) -> None:
+    drafts_page = client_for(world, "agent_a").get("/desk/q/drafts/").content.decode()
+    assert drafts_page.count("Drafts to approve") >= 1
+    rows = queue_rows(world, "agent_a", "drafts")
+    assert rows.count(f'data-conversation="{draft.conversation_id}"') == 1
+    assert rows.count("Draft to approve") == 1
+    assert str(draft.conversation_id) not in queue_rows(world, "agent_a", "live")
+    # Team B's agent does not see team A's drafts.
+    assert str(draft.conversation_id) not in queue_rows(world, "agent_b", "drafts")
+
+
+@pytest.mark.parametrize("action", ["send", "discard"])
+def test_a_decided_draft_leaves_the_drafts_queue(
+    world: Any, draft: MailAnswer, action: str
+) -> None:
+    client_for(world, "agent_a").post(url(draft, action))
+    assert str(draft.conversation_id) not in queue_rows(world, "agent_a", "drafts")
+    assert str(draft.conversation_id) in queue_rows(world, "agent_a", "live")
+
+
+def test_the_drafts_count_is_in_the_sidebar(world: Any, draft: MailAnswer) -> None:
+    from tickets.desk import queues
+
+    assert queues.counts(world.agent_a)["drafts"] == 1
+    assert queues.counts(world.agent_b)["drafts"] == 0

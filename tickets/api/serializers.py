@@ -24,6 +24,7 @@ from assistant.chat.services import MAX_MESSAGE_CHARS
 from assistant.compliance.rights import MAX_REASON_CHARS
 from assistant.privacy.models import RightsRecord
 from tickets import access
+from tickets.api.attachments import MessageAttachmentSerializer
 from tickets.api.fields import Text, object_id
 from tickets.models import Note, Team, Ticket, TicketEvent
 
@@ -234,10 +235,11 @@ class MessageSerializer(serializers.ModelSerializer):
     id = serializers.SerializerMethodField()
     author = serializers.SerializerMethodField()
     citations = serializers.JSONField(read_only=True)
+    attachments = MessageAttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Message
-        fields = ["id", "seq", "author", "text", "citations", "created_at"]
+        fields = ["id", "seq", "author", "text", "citations", "attachments", "created_at"]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.STR)

@@ -50,7 +50,9 @@ class _Paginated:
     def page_of(self, queryset: QuerySet[Any], serializer_class: type[BaseSerializer]) -> Response:
         view: Any = self
         page = view.paginate_queryset(queryset)
-        return view.get_paginated_response(serializer_class(page, many=True).data)
+        # The request makes the absolute URLs some representations carry (attachments).
+        serialized = serializer_class(page, many=True, context={"request": view.request})
+        return view.get_paginated_response(serialized.data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,7 +233,11 @@ class ConversationViewSet(_Paginated, viewsets.GenericViewSet):
         conversation = self.get_object()
         if request.method == "GET":
             after = _validated(s.MessageFilterSerializer, request.query_params).validated_data
-            messages = Message.objects.filter(conversation=conversation).order_by("seq")
+            messages = (
+                Message.objects.filter(conversation=conversation)
+                .prefetch_related("attachments")
+                .order_by("seq")
+            )
             if "after_seq" in after:
                 messages = messages.filter(seq__gt=after["after_seq"])
             return self.page_of(messages, s.MessageSerializer)
@@ -240,7 +246,8 @@ class ConversationViewSet(_Paginated, viewsets.GenericViewSet):
             message = services.reply(conversation=conversation, agent=request.user, text=text)
         except ChatError as error:
             raise _chat_error(error) from error
-        return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        answer = s.MessageSerializer(message, context={"request": request})
+        return Response(answer.data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         operation_id="conversations_takeover",

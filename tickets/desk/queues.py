@@ -7,11 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assistant.chat.models import Conversation, Message
+from assistant.chat.models import Attachment, Conversation, Message
+from assistant.mail.models import MailAnswer
 from tickets import access
 from tickets.models import Ticket
 
@@ -33,6 +35,12 @@ QUEUES = (
         _("Waiting for a human"),
         "conversations",
         _("Handed over by the assistant, not yet taken."),
+    ),
+    Queue(
+        "drafts",
+        _("Drafts to approve"),
+        "conversations",
+        _("E-mails the assistant answered in a draft: send, edit or discard each one."),
     ),
     Queue("unassigned", _("Unassigned"), "tickets", _("Open tickets nobody owns yet.")),
     Queue("teams", _("My teams"), "tickets", _("Open tickets of your teams.")),
@@ -64,23 +72,44 @@ def tickets_in(queue: str, user: Any) -> QuerySet[Ticket]:
 
 
 def conversations_in(queue: str, user: Any) -> QuerySet[Conversation]:
-    last_customer_text = (
-        Message.objects.filter(conversation=OuterRef("pk"), author_kind=Message.Author.CUSTOMER)
-        .order_by("-seq")
-        .values("text")[:1]
+    last_customer_message = Message.objects.filter(
+        conversation=OuterRef("pk"), author_kind=Message.Author.CUSTOMER
+    ).order_by("-seq")
+    # The row's preview: the customer's last words, and how many files came with them (a photo
+    # alone has no words to show).
+    files_of_last = (
+        Attachment.objects.filter(message_id=OuterRef("last_customer_message_id"))
+        .order_by()
+        .values("message_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    waiting_draft = MailAnswer.objects.filter(
+        conversation=OuterRef("pk"), state=MailAnswer.State.DRAFTED
     )
     conversations = (
         access.visible_conversations(user)
         .select_related("contact", "inbox", "assigned_agent")
-        .annotate(last_customer_text=Subquery(last_customer_text))
+        .annotate(
+            last_customer_text=Subquery(last_customer_message.values("text")[:1]),
+            last_customer_message_id=Subquery(last_customer_message.values("pk")[:1]),
+        )
+        .annotate(
+            last_customer_files=Coalesce(Subquery(files_of_last, output_field=IntegerField()), 0),
+            has_draft=Exists(waiting_draft),
+        )
     )
     if queue == "waiting":
         return conversations.filter(state=Conversation.State.WAITING).order_by("handoff_at")
+    if queue == "drafts":
+        # Oldest first, like the conversations waiting for a person: the customer waits too.
+        return conversations.filter(has_draft=True).order_by("updated_at")
     if queue == "live":
+        # A draft waiting for an agent is the drafts queue's: nothing is live about it.
         since = timezone.now() - LIVE_WINDOW
-        return conversations.filter(state=Conversation.State.BOT, updated_at__gte=since).order_by(
-            "-updated_at"
-        )
+        return conversations.filter(
+            state=Conversation.State.BOT, updated_at__gte=since, has_draft=False
+        ).order_by("-updated_at")
     raise ValueError(queue)
 
 

@@ -6,11 +6,13 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from assistant.chat.attachment_links import attachment_token
 from assistant.chat.models import Attachment
 from assistant.chat.reasons import label_for
+from assistant.knowledge.rendering import render_markdown
 from assistant.people import staff_name as _staff_name
 from tickets.models import Ticket, TicketEvent
 
@@ -26,6 +28,13 @@ def get(mapping: dict[str, Any], key: str) -> Any:
 def attachment_url(attachment: Attachment) -> str:
     """The desk's signed, expiring link to a file of a conversation (tickets/desk/attachments)."""
     return reverse("desk-attachment", kwargs={"token": attachment_token(attachment.pk)})
+
+
+@register.filter
+def as_mailed(text: str) -> SafeString:
+    """A draft answer as the customer will read it: the HTML part of the mail
+    (assistant/mail/outgoing.py renders it the same way; any HTML in the text is escaped)."""
+    return render_markdown(text)
 
 
 @register.filter

@@ -139,6 +139,7 @@ class Command(BaseCommand):
             if relay:
                 lines.append(f"  E-mail:     {DEMO_MAIL_ADDRESS} by relay (docs/email.md):")
                 lines.append(f"              {relay}")
+                lines.append(f"  Replies:    {_outgoing_mail()}")
         lines.append("  Press Ctrl-C to stop everything.\n")
         self.stdout.write("\n".join(lines))
 
@@ -160,3 +161,13 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+
+
+def _outgoing_mail() -> str:
+    """Where the e-mails the product sends (answers, replies, notices) go, for the banner."""
+    backend = settings.EMAIL_BACKEND
+    if backend == "django.core.mail.backends.filebased.EmailBackend":
+        return f"written to {settings.EMAIL_FILE_PATH}/, one file per message"
+    if backend == "django.core.mail.backends.console.EmailBackend":
+        return "printed in this terminal (EMAIL_URL=filemail://var/mail writes them to var/mail/)"
+    return f"sent through {backend} ({settings.EMAIL_HOST}:{settings.EMAIL_PORT})"
