@@ -9,7 +9,9 @@ language, not the server's.
 from __future__ import annotations
 
 from email.utils import formataddr, make_msgid
+from urllib.parse import urljoin, urlsplit
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils import translation
 from django.utils.html import escape, linebreaks
@@ -60,16 +62,38 @@ def subject_for(conversation: Conversation) -> str:
     return f"{subject} {reply_tokens.subject_tag(conversation.id)}"
 
 
-def _html_body(message: Message, continue_line: str, signature: str) -> str:
+def sources_of(message: Message) -> list[tuple[str, str]]:
+    """The articles an answer cites, as (title, absolute URL): the widget lists them under the
+    answer, and a mail, read away from the site, needs them whole. Our own /help/ pages are
+    made absolute with SITE_URL; anything but http(s) is left out."""
+    sources = []
+    for citation in message.citations or []:
+        url = urljoin(settings.SITE_URL + "/", str(citation.get("url") or ""))
+        if urlsplit(url).scheme in ("http", "https"):
+            sources.append((str(citation.get("title") or url), url))
+    return sources
+
+
+def _html_body(message: Message, continue_line: str, signature: str, sources_label: str) -> str:
     # render_markdown escapes any HTML the text holds and drops javascript: and data: links.
-    parts = [str(render_markdown(message.text)), f"<p>{escape(continue_line)}</p>"]
+    parts = [str(render_markdown(message.text))]
+    if sources := sources_of(message):
+        items = "".join(
+            f'<li><a href="{escape(url)}">{escape(title)}</a></li>' for title, url in sources
+        )
+        parts.append(f"<p>{escape(sources_label)}</p><ol>{items}</ol>")
+    parts.append(f"<p>{escape(continue_line)}</p>")
     if signature:
         parts.append(f'<div class="signature">{linebreaks(escape(signature))}</div>')
     return "<!DOCTYPE html><html><body>\n" + "\n".join(parts) + "\n</body></html>\n"
 
 
-def _text_body(message: Message, continue_line: str, signature: str) -> str:
-    body = f"{message.text.strip()}\n\n{continue_line}\n"
+def _text_body(message: Message, continue_line: str, signature: str, sources_label: str) -> str:
+    body = f"{message.text.strip()}\n\n"
+    if sources := sources_of(message):
+        listed = "\n".join(f"{n}. {title}: {url}" for n, (title, url) in enumerate(sources, 1))
+        body += f"{sources_label}\n{listed}\n\n"
+    body += f"{continue_line}\n"
     if signature:
         # "-- " on its own line is the signature separator that mail clients recognise.
         body += f"\n-- \n{signature}\n"
@@ -83,6 +107,7 @@ def compose(outbound: OutboundMail) -> EmailMultiAlternatives:
     message = outbound.chat_message
     with translation.override(conversation.language):
         continue_line = _("You can reply to this e-mail to continue the conversation.")
+        sources_label = _("Sources")
         subject = subject_for(conversation)
     signature = account.signature.strip()
     in_reply_to, references = thread_ids(conversation, account)
@@ -103,12 +128,14 @@ def compose(outbound: OutboundMail) -> EmailMultiAlternatives:
         headers["Auto-Submitted"] = "auto-replied"
     mail = EmailMultiAlternatives(
         subject=subject,
-        body=_text_body(message, continue_line, signature),
+        body=_text_body(message, continue_line, signature, sources_label),
         from_email=formataddr((conversation.inbox.public_name, account.address)),
         to=[outbound.to_address],
         headers=headers,
     )
-    mail.attach_alternative(_html_body(message, continue_line, signature), "text/html")
+    mail.attach_alternative(
+        _html_body(message, continue_line, signature, sources_label), "text/html"
+    )
     _attach_files(mail, message)
     return mail
 

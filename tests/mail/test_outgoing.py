@@ -102,6 +102,39 @@ def test_an_assistant_answer_says_it_was_automatic(smtp_server):
     assert mail.header("Auto-Submitted") == "auto-replied"
 
 
+def test_an_answer_lists_the_articles_it_cites_with_whole_links(smtp_server, settings):
+    """Read away from the site, a mail needs the sources the widget shows under the answer,
+    with links that work from a mail client; a link that is not http(s) is left out."""
+    settings.SITE_URL = "https://shop.example.com"
+    account = make_account()
+    conversation = mail_conversation(account)
+    message = services.assistant_message_store(
+        conversation_id=conversation.id,
+        language="en",
+        text="Parcels arrive within 3 days.",
+        citations=[
+            {"title": "Delivery <times>", "url": "/help/delivery-times/"},
+            {"title": "Returns", "url": "https://help.example.com/returns"},
+            {"title": "Bad", "url": "javascript:alert(1)"},
+        ],
+        result=None,
+    )
+    assert message is not None
+    _send(message)
+    [mail] = smtp_server.received
+    text = mail.part("text/plain")
+    assert (
+        "Sources\n1. Delivery <times>: https://shop.example.com/help/delivery-times/\n"
+        "2. Returns: https://help.example.com/returns\n"
+    ) in text
+    assert "javascript" not in text
+    html = mail.part("text/html")
+    assert (
+        '<a href="https://shop.example.com/help/delivery-times/">Delivery &lt;times&gt;</a>' in html
+    )
+    assert "javascript" not in html
+
+
 def test_a_notice_to_the_customer_says_it_was_automatic(smtp_server):
     account = make_account()
     conversation = mail_conversation(account)
